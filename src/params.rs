@@ -1,0 +1,235 @@
+//! Automatable parameters. Ids are stable forever once shipped: hosts store automation and
+//! projects by them. Defaults come from [`SynthSettings::DEFAULT`] so there is one source.
+
+use std::sync::Arc;
+
+use nice_plug::prelude::*;
+
+use crate::engine::Controls;
+use crate::synth::{Chord, SynthSettings};
+
+/// The plugin's parameters.
+#[derive(Params)]
+pub struct MelodiaSyncParams {
+    /// The macro that carries the whole journey from tense/bright to deep/warm.
+    #[id = "relax"]
+    pub relaxation: FloatParam,
+
+    /// Drone pad level.
+    #[id = "drone"]
+    pub drone_level: FloatParam,
+    /// Binaural beat level.
+    #[id = "binaural"]
+    pub binaural_level: FloatParam,
+    /// Isochronic pulse level.
+    #[id = "pulse"]
+    pub isochronic_level: FloatParam,
+    /// Coloured noise level.
+    #[id = "noise"]
+    pub noise_level: FloatParam,
+
+    /// Free-running drone root (MIDI notes override it while held).
+    #[id = "root"]
+    pub root_note: IntParam,
+    /// Drone chord shape.
+    #[id = "chord"]
+    pub chord: EnumParam<Chord>,
+    /// Drone detune and amplitude drift.
+    #[id = "drift"]
+    pub drift: FloatParam,
+
+    /// Binaural carrier frequency.
+    #[id = "carrier"]
+    pub carrier_hz: FloatParam,
+    /// Entrainment rate: binaural beat and isochronic pulse rate.
+    #[id = "beat"]
+    pub beat_hz: FloatParam,
+    /// Pitch of the isochronic tone.
+    #[id = "ptone"]
+    pub pulse_tone_hz: FloatParam,
+
+    /// Noise colour, pink to brown.
+    #[id = "ncolour"]
+    pub noise_colour: FloatParam,
+    /// Noise low-pass cutoff.
+    #[id = "ncut"]
+    pub noise_cutoff_hz: FloatParam,
+    /// Seconds per surf swell.
+    #[id = "surfp"]
+    pub surf_period: FloatParam,
+    /// Surf swell depth.
+    #[id = "surfd"]
+    pub surf_depth: FloatParam,
+
+    /// Master tone, dark to bright.
+    #[id = "tone"]
+    pub tone: FloatParam,
+    /// Reverb wet mix.
+    #[id = "rvmix"]
+    pub reverb_mix: FloatParam,
+    /// Reverb size (decay time).
+    #[id = "rvsize"]
+    pub reverb_size: FloatParam,
+    /// Output gain.
+    #[id = "out"]
+    pub output_db: FloatParam,
+}
+
+/// A 0..1 parameter shown as a percentage.
+fn percent(name: &str, default: f32) -> FloatParam {
+    FloatParam::new(name, default, FloatRange::Linear { min: 0.0, max: 1.0 })
+        .with_unit(" %")
+        .with_value_to_string(formatters::v2s_f32_percentage(0))
+        .with_string_to_value(formatters::s2v_f32_percentage())
+}
+
+/// A frequency parameter with a logarithmic-feeling skew.
+fn hertz(name: &str, default: f32, min: f32, max: f32) -> FloatParam {
+    FloatParam::new(
+        name,
+        default,
+        FloatRange::Skewed {
+            min,
+            max,
+            factor: FloatRange::skew_factor(-1.0),
+        },
+    )
+    .with_value_to_string(formatters::v2s_f32_hz_then_khz(2))
+    .with_string_to_value(formatters::s2v_f32_hz_then_khz())
+}
+
+impl Default for MelodiaSyncParams {
+    fn default() -> Self {
+        let d = SynthSettings::DEFAULT;
+        Self {
+            relaxation: percent("Relaxation", 0.5),
+            drone_level: percent("Drone level", d.drone_level),
+            binaural_level: percent("Binaural level", d.binaural_level),
+            isochronic_level: percent("Pulse level", d.isochronic_level),
+            noise_level: percent("Noise level", d.noise_level),
+            root_note: IntParam::new(
+                "Root note",
+                d.root_note as i32,
+                IntRange::Linear { min: 24, max: 72 },
+            )
+            .with_value_to_string(formatters::v2s_i32_key_formatter())
+            .with_string_to_value(formatters::s2v_i32_key_formatter()),
+            chord: EnumParam::new("Chord", d.chord),
+            drift: percent("Drift", d.drift),
+            carrier_hz: hertz("Binaural carrier", d.carrier_hz, 100.0, 400.0),
+            beat_hz: FloatParam::new(
+                "Beat rate",
+                d.beat_hz,
+                FloatRange::Skewed {
+                    min: 0.5,
+                    max: 40.0,
+                    factor: FloatRange::skew_factor(-1.5),
+                },
+            )
+            .with_unit(" Hz")
+            .with_value_to_string(formatters::v2s_f32_rounded(2)),
+            pulse_tone_hz: hertz("Pulse tone", d.pulse_tone_hz, 100.0, 1000.0),
+            noise_colour: percent("Noise colour", d.noise_colour),
+            noise_cutoff_hz: hertz("Noise cutoff", d.noise_cutoff_hz, 200.0, 16_000.0),
+            surf_period: FloatParam::new(
+                "Surf period",
+                d.surf_period,
+                FloatRange::Skewed {
+                    min: 2.0,
+                    max: 60.0,
+                    factor: FloatRange::skew_factor(-1.0),
+                },
+            )
+            .with_unit(" s")
+            .with_value_to_string(formatters::v2s_f32_rounded(1)),
+            surf_depth: percent("Surf depth", d.surf_depth),
+            tone: percent("Tone", d.tone),
+            reverb_mix: percent("Reverb mix", d.reverb_mix),
+            reverb_size: percent("Reverb size", d.reverb_size),
+            output_db: FloatParam::new(
+                "Output",
+                d.output_db,
+                FloatRange::Linear {
+                    min: -60.0,
+                    max: 6.0,
+                },
+            )
+            .with_unit(" dB")
+            .with_value_to_string(formatters::v2s_f32_rounded(1)),
+        }
+    }
+}
+
+impl MelodiaSyncParams {
+    /// The current parameter values as engine controls (targets; the synth smooths them).
+    pub fn controls(&self) -> Controls {
+        Controls {
+            settings: SynthSettings {
+                drone_level: self.drone_level.value(),
+                binaural_level: self.binaural_level.value(),
+                isochronic_level: self.isochronic_level.value(),
+                noise_level: self.noise_level.value(),
+                root_note: self.root_note.value() as f32,
+                chord: self.chord.value(),
+                drift: self.drift.value(),
+                carrier_hz: self.carrier_hz.value(),
+                beat_hz: self.beat_hz.value(),
+                pulse_tone_hz: self.pulse_tone_hz.value(),
+                noise_colour: self.noise_colour.value(),
+                noise_cutoff_hz: self.noise_cutoff_hz.value(),
+                surf_period: self.surf_period.value(),
+                surf_depth: self.surf_depth.value(),
+                tone: self.tone.value(),
+                reverb_mix: self.reverb_mix.value(),
+                reverb_size: self.reverb_size.value(),
+                output_db: self.output_db.value(),
+            },
+            relaxation: self.relaxation.value(),
+        }
+    }
+}
+
+/// Sets the parameter with stable id `id` from text as a host would show it ("6 Hz", "40 %",
+/// "A2", "-6"), through the parameter's own parser. For the CLI; never called while a plugin
+/// instance processes these parameters.
+pub fn set_from_text(params: &Arc<MelodiaSyncParams>, id: &str, text: &str) -> Result<(), String> {
+    let map = params.param_map();
+    let Some((_, ptr, _)) = map.iter().find(|(pid, _, _)| pid == id) else {
+        let ids: Vec<&str> = map.iter().map(|(pid, _, _)| pid.as_str()).collect();
+        return Err(format!(
+            "There is no parameter with id '{id}'. Known ids: {}.",
+            ids.join(", ")
+        ));
+    };
+    // SAFETY: `ptr` points into `params`, which the caller keeps alive for this call, and no
+    // other thread reads these parameters while the CLI configures them.
+    unsafe {
+        let normalized = ptr.string_to_normalized_value(text).ok_or_else(|| {
+            format!(
+                "'{text}' is not a valid value for '{}' (id '{id}'); try something like '{}'.",
+                ptr.name(),
+                ptr.normalized_value_to_string(ptr.default_normalized_value(), true)
+            )
+        })?;
+        ptr._internal_set_normalized_value(normalized);
+    }
+    Ok(())
+}
+
+/// One row per parameter for docs and `melodiasync params`: id, name, default as text.
+pub fn describe(params: &MelodiaSyncParams) -> Vec<(String, String, String)> {
+    params
+        .param_map()
+        .into_iter()
+        .map(|(id, ptr, _)| {
+            // SAFETY: `ptr` points into `params`, borrowed for the duration of this call.
+            unsafe {
+                (
+                    id,
+                    ptr.name().to_string(),
+                    ptr.normalized_value_to_string(ptr.default_normalized_value(), true),
+                )
+            }
+        })
+        .collect()
+}

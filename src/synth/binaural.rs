@@ -1,0 +1,58 @@
+//! Binaural beat: one sine per ear, `carrier - beat/2` on the left and `carrier + beat/2` on
+//! the right, so the difference the listener's brainstem hears is exactly `beat`.
+
+use super::osc::{sin_turns, Phasor};
+
+/// The binaural layer.
+#[derive(Clone, Copy, Debug)]
+pub struct Binaural {
+    /// Left and right phases.
+    phases: [Phasor; 2],
+    /// Sample rate in Hz.
+    sample_rate: f64,
+}
+
+impl Binaural {
+    /// A binaural layer at `sample_rate`.
+    pub fn new(sample_rate: f32) -> Self {
+        Self {
+            phases: [Phasor::new(0.0); 2],
+            sample_rate: sample_rate as f64,
+        }
+    }
+
+    /// Changes the sample rate and resets.
+    pub fn set_sample_rate(&mut self, sample_rate: f32) {
+        self.sample_rate = sample_rate as f64;
+        self.reset();
+    }
+
+    /// Restarts both phases at zero.
+    pub fn reset(&mut self) {
+        self.phases = [Phasor::new(0.0); 2];
+    }
+
+    /// Adds the beat into the buffers. `gain` ramps linearly from `gain.0` to `gain.1` over the
+    /// block, so level changes are smooth at any block size.
+    pub fn process(
+        &mut self,
+        carrier_hz: f32,
+        beat_hz: f32,
+        gain: (f32, f32),
+        left: &mut [f32],
+        right: &mut [f32],
+    ) {
+        let c = carrier_hz as f64;
+        let half = 0.5 * beat_hz as f64;
+        let inc_l = (c - half) / self.sample_rate;
+        let inc_r = (c + half) / self.sample_rate;
+        let dg = (gain.1 - gain.0) / left.len().max(1) as f32;
+        let mut g = gain.0;
+        let [pl, pr] = &mut self.phases;
+        for (l, r) in left.iter_mut().zip(right.iter_mut()) {
+            g += dg;
+            *l += g * sin_turns(pl.tick(inc_l));
+            *r += g * sin_turns(pr.tick(inc_r));
+        }
+    }
+}

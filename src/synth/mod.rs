@@ -1,0 +1,543 @@
+//! The relaxation synthesizer: pure audio DSP, no threads, no I/O, no allocation in `process`.
+//!
+//! Signal flow per control block of [`CONTROL_BLOCK`] samples:
+//!
+//! ```text
+//!  drone ─┐                                 ┌──────────────┐
+//!  noise ─┴─ soundscape bus ─ reverb (wet/dry) ─ tilt (tone) ─┐
+//!  binaural ─┐                                                ├─ output gain ─ DC block ─ limiter
+//!  isochronic ┴─ entrainment bus (kept dry: reverb would smear beats and pulses) ─┘
+//! ```
+//!
+//! Two inputs drive it: [`SynthSettings`] (what the user set, in physical units) and
+//! [`Modulation`] (normalised offsets from the feedback engine or the Relaxation macro). Both
+//! become per-block targets that every control follows through a one-pole smoother, so no
+//! change — automation jump, preset load, EEG spike — can click.
+
+pub mod binaural;
+pub mod drone;
+pub mod filter;
+pub mod isochronic;
+pub mod limiter;
+pub mod noise;
+pub mod osc;
+pub mod reverb;
+pub mod rng;
+pub mod smooth;
+pub mod wavetable;
+
+pub use drone::Chord;
+
+use binaural::Binaural;
+use drone::{Drone, DroneControl};
+use filter::{DcBlocker, Tilt};
+use isochronic::Isochronic;
+use limiter::Limiter;
+use noise::{Noise, NoiseControl};
+use reverb::Reverb;
+use smooth::Smoothed;
+
+/// Samples per control update: coefficients and targets change at this rate, gains ramp
+/// linearly within it. 32 samples is 0.7 ms at 48 kHz: far below audible zipper rates.
+pub const CONTROL_BLOCK: usize = 32;
+
+/// Seconds for a control to cover 63 % of a jump. 60 ms: quick enough to feel immediate,
+/// slow enough that a full-scale level jump changes by at most 1/2880 per sample at 48 kHz.
+const CONTROL_TAU: f32 = 0.06;
+
+/// Amplitude of each layer at level 1.0 before the master gain, balanced by ear and so that the
+/// default patch measures about -18 LUFS (see `tests/render.rs`).
+const DRONE_SCALE: f32 = 0.32;
+/// See [`DRONE_SCALE`].
+const BINAURAL_SCALE: f32 = 0.11;
+/// See [`DRONE_SCALE`].
+const ISO_SCALE: f32 = 0.1;
+/// See [`DRONE_SCALE`].
+const NOISE_SCALE: f32 = 0.22;
+
+/// Everything the user sets, in physical units. Plain data: the plugin builds it from its
+/// parameters each block, the CLI from the same parameters' defaults.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct SynthSettings {
+    /// Drone level, 0..1 (squared to amplitude: an audio taper).
+    pub drone_level: f32,
+    /// Binaural beat level, 0..1.
+    pub binaural_level: f32,
+    /// Isochronic pulse level, 0..1.
+    pub isochronic_level: f32,
+    /// Noise level, 0..1.
+    pub noise_level: f32,
+    /// Drone root as a MIDI note number (used while no MIDI note is held).
+    pub root_note: f32,
+    /// Drone chord shape.
+    pub chord: Chord,
+    /// Drone detune/amplitude drift depth, 0..1.
+    pub drift: f32,
+    /// Binaural carrier frequency in Hz.
+    pub carrier_hz: f32,
+    /// Entrainment rate in Hz: the binaural beat and the isochronic pulse rate.
+    pub beat_hz: f32,
+    /// Pitch of the isochronic tone in Hz.
+    pub pulse_tone_hz: f32,
+    /// Noise colour, 0 = pink .. 1 = brown.
+    pub noise_colour: f32,
+    /// Noise low-pass cutoff in Hz.
+    pub noise_cutoff_hz: f32,
+    /// Seconds per surf swell.
+    pub surf_period: f32,
+    /// Surf swell depth, 0..1.
+    pub surf_depth: f32,
+    /// Tone, 0 = dark .. 1 = bright (drone filter, master tilt, reverb damping).
+    pub tone: f32,
+    /// Reverb wet mix, 0..1.
+    pub reverb_mix: f32,
+    /// Reverb size, 0..1 (decay time 1..10 s).
+    pub reverb_size: f32,
+    /// Output gain in dB.
+    pub output_db: f32,
+}
+
+impl SynthSettings {
+    /// The factory defaults: the calm soundscape a fresh instance plays. The plugin's parameter
+    /// defaults are these values (see `params.rs`), so there is one source of truth.
+    pub const DEFAULT: Self = Self {
+        drone_level: 0.8,
+        binaural_level: 0.5,
+        isochronic_level: 0.3,
+        noise_level: 0.5,
+        root_note: 45.0,
+        chord: Chord::Suspended,
+        drift: 0.5,
+        carrier_hz: 200.0,
+        beat_hz: 8.0,
+        pulse_tone_hz: 300.0,
+        noise_colour: 0.5,
+        noise_cutoff_hz: 2500.0,
+        surf_period: 10.0,
+        surf_depth: 0.6,
+        tone: 0.5,
+        reverb_mix: 0.35,
+        reverb_size: 0.6,
+        output_db: 0.0,
+    };
+
+    /// All layers silent (used by tests and as a clean start for presets).
+    pub fn silent() -> Self {
+        Self {
+            drone_level: 0.0,
+            binaural_level: 0.0,
+            isochronic_level: 0.0,
+            noise_level: 0.0,
+            ..Self::DEFAULT
+        }
+    }
+}
+
+impl Default for SynthSettings {
+    fn default() -> Self {
+        Self::DEFAULT
+    }
+}
+
+/// Normalised modulation: what the feedback engine (or the Relaxation macro) asks of the sound.
+///
+/// Offsets are bipolar in `-1..=1` with 0 meaning "as the user set it"; layer gains are
+/// multipliers in `0..=1`. [`Modulation::NEUTRAL`] leaves the sound exactly as the settings say.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Modulation {
+    /// +1 warmer/darker, -1 brighter/tenser: drone filter, tilt, noise cutoff, reverb damping.
+    pub warmth: f32,
+    /// +1 fuller chord (upper voices up, more drift), -1 sparser and stiller.
+    pub density: f32,
+    /// +1 deeper surf swells, -1 steadier noise.
+    pub swell: f32,
+    /// Entrainment rate shift in octaves: -1 halves the beat rate, +1 doubles it.
+    pub beat_shift: f32,
+    /// +1 more and longer reverb, -1 drier.
+    pub space: f32,
+    /// Drone layer gain multiplier.
+    pub drone: f32,
+    /// Binaural layer gain multiplier.
+    pub binaural: f32,
+    /// Isochronic layer gain multiplier.
+    pub isochronic: f32,
+    /// Noise layer gain multiplier.
+    pub noise: f32,
+}
+
+impl Modulation {
+    /// No modulation at all.
+    pub const NEUTRAL: Self = Self {
+        warmth: 0.0,
+        density: 0.0,
+        swell: 0.0,
+        beat_shift: 0.0,
+        space: 0.0,
+        drone: 1.0,
+        binaural: 1.0,
+        isochronic: 1.0,
+        noise: 1.0,
+    };
+
+    /// The Relaxation macro: 0 = tense/bright, 0.5 = neutral, 1 = deep/warm.
+    ///
+    /// Toward 1 the sound warms, the entrainment rate halves (8 Hz alpha toward 4 Hz theta), the
+    /// space opens, the surf deepens, the drone stills and the alerting isochronic pulse fades;
+    /// toward 0 the reverse, with the rate doubling toward beta.
+    pub fn from_relaxation(relaxation: f32) -> Self {
+        let r = if relaxation.is_finite() {
+            relaxation.clamp(0.0, 1.0)
+        } else {
+            0.5
+        };
+        let u = 2.0 * r - 1.0;
+        Self {
+            warmth: u,
+            density: -0.5 * u,
+            swell: 0.6 * u,
+            beat_shift: -u,
+            space: 0.6 * u,
+            drone: 1.0,
+            binaural: 1.0,
+            isochronic: 1.0 - 0.6 * u.max(0.0),
+            noise: 1.0 - 0.5 * (-u).max(0.0),
+        }
+    }
+
+    /// Clamps every field into its range and replaces non-finite values with neutral ones, so
+    /// a bad frame upstream can never reach the DSP.
+    pub fn sanitized(self) -> Self {
+        let off = |x: f32| {
+            if x.is_finite() {
+                x.clamp(-1.0, 1.0)
+            } else {
+                0.0
+            }
+        };
+        let gain = |x: f32| {
+            if x.is_finite() {
+                x.clamp(0.0, 1.0)
+            } else {
+                1.0
+            }
+        };
+        Self {
+            warmth: off(self.warmth),
+            density: off(self.density),
+            swell: off(self.swell),
+            beat_shift: off(self.beat_shift),
+            space: off(self.space),
+            drone: gain(self.drone),
+            binaural: gain(self.binaural),
+            isochronic: gain(self.isochronic),
+            noise: gain(self.noise),
+        }
+    }
+}
+
+impl Default for Modulation {
+    fn default() -> Self {
+        Self::NEUTRAL
+    }
+}
+
+/// Indices of the smoothed controls.
+#[derive(Clone, Copy)]
+#[repr(usize)]
+enum C {
+    DroneGain,
+    BinauralGain,
+    IsoGain,
+    NoiseGain,
+    Drift,
+    UpperWeight,
+    /// log2 of the drone cutoff: cutoffs glide evenly in pitch.
+    DroneCutoffLog,
+    Carrier,
+    Beat,
+    PulseTone,
+    NoiseColour,
+    NoiseCutoffLog,
+    SurfPeriod,
+    SwellDepth,
+    TiltDb,
+    ReverbMix,
+    ReverbRt60,
+    DampingLog,
+    OutputGain,
+}
+/// Number of smoothed controls.
+const N_CONTROLS: usize = C::OutputGain as usize + 1;
+
+/// Turns settings and modulation into the per-block control targets (pure).
+fn targets(s: &SynthSettings, m: &Modulation) -> [f32; N_CONTROLS] {
+    let unit = |x: f32| x.clamp(0.0, 1.0);
+    let bright = unit(s.tone - 0.3 * m.warmth);
+    let size = unit(s.reverb_size + 0.2 * m.space);
+    let mut t = [0.0; N_CONTROLS];
+    t[C::DroneGain as usize] = unit(s.drone_level).powi(2) * m.drone * DRONE_SCALE;
+    t[C::BinauralGain as usize] = unit(s.binaural_level).powi(2) * m.binaural * BINAURAL_SCALE;
+    t[C::IsoGain as usize] = unit(s.isochronic_level).powi(2) * m.isochronic * ISO_SCALE;
+    t[C::NoiseGain as usize] = unit(s.noise_level).powi(2) * m.noise * NOISE_SCALE;
+    t[C::Drift as usize] = unit(s.drift * (1.0 + 0.5 * m.density));
+    t[C::UpperWeight as usize] = 0.75 + 0.25 * m.density;
+    t[C::DroneCutoffLog as usize] = 150f32.log2() + 6.5 * bright;
+    t[C::Carrier as usize] = s.carrier_hz.clamp(20.0, 2000.0);
+    t[C::Beat as usize] = (s.beat_hz * m.beat_shift.exp2()).clamp(0.5, 40.0);
+    t[C::PulseTone as usize] = s.pulse_tone_hz.clamp(20.0, 4000.0);
+    t[C::NoiseColour as usize] = unit(s.noise_colour);
+    t[C::NoiseCutoffLog as usize] = s.noise_cutoff_hz.clamp(50.0, 20_000.0).log2() - 0.7 * m.warmth;
+    t[C::SurfPeriod as usize] = s.surf_period.clamp(2.0, 60.0);
+    t[C::SwellDepth as usize] = unit(s.surf_depth + 0.3 * m.swell);
+    t[C::TiltDb as usize] = 12.0 * (bright - 0.5);
+    t[C::ReverbMix as usize] = unit(s.reverb_mix + 0.25 * m.space);
+    t[C::ReverbRt60 as usize] = 1.0 + 9.0 * size * size;
+    t[C::DampingLog as usize] = 2000f32.log2() + 3.0 * bright;
+    t[C::OutputGain as usize] = 10f32.powf(s.output_db.clamp(-80.0, 12.0) / 20.0);
+    t
+}
+
+/// The whole synthesizer.
+pub struct Synth {
+    /// Drone pad layer.
+    drone: Drone,
+    /// Binaural beat layer.
+    binaural: Binaural,
+    /// Isochronic pulse layer.
+    isochronic: Isochronic,
+    /// Coloured noise layer.
+    noise: Noise,
+    /// Soundscape reverb.
+    reverb: Reverb,
+    /// Tone tilt per channel.
+    tilt: [Tilt; 2],
+    /// DC blocker per channel.
+    dc: [DcBlocker; 2],
+    /// Output safety limiter.
+    limiter: Limiter,
+    /// Smoothed controls (see [`C`]).
+    controls: [Smoothed; N_CONTROLS],
+    /// Smoother coefficient for one control block.
+    block_coeff: f32,
+    /// False until the first block: then smoothers jump to their targets instead of gliding
+    /// from arbitrary start values.
+    primed: bool,
+    /// Last reverb decay settings applied, to skip recomputing unchanged coefficients.
+    reverb_applied: (f32, f32),
+    /// Sample rate in Hz.
+    sample_rate: f32,
+}
+
+impl Synth {
+    /// A synth at `sample_rate` with a deterministic `seed` (allocates: not for the audio thread).
+    pub fn new(sample_rate: f32, seed: u64) -> Self {
+        let controls = [Smoothed::new(0.0, CONTROL_TAU, sample_rate); N_CONTROLS];
+        let mut s = Self {
+            drone: Drone::new(sample_rate, seed),
+            binaural: Binaural::new(sample_rate),
+            isochronic: Isochronic::new(sample_rate),
+            noise: Noise::new(sample_rate, seed.wrapping_add(1)),
+            reverb: Reverb::new(sample_rate),
+            tilt: [Tilt::new(800.0, sample_rate); 2],
+            dc: [DcBlocker::new(5.0, sample_rate); 2],
+            limiter: Limiter::new(sample_rate),
+            block_coeff: controls[0].coeff_for(CONTROL_BLOCK),
+            controls,
+            primed: false,
+            reverb_applied: (0.0, 0.0),
+            sample_rate,
+        };
+        s.reset();
+        s
+    }
+
+    /// The sample rate in Hz.
+    pub fn sample_rate(&self) -> f32 {
+        self.sample_rate
+    }
+
+    /// Prepares every unit for `sample_rate` (allocates the reverb lines: call from the plugin's
+    /// `initialize`, never from `process`).
+    pub fn set_sample_rate(&mut self, sample_rate: f32) {
+        self.sample_rate = sample_rate;
+        self.drone.set_sample_rate(sample_rate);
+        self.binaural.set_sample_rate(sample_rate);
+        self.isochronic.set_sample_rate(sample_rate);
+        self.noise.set_sample_rate(sample_rate);
+        self.reverb.set_sample_rate(sample_rate);
+        self.tilt = [Tilt::new(800.0, sample_rate); 2];
+        self.dc = [DcBlocker::new(5.0, sample_rate); 2];
+        self.limiter.set_sample_rate(sample_rate);
+        for c in &mut self.controls {
+            c.set_sample_rate(sample_rate);
+        }
+        self.block_coeff = self.controls[0].coeff_for(CONTROL_BLOCK);
+        self.reset();
+    }
+
+    /// Back to the initial state (no allocation; safe on the audio thread). Identical settings
+    /// after a reset give identical output.
+    pub fn reset(&mut self) {
+        self.drone.reset();
+        self.binaural.reset();
+        self.isochronic.reset();
+        self.noise.reset();
+        self.reverb.reset();
+        self.tilt.iter_mut().for_each(Tilt::reset);
+        self.dc.iter_mut().for_each(DcBlocker::reset);
+        self.limiter.reset();
+        self.primed = false;
+        self.reverb_applied = (0.0, 0.0);
+    }
+
+    /// A MIDI note starts: the drone follows held notes.
+    pub fn note_on(&mut self, key: u8) {
+        self.drone.note_on(key);
+    }
+
+    /// A MIDI note ends.
+    pub fn note_off(&mut self, key: u8) {
+        self.drone.note_off(key);
+    }
+
+    /// Releases all notes (the drone returns to its free-running chord).
+    pub fn all_notes_off(&mut self) {
+        self.drone.all_notes_off();
+    }
+
+    /// Renders `left.len()` samples (any length) into `left` and `right`, overwriting them.
+    pub fn process(
+        &mut self,
+        settings: &SynthSettings,
+        modulation: &Modulation,
+        left: &mut [f32],
+        right: &mut [f32],
+    ) {
+        debug_assert_eq!(left.len(), right.len());
+        let t = targets(settings, &modulation.sanitized());
+        if !self.primed {
+            for (c, v) in self.controls.iter_mut().zip(t) {
+                c.reset(v);
+            }
+            self.primed = true;
+        }
+        for (l, r) in left
+            .chunks_mut(CONTROL_BLOCK)
+            .zip(right.chunks_mut(CONTROL_BLOCK))
+        {
+            self.process_block(settings, &t, l, r);
+        }
+    }
+
+    /// One control block: advance the smoothers, run the layers, then the master section.
+    fn process_block(
+        &mut self,
+        settings: &SynthSettings,
+        t: &[f32; N_CONTROLS],
+        left: &mut [f32],
+        right: &mut [f32],
+    ) {
+        let n = left.len();
+        let coeff = if n == CONTROL_BLOCK {
+            self.block_coeff
+        } else {
+            self.controls[0].coeff_for(n)
+        };
+        let mut prev = [0.0f32; N_CONTROLS];
+        let mut cur = [0.0f32; N_CONTROLS];
+        for i in 0..N_CONTROLS {
+            prev[i] = self.controls[i].current;
+            cur[i] = self.controls[i].next_n(t[i], n, coeff);
+        }
+        let ramp = |c: C| (prev[c as usize], cur[c as usize]);
+        let get = |c: C| cur[c as usize];
+
+        // Soundscape bus: drone + noise, which the reverb and tone act on.
+        let mut bus_l = [0.0f32; CONTROL_BLOCK];
+        let mut bus_r = [0.0f32; CONTROL_BLOCK];
+        let (bl, br) = (&mut bus_l[..n], &mut bus_r[..n]);
+        let drone_ctl = DroneControl {
+            root: settings.root_note,
+            chord: settings.chord,
+            drift: get(C::Drift),
+            upper_weight: get(C::UpperWeight),
+            cutoff_hz: get(C::DroneCutoffLog).exp2(),
+        };
+        let (dg0, dg1) = ramp(C::DroneGain);
+        if dg0 > 0.0 || dg1 > 0.0 {
+            // The drone writes at unit gain; the layer gain ramps here.
+            let mut dl = [0.0f32; CONTROL_BLOCK];
+            let mut dr = [0.0f32; CONTROL_BLOCK];
+            self.drone.process(&drone_ctl, &mut dl[..n], &mut dr[..n]);
+            let step = (dg1 - dg0) / n as f32;
+            for i in 0..n {
+                let g = dg0 + step * (i + 1) as f32;
+                bl[i] += g * dl[i];
+                br[i] += g * dr[i];
+            }
+        } else {
+            // Keep the voices' glides and drift moving while muted, so unmuting is seamless.
+            let mut sink_l = [0.0f32; CONTROL_BLOCK];
+            let mut sink_r = [0.0f32; CONTROL_BLOCK];
+            self.drone
+                .process(&drone_ctl, &mut sink_l[..n], &mut sink_r[..n]);
+        }
+        let noise_ctl = NoiseControl {
+            colour: get(C::NoiseColour),
+            cutoff_hz: get(C::NoiseCutoffLog).exp2(),
+            surf_period: get(C::SurfPeriod),
+            swell_depth: get(C::SwellDepth),
+        };
+        self.noise.process(&noise_ctl, ramp(C::NoiseGain), bl, br);
+
+        // Entrainment bus: kept out of the reverb and the tilt.
+        let mut ent_l = [0.0f32; CONTROL_BLOCK];
+        let mut ent_r = [0.0f32; CONTROL_BLOCK];
+        let (el, er) = (&mut ent_l[..n], &mut ent_r[..n]);
+        let beat = get(C::Beat);
+        self.binaural
+            .process(get(C::Carrier), beat, ramp(C::BinauralGain), el, er);
+        self.isochronic
+            .process(get(C::PulseTone), beat, ramp(C::IsoGain), el, er);
+
+        // Master.
+        let rt60 = get(C::ReverbRt60);
+        let damping = get(C::DampingLog).exp2();
+        if (rt60 - self.reverb_applied.0).abs() > 1e-3
+            || (damping - self.reverb_applied.1).abs() > 1.0
+        {
+            self.reverb.set_decay(rt60, damping);
+            self.reverb_applied = (rt60, damping);
+        }
+        let (lg, hg) = Tilt::gains(get(C::TiltDb));
+        let (m0, m1) = ramp(C::ReverbMix);
+        let (o0, o1) = ramp(C::OutputGain);
+        let inv_n = 1.0 / n as f32;
+        let [tl, tr] = &mut self.tilt;
+        let [dcl, dcr] = &mut self.dc;
+        let mut finite = true;
+        for i in 0..n {
+            let a = (i + 1) as f32 * inv_n;
+            let mix = m0 + (m1 - m0) * a;
+            let out_gain = o0 + (o1 - o0) * a;
+            let (wl, wr) = self.reverb.process(bl[i], br[i]);
+            // Equal-power-ish crossfade: the dry bus only dips by half at full wet.
+            let dry = 1.0 - 0.5 * mix;
+            let sl = tl.process(dry * bl[i] + mix * wl, lg, hg);
+            let sr = tr.process(dry * br[i] + mix * wr, lg, hg);
+            let xl = dcl.process((sl + el[i]) * out_gain);
+            let xr = dcr.process((sr + er[i]) * out_gain);
+            let (yl, yr) = self.limiter.process(xl, xr);
+            finite &= yl.is_finite() && yr.is_finite();
+            left[i] = yl;
+            right[i] = yr;
+        }
+        if !finite {
+            // Cannot happen with sanitised inputs; if it ever does, recover instead of
+            // poisoning the reverb forever, and never let a NaN reach the host.
+            left.iter_mut().for_each(|x| *x = 0.0);
+            right.iter_mut().for_each(|x| *x = 0.0);
+            self.reset();
+        }
+    }
+}

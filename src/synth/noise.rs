@@ -1,0 +1,345 @@
+//! Coloured noise (pink and brown) with a slow "surf" swell and its own low-pass.
+
+use super::filter::{OnePole, SvfLowpass};
+use super::osc::{cos_turns, Phasor};
+use super::rng::Rng;
+use super::smooth::Drift;
+
+/// Pink-noise sections: one pole every `RATIO` (two octaves) from `LOWEST_POLE` Hz up.
+const SECTIONS: usize = 7;
+/// Lowest pole frequency in Hz.
+const LOWEST_POLE: f64 = 2.0;
+/// Spacing between successive poles; each zero sits halfway (in log frequency) between poles.
+const RATIO: f64 = 4.0;
+
+/// Pink noise filter: white noise through interleaved pole/zero pairs.
+///
+/// Each pole/zero pair is a shelf that drops `sqrt(RATIO)` in gain over `RATIO` in frequency,
+/// i.e. exactly -10 dB/decade = -3.01 dB/octave on average, independent of the sample rate
+/// (poles are placed in hertz and mapped with the matched-z transform).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct PinkFilter {
+    /// Pole coefficients in z.
+    poles: [f32; SECTIONS],
+    /// Zero coefficients in z.
+    zeros: [f32; SECTIONS],
+    /// Per-section gain that makes each section unity at DC (keeps the cascade well scaled).
+    dc: [f32; SECTIONS],
+    /// Previous input per section.
+    x1: [f32; SECTIONS],
+    /// Previous output per section.
+    y1: [f32; SECTIONS],
+    /// Gain that makes the response 0 dB at 1 kHz.
+    gain: f32,
+}
+
+impl PinkFilter {
+    /// A pink filter for `sample_rate`.
+    pub fn new(sample_rate: f32) -> Self {
+        let sr = sample_rate as f64;
+        let mut f = Self::default();
+        let mut mag_1k = 1.0f64;
+        for k in 0..SECTIONS {
+            let p = LOWEST_POLE * RATIO.powi(k as i32);
+            let z = p * RATIO.sqrt();
+            let pz = (-std::f64::consts::TAU * p / sr).exp();
+            let zz = (-std::f64::consts::TAU * z / sr).exp();
+            // Unity at DC per section, so the cascade stays well scaled in f32.
+            let dc = (1.0 - pz) / (1.0 - zz);
+            f.poles[k] = pz as f32;
+            f.zeros[k] = zz as f32;
+            f.dc[k] = dc as f32;
+            // |H| at 1 kHz for normalisation.
+            let w = std::f64::consts::TAU * 1000.0 / sr;
+            let num = (1.0 - zz * w.cos()).hypot(zz * w.sin());
+            let den = (1.0 - pz * w.cos()).hypot(pz * w.sin());
+            mag_1k *= dc * num / den;
+        }
+        f.gain = (1.0 / mag_1k) as f32;
+        f
+    }
+
+    /// Clears the state.
+    pub fn reset(&mut self) {
+        self.x1 = [0.0; SECTIONS];
+        self.y1 = [0.0; SECTIONS];
+    }
+
+    /// Filters one white sample.
+    #[inline]
+    pub fn process(&mut self, white: f32) -> f32 {
+        let mut x = white;
+        for k in 0..SECTIONS {
+            let y = self.dc[k] * (x - self.zeros[k] * self.x1[k]) + self.poles[k] * self.y1[k];
+            self.x1[k] = x;
+            self.y1[k] = y;
+            x = y;
+        }
+        x * self.gain
+    }
+}
+
+/// Corner of the brown-noise integrator in Hz: below it the spectrum flattens, so the layer does
+/// not spend headroom on inaudible rumble (the master DC blocker takes the rest).
+const BROWN_CORNER: f32 = 10.0;
+
+/// Brown noise filter: a leaky integrator, -6.02 dB/octave above `BROWN_CORNER`.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct BrownFilter {
+    /// The integrator.
+    lp: OnePole,
+    /// Gain that makes the response 0 dB at 1 kHz, like the pink filter.
+    gain: f32,
+}
+
+impl BrownFilter {
+    /// A brown filter for `sample_rate`.
+    pub fn new(sample_rate: f32) -> Self {
+        let lp = OnePole::new(BROWN_CORNER, sample_rate);
+        let a = 1.0 - (-std::f64::consts::TAU * BROWN_CORNER as f64 / sample_rate as f64).exp();
+        let w = std::f64::consts::TAU * 1000.0 / sample_rate as f64;
+        // |a / (1 - (1-a) e^{-jw})| at 1 kHz.
+        let b = 1.0 - a;
+        let mag = a / (1.0 - b * w.cos()).hypot(b * w.sin());
+        Self {
+            lp,
+            gain: (1.0 / mag) as f32,
+        }
+    }
+
+    /// Clears the state.
+    pub fn reset(&mut self) {
+        self.lp.reset();
+    }
+
+    /// Filters one white sample.
+    #[inline]
+    pub fn process(&mut self, white: f32) -> f32 {
+        self.lp.process(white) * self.gain
+    }
+}
+
+/// Controls for one block of the noise layer.
+#[derive(Clone, Copy, Debug)]
+pub struct NoiseControl {
+    /// 0 = pink, 1 = brown; in between crossfades.
+    pub colour: f32,
+    /// Low-pass cutoff in Hz.
+    pub cutoff_hz: f32,
+    /// Seconds per surf swell.
+    pub surf_period: f32,
+    /// Swell depth 0..1: 0 is steady noise, 1 swells from silence to full.
+    pub swell_depth: f32,
+}
+
+/// The noise layer: two decorrelated channels, coloured, low-passed, and swelling like surf.
+pub struct Noise {
+    /// White sources per channel.
+    rng: [Rng; 2],
+    /// Pink filters per channel.
+    pink: [PinkFilter; 2],
+    /// Brown filters per channel.
+    brown: [BrownFilter; 2],
+    /// Low-pass per channel.
+    lowpass: [SvfLowpass; 2],
+    /// Surf phase.
+    surf: Phasor,
+    /// Slow variation of the surf rate so waves are not metronomic.
+    surf_drift: Drift,
+    /// Sample rate in Hz.
+    sample_rate: f32,
+    /// Seed, for a reproducible `reset`.
+    seed: u64,
+}
+
+impl Noise {
+    /// A noise layer at `sample_rate`.
+    pub fn new(sample_rate: f32, seed: u64) -> Self {
+        let mut n = Self {
+            rng: [Rng::new(seed), Rng::new(seed ^ 0xABCD)],
+            pink: [PinkFilter::new(sample_rate); 2],
+            brown: [BrownFilter::new(sample_rate); 2],
+            lowpass: [SvfLowpass::default(); 2],
+            surf: Phasor::new(0.0),
+            surf_drift: Drift::new(seed, 10.0, sample_rate),
+            sample_rate,
+            seed,
+        };
+        n.reset();
+        n
+    }
+
+    /// Changes the sample rate and resets.
+    pub fn set_sample_rate(&mut self, sample_rate: f32) {
+        self.sample_rate = sample_rate;
+        self.pink = [PinkFilter::new(sample_rate); 2];
+        self.brown = [BrownFilter::new(sample_rate); 2];
+        self.reset();
+    }
+
+    /// Restarts every source from the seed.
+    pub fn reset(&mut self) {
+        self.rng = [Rng::new(self.seed), Rng::new(self.seed ^ 0xABCD)];
+        for f in &mut self.pink {
+            f.reset();
+        }
+        for f in &mut self.brown {
+            f.reset();
+        }
+        for f in &mut self.lowpass {
+            f.reset();
+        }
+        // Start in a trough, so the layer fades in like an incoming wave.
+        self.surf = Phasor::new(0.0);
+        self.surf_drift.reset(self.seed, 10.0, self.sample_rate);
+    }
+
+    /// Adds one block (at most a control block) of noise; `gain` ramps over the block.
+    pub fn process(
+        &mut self,
+        ctl: &NoiseControl,
+        gain: (f32, f32),
+        left: &mut [f32],
+        right: &mut [f32],
+    ) {
+        let n = left.len();
+        if n == 0 {
+            return;
+        }
+        let sr = self.sample_rate;
+        for f in &mut self.lowpass {
+            f.set(ctl.cutoff_hz, 0.707, sr);
+        }
+        let rate = (1.0 + 0.2 * self.surf_drift.advance(n)) / ctl.surf_period.max(0.5);
+        let p0 = self.surf.tick(rate as f64 * n as f64 / sr as f64);
+        let p1 = self.surf.phase;
+        let swell = |p: f64| {
+            // Squared raised cosine: long troughs, rounded crests, like waves on a shore.
+            let w = 0.5 - 0.5 * cos_turns(p);
+            1.0 - ctl.swell_depth * (1.0 - w * w)
+        };
+        let (s0, s1) = (swell(p0), swell(p1));
+        let g0 = gain.0 * s0;
+        let dg = (gain.1 * s1 - g0) / n as f32;
+        let mix = ctl.colour.clamp(0.0, 1.0);
+        let mut g = g0;
+        for (l, r) in left.iter_mut().zip(right.iter_mut()) {
+            g += dg;
+            for (ch, out) in [l, r].into_iter().enumerate() {
+                let w = self.rng[ch].bipolar();
+                let pink = self.pink[ch].process(w);
+                let brown = self.brown[ch].process(w);
+                let c = pink + (brown - pink) * mix;
+                *out += g * self.lowpass[ch].process(c);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use realfft::RealFftPlanner;
+
+    /// Welch PSD (Hann, 50 % overlap) of `f` applied to uniform white noise; returns
+    /// (frequency, power) pairs. Independent of the filters under test.
+    fn psd(mut f: impl FnMut(f32) -> f32, sr: f32) -> Vec<(f32, f32)> {
+        let seg = 8192;
+        let segments = 200;
+        let mut rng = Rng::new(42);
+        let x: Vec<f32> = (0..seg * (segments + 1) / 2 + seg)
+            .map(|_| f(rng.bipolar()))
+            .collect();
+        let fft = RealFftPlanner::<f32>::new().plan_fft_forward(seg);
+        let mut acc = vec![0.0f64; seg / 2 + 1];
+        let mut out = fft.make_output_vec();
+        let win: Vec<f32> = (0..seg)
+            .map(|i| 0.5 - 0.5 * (std::f32::consts::TAU * i as f32 / seg as f32).cos())
+            .collect();
+        let mut start = seg; // skip the filters' start-up transient
+        while start + seg <= x.len() {
+            let mut buf: Vec<f32> = (0..seg).map(|i| x[start + i] * win[i]).collect();
+            fft.process(&mut buf, &mut out).unwrap();
+            for (a, c) in acc.iter_mut().zip(&out) {
+                *a += c.norm_sqr() as f64;
+            }
+            start += seg / 2;
+        }
+        acc.iter()
+            .enumerate()
+            .map(|(b, p)| (b as f32 * sr / seg as f32, *p as f32))
+            .collect()
+    }
+
+    /// Least-squares slope of dB power against octaves over 50 Hz – 5 kHz, with points spaced
+    /// evenly in log frequency (one per 1/12 octave) so high bins do not dominate.
+    fn slope_db_per_octave(spec: &[(f32, f32)]) -> f32 {
+        let bin = spec[1].0;
+        let mut pts = Vec::new();
+        let mut f = 50.0f32;
+        while f <= 5000.0 {
+            let lo = (f * 2f32.powf(-1.0 / 24.0) / bin).round() as usize;
+            let hi = (f * 2f32.powf(1.0 / 24.0) / bin).round() as usize;
+            let p: f32 = spec[lo..=hi].iter().map(|s| s.1).sum::<f32>() / (hi - lo + 1) as f32;
+            pts.push((f.log2(), 10.0 * p.log10()));
+            f *= 2f32.powf(1.0 / 12.0);
+        }
+        let n = pts.len() as f32;
+        let mx = pts.iter().map(|p| p.0).sum::<f32>() / n;
+        let my = pts.iter().map(|p| p.1).sum::<f32>() / n;
+        let sxy: f32 = pts.iter().map(|p| (p.0 - mx) * (p.1 - my)).sum();
+        let sxx: f32 = pts.iter().map(|p| (p.0 - mx) * (p.0 - mx)).sum();
+        sxy / sxx
+    }
+
+    #[test]
+    fn pink_slope_is_minus_3_db_per_octave() {
+        for sr in [44_100.0, 48_000.0, 96_000.0] {
+            let mut f = PinkFilter::new(sr);
+            let s = slope_db_per_octave(&psd(|x| f.process(x), sr));
+            assert!((s + 3.01).abs() < 0.5, "pink slope at {sr}: {s}");
+        }
+    }
+
+    #[test]
+    fn brown_slope_is_minus_6_db_per_octave() {
+        for sr in [44_100.0, 48_000.0, 96_000.0] {
+            let mut f = BrownFilter::new(sr);
+            let s = slope_db_per_octave(&psd(|x| f.process(x), sr));
+            assert!((s + 6.02).abs() < 0.5, "brown slope at {sr}: {s}");
+        }
+    }
+
+    #[test]
+    fn surf_swells_at_the_set_period() {
+        let sr = 8_000.0;
+        let mut n = Noise::new(sr, 5);
+        let ctl = NoiseControl {
+            colour: 0.0,
+            cutoff_hz: 3000.0,
+            surf_period: 4.0,
+            swell_depth: 1.0,
+        };
+        // RMS per 0.25 s over 40 s: the envelope must rise and fall about 10 times.
+        let block = 32;
+        let hop = (0.25 * sr) as usize;
+        let mut env = Vec::new();
+        let (mut l, mut r) = (vec![0.0; hop], vec![0.0; hop]);
+        for _ in 0..160 {
+            l.iter_mut().for_each(|x| *x = 0.0);
+            r.iter_mut().for_each(|x| *x = 0.0);
+            for (cl, cr) in l.chunks_mut(block).zip(r.chunks_mut(block)) {
+                n.process(&ctl, (1.0, 1.0), cl, cr);
+            }
+            env.push((l.iter().map(|x| x * x).sum::<f32>() / hop as f32).sqrt());
+        }
+        let max = env.iter().cloned().fold(0.0, f32::max);
+        let min = env.iter().cloned().fold(f32::MAX, f32::min);
+        assert!(min < 0.1 * max, "swell too shallow: {min} vs {max}");
+        // Count upward crossings of the mid level.
+        let mid = 0.5 * (max + min);
+        let ups = env.windows(2).filter(|w| w[0] < mid && w[1] >= mid).count();
+        // Period 4 s ± 20 % drift over 40 s: 8 to 13 waves.
+        assert!((8..=13).contains(&ups), "{ups} swells in 40 s");
+    }
+}
