@@ -2,7 +2,8 @@
 //! CLI's renders, so what the CLI renders is exactly what a DAW plays.
 //!
 //! It owns the synth, turns the current [`Controls`] into synth settings and modulation, and
-//! splits each host block at note events so MIDI is sample-accurate.
+//! splits each host block at note events so every note reaches the synth in order and at its
+//! own position (the synth then acts on it at its next 32-sample control point).
 
 use crate::synth::{Modulation, Synth, SynthSettings};
 

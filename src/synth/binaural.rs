@@ -2,6 +2,7 @@
 //! the right, so the difference the listener's brainstem hears is exactly `beat`.
 
 use super::osc::{sin_turns, Phasor};
+use super::smooth::Ramp;
 
 /// The binaural layer.
 #[derive(Clone, Copy, Debug)]
@@ -32,13 +33,14 @@ impl Binaural {
         self.phases = [Phasor::new(0.0); 2];
     }
 
-    /// Adds the beat into the buffers. `gain` ramps linearly from `gain.0` to `gain.1` over the
-    /// block, so level changes are smooth at any block size.
+    /// Adds the beat into the buffers, which hold samples `offset..` of the current control
+    /// block; `gain` is the level's course over that block.
     pub fn process(
         &mut self,
         carrier_hz: f32,
         beat_hz: f32,
-        gain: (f32, f32),
+        gain: Ramp,
+        offset: usize,
         left: &mut [f32],
         right: &mut [f32],
     ) {
@@ -46,11 +48,9 @@ impl Binaural {
         let half = 0.5 * beat_hz as f64;
         let inc_l = (c - half) / self.sample_rate;
         let inc_r = (c + half) / self.sample_rate;
-        let dg = (gain.1 - gain.0) / left.len().max(1) as f32;
-        let mut g = gain.0;
         let [pl, pr] = &mut self.phases;
-        for (l, r) in left.iter_mut().zip(right.iter_mut()) {
-            g += dg;
+        for (i, (l, r)) in left.iter_mut().zip(right.iter_mut()).enumerate() {
+            let g = gain.at(offset + i);
             *l += g * sin_turns(pl.tick(inc_l));
             *r += g * sin_turns(pr.tick(inc_r));
         }

@@ -7,7 +7,8 @@
 use nice_plug::prelude::Enum;
 
 use super::filter::SvfLowpass;
-use super::smooth::Drift;
+use super::smooth::{Drift, Ramp};
+use super::CONTROL_BLOCK;
 use super::wavetable::Wavetable;
 
 /// Voice slots: enough for a rich chord, few enough for the CPU budget.
@@ -75,8 +76,12 @@ struct Voice {
     target_pitch: f32,
     /// Whether the current chord uses this voice.
     active: bool,
-    /// Gain at the end of the previous control block (start of the next ramp).
-    gain: f32,
+    /// Gain over the current control block.
+    gain: Ramp,
+    /// Phase increments (turns per sample) of the two oscillators in this control block.
+    incs: [f64; 2],
+    /// Wavetable mip level of each oscillator in this control block.
+    mips: [usize; 2],
     /// Oscillator phases in turns (left-leaning, right-leaning).
     phases: [f64; 2],
     /// Slow detune motion.
@@ -115,7 +120,9 @@ impl Drone {
             pitch: 60.0,
             target_pitch: 60.0,
             active: false,
-            gain: 0.0,
+            gain: Ramp::flat(0.0),
+            incs: [0.0; 2],
+            mips: [0; 2],
             phases: [0.0; 2],
             detune_drift: Drift::new(0, DRIFT_PERIOD, sample_rate),
             amp_drift: Drift::new(0, DRIFT_PERIOD, sample_rate),
@@ -146,7 +153,7 @@ impl Drone {
             v.detune_drift.reset(s, DRIFT_PERIOD, sr);
             v.amp_drift.reset(s + 1, DRIFT_PERIOD * 1.7, sr);
             v.active = false;
-            v.gain = 0.0;
+            v.gain = Ramp::flat(0.0);
             // Spread start phases so the chord does not begin with an aligned transient.
             v.phases = [i as f64 * 0.37 % 1.0, i as f64 * 0.61 % 1.0];
         }
@@ -189,7 +196,7 @@ impl Drone {
             }
         };
         for (i, v) in self.voices.iter_mut().enumerate() {
-            let was_silent = v.gain < 1e-4 && !v.active;
+            let was_silent = v.gain.to < 1e-4 && !v.active;
             v.active = i < count;
             if v.active {
                 v.target_pitch = pitches[i];
@@ -201,25 +208,20 @@ impl Drone {
         }
     }
 
-    /// Adds `left.len()` samples (at most one control block) of the pad into the buffers.
-    pub fn process(&mut self, ctl: &DroneControl, left: &mut [f32], right: &mut [f32]) {
-        let n = left.len();
-        if n == 0 {
-            return;
-        }
+    /// Starts a control block: assigns the chord, moves glides and drift on by
+    /// [`CONTROL_BLOCK`] samples, and fixes each voice's gain course and oscillator rates.
+    pub fn control(&mut self, ctl: &DroneControl) {
         self.assign_chord(ctl);
+        let n = CONTROL_BLOCK;
         let sr = self.sample_rate;
         let glide = 1.0 - (-(n as f32) / (GLIDE_TAU * sr)).exp();
         let fade = 1.0 - (-(n as f32) / (FADE_TAU * sr)).exp();
         let active = self.voices.iter().filter(|v| v.active).count().max(1) as f32;
-        // Equal-loudness for any voice count: uncorrelated voices add in power.
+        // Equal loudness for any voice count: uncorrelated voices add in power.
         let norm = 1.0 / active.sqrt();
-        let inv_n = 1.0 / n as f32;
         for f in &mut self.filters {
             f.set(ctl.cutoff_hz, 0.6, sr);
         }
-        let mut buf_l = [0.0f32; super::CONTROL_BLOCK];
-        let mut buf_r = [0.0f32; super::CONTROL_BLOCK];
         for (i, v) in self.voices.iter_mut().enumerate() {
             let detune = v.detune_drift.advance(n);
             let wobble = v.amp_drift.advance(n);
@@ -230,32 +232,37 @@ impl Drone {
             } else {
                 0.0
             };
-            let g0 = v.gain;
-            let g1 = g0 + (target - g0) * fade;
-            v.gain = g1;
-            if g0 < 1e-6 && g1 < 1e-6 {
-                continue;
-            }
+            let g0 = v.gain.to;
+            let g1 = if g0 < 1e-6 && target == 0.0 { 0.0 } else { g0 + (target - g0) * fade };
+            v.gain = Ramp::new(g0, g1);
             // Detune in cents: a fixed spread plus slow motion, both scaled by drift.
             let cents = (2.0 + 6.0 * ctl.drift) + 5.0 * ctl.drift * detune;
             let base = 440.0 * ((v.pitch - 69.0) / 12.0).exp2() as f64;
             let ratio = (cents as f64 / 1200.0).exp2();
-            let incs = [base / ratio / sr as f64, base * ratio / sr as f64];
-            let mips = [Wavetable::mip_for(incs[0]), Wavetable::mip_for(incs[1])];
-            let dg = (g1 - g0) * inv_n;
-            let mut g = g0;
-            for (l, r) in buf_l[..n].iter_mut().zip(&mut buf_r[..n]) {
-                g += dg;
-                let a = self.table.read(mips[0], v.phases[0]);
-                let b = self.table.read(mips[1], v.phases[1]);
-                v.phases[0] += incs[0];
-                v.phases[1] += incs[1];
+            v.incs = [base / ratio / sr as f64, base * ratio / sr as f64];
+            v.mips = [Wavetable::mip_for(v.incs[0]), Wavetable::mip_for(v.incs[1])];
+            // Wrap only here, at block starts, so every host block split gives the same phases.
+            for p in &mut v.phases {
+                *p -= p.floor();
+            }
+        }
+    }
+
+    /// Adds samples `offset..offset + left.len()` of the current control block into the buffers.
+    pub fn render(&mut self, offset: usize, left: &mut [f32], right: &mut [f32]) {
+        let n = left.len();
+        let mut buf_l = [0.0f32; CONTROL_BLOCK];
+        let mut buf_r = [0.0f32; CONTROL_BLOCK];
+        for v in self.voices.iter_mut().filter(|v| !v.gain.is_zero()) {
+            for (i, (l, r)) in buf_l[..n].iter_mut().zip(&mut buf_r[..n]).enumerate() {
+                let g = v.gain.at(offset + i);
+                let a = self.table.read(v.mips[0], v.phases[0]);
+                let b = self.table.read(v.mips[1], v.phases[1]);
+                v.phases[0] += v.incs[0];
+                v.phases[1] += v.incs[1];
                 // Each oscillator leans to one side: width from detune, centre from the sum.
                 *l += g * (0.8 * a + 0.3 * b);
                 *r += g * (0.3 * a + 0.8 * b);
-            }
-            for p in &mut v.phases {
-                *p -= p.floor();
             }
         }
         let [fl, fr] = &mut self.filters;
@@ -285,7 +292,8 @@ mod tests {
         let mut l = vec![0.0; n];
         let mut r = vec![0.0; n];
         for (cl, cr) in l.chunks_mut(CONTROL_BLOCK).zip(r.chunks_mut(CONTROL_BLOCK)) {
-            d.process(ctl, cl, cr);
+            d.control(ctl);
+            d.render(0, cl, cr);
         }
         (l, r)
     }

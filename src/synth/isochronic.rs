@@ -2,6 +2,7 @@
 //! every pulse starts and ends without a click.
 
 use super::osc::{cos_turns, sin_turns, Phasor};
+use super::smooth::Ramp;
 
 /// Fraction of each period spent rising (and again falling): soft but clearly pulsed.
 const EDGE: f64 = 0.2;
@@ -55,22 +56,21 @@ impl Isochronic {
         self.pulse = Phasor::new(0.0);
     }
 
-    /// Adds the pulsed tone into both buffers; `gain` ramps over the block.
+    /// Adds the pulsed tone into both buffers, which hold samples `offset..` of the current
+    /// control block; `gain` is the level's course over that block.
     pub fn process(
         &mut self,
         tone_hz: f32,
         rate_hz: f32,
-        gain: (f32, f32),
+        gain: Ramp,
+        offset: usize,
         left: &mut [f32],
         right: &mut [f32],
     ) {
         let inc_t = tone_hz as f64 / self.sample_rate;
         let inc_p = rate_hz as f64 / self.sample_rate;
-        let dg = (gain.1 - gain.0) / left.len().max(1) as f32;
-        let mut g = gain.0;
-        for (l, r) in left.iter_mut().zip(right.iter_mut()) {
-            g += dg;
-            let s = g * gate(self.pulse.tick(inc_p)) * sin_turns(self.tone.tick(inc_t));
+        for (i, (l, r)) in left.iter_mut().zip(right.iter_mut()).enumerate() {
+            let s = gain.at(offset + i) * gate(self.pulse.tick(inc_p)) * sin_turns(self.tone.tick(inc_t));
             *l += s;
             *r += s;
         }

@@ -35,7 +35,7 @@ use isochronic::Isochronic;
 use limiter::Limiter;
 use noise::{Noise, NoiseControl};
 use reverb::Reverb;
-use smooth::Smoothed;
+use smooth::{Ramp, Smoothed};
 
 /// Samples per control update: coefficients and targets change at this rate, gains ramp
 /// linearly within it. 32 samples is 0.7 ms at 48 kHz: far below audible zipper rates.
@@ -319,6 +319,12 @@ pub struct Synth {
     controls: [Smoothed; N_CONTROLS],
     /// Smoother coefficient for one control block.
     block_coeff: f32,
+    /// Each control's course over the current control block.
+    ramps: [Ramp; N_CONTROLS],
+    /// Position inside the current control block (0 = a new block starts with the next sample).
+    ctl_pos: usize,
+    /// Tilt gains (low, high) for the current control block.
+    tilt_gains: (f32, f32),
     /// False until the first block: then smoothers jump to their targets instead of gliding
     /// from arbitrary start values.
     primed: bool,
@@ -343,6 +349,9 @@ impl Synth {
             limiter: Limiter::new(sample_rate),
             block_coeff: controls[0].coeff_for(CONTROL_BLOCK),
             controls,
+            ramps: [Ramp::flat(0.0); N_CONTROLS],
+            ctl_pos: 0,
+            tilt_gains: (1.0, 1.0),
             primed: false,
             reverb_applied: (0.0, 0.0),
             sample_rate,
@@ -388,6 +397,7 @@ impl Synth {
         self.limiter.reset();
         self.primed = false;
         self.reverb_applied = (0.0, 0.0);
+        self.ctl_pos = 0;
     }
 
     /// A MIDI note starts: the drone follows held notes.
@@ -406,6 +416,10 @@ impl Synth {
     }
 
     /// Renders `left.len()` samples (any length) into `left` and `right`, overwriting them.
+    ///
+    /// Controls update on a fixed grid of [`CONTROL_BLOCK`] samples that does not depend on how
+    /// the host splits its buffers: the same settings give bit-identical output for any block
+    /// size. Settings and notes take effect at the next grid point (at most 0.7 ms at 48 kHz).
     pub fn process(
         &mut self,
         settings: &SynthSettings,
@@ -421,86 +435,41 @@ impl Synth {
             }
             self.primed = true;
         }
-        for (l, r) in left
-            .chunks_mut(CONTROL_BLOCK)
-            .zip(right.chunks_mut(CONTROL_BLOCK))
-        {
-            self.process_block(settings, &t, l, r);
+        let len = left.len().min(right.len());
+        let mut pos = 0;
+        while pos < len {
+            if self.ctl_pos == 0 {
+                self.control(settings, &t);
+            }
+            let n = (len - pos).min(CONTROL_BLOCK - self.ctl_pos);
+            self.render(self.ctl_pos, &mut left[pos..pos + n], &mut right[pos..pos + n]);
+            self.ctl_pos = (self.ctl_pos + n) % CONTROL_BLOCK;
+            pos += n;
         }
     }
 
-    /// One control block: advance the smoothers, run the layers, then the master section.
-    fn process_block(
-        &mut self,
-        settings: &SynthSettings,
-        t: &[f32; N_CONTROLS],
-        left: &mut [f32],
-        right: &mut [f32],
-    ) {
-        let n = left.len();
-        let coeff = if n == CONTROL_BLOCK {
-            self.block_coeff
-        } else {
-            self.controls[0].coeff_for(n)
-        };
-        let mut prev = [0.0f32; N_CONTROLS];
-        let mut cur = [0.0f32; N_CONTROLS];
+    /// Starts a control block: advances every smoother by one block and hands each layer its
+    /// settings for the block.
+    fn control(&mut self, settings: &SynthSettings, t: &[f32; N_CONTROLS]) {
         for i in 0..N_CONTROLS {
-            prev[i] = self.controls[i].current;
-            cur[i] = self.controls[i].next_n(t[i], n, coeff);
+            let from = self.controls[i].current;
+            let to = self.controls[i].next_n(t[i], self.block_coeff);
+            self.ramps[i] = Ramp::new(from, to);
         }
-        let ramp = |c: C| (prev[c as usize], cur[c as usize]);
-        let get = |c: C| cur[c as usize];
-
-        // Soundscape bus: drone + noise, which the reverb and tone act on.
-        let mut bus_l = [0.0f32; CONTROL_BLOCK];
-        let mut bus_r = [0.0f32; CONTROL_BLOCK];
-        let (bl, br) = (&mut bus_l[..n], &mut bus_r[..n]);
-        let drone_ctl = DroneControl {
+        let get = |c: C| self.ramps[c as usize].to;
+        self.drone.control(&DroneControl {
             root: settings.root_note,
             chord: settings.chord,
             drift: get(C::Drift),
             upper_weight: get(C::UpperWeight),
             cutoff_hz: get(C::DroneCutoffLog).exp2(),
-        };
-        let (dg0, dg1) = ramp(C::DroneGain);
-        if dg0 > 0.0 || dg1 > 0.0 {
-            // The drone writes at unit gain; the layer gain ramps here.
-            let mut dl = [0.0f32; CONTROL_BLOCK];
-            let mut dr = [0.0f32; CONTROL_BLOCK];
-            self.drone.process(&drone_ctl, &mut dl[..n], &mut dr[..n]);
-            let step = (dg1 - dg0) / n as f32;
-            for i in 0..n {
-                let g = dg0 + step * (i + 1) as f32;
-                bl[i] += g * dl[i];
-                br[i] += g * dr[i];
-            }
-        } else {
-            // Keep the voices' glides and drift moving while muted, so unmuting is seamless.
-            let mut sink_l = [0.0f32; CONTROL_BLOCK];
-            let mut sink_r = [0.0f32; CONTROL_BLOCK];
-            self.drone
-                .process(&drone_ctl, &mut sink_l[..n], &mut sink_r[..n]);
-        }
-        let noise_ctl = NoiseControl {
+        });
+        self.noise.control(&NoiseControl {
             colour: get(C::NoiseColour),
             cutoff_hz: get(C::NoiseCutoffLog).exp2(),
             surf_period: get(C::SurfPeriod),
             swell_depth: get(C::SwellDepth),
-        };
-        self.noise.process(&noise_ctl, ramp(C::NoiseGain), bl, br);
-
-        // Entrainment bus: kept out of the reverb and the tilt.
-        let mut ent_l = [0.0f32; CONTROL_BLOCK];
-        let mut ent_r = [0.0f32; CONTROL_BLOCK];
-        let (el, er) = (&mut ent_l[..n], &mut ent_r[..n]);
-        let beat = get(C::Beat);
-        self.binaural
-            .process(get(C::Carrier), beat, ramp(C::BinauralGain), el, er);
-        self.isochronic
-            .process(get(C::PulseTone), beat, ramp(C::IsoGain), el, er);
-
-        // Master.
+        });
         let rt60 = get(C::ReverbRt60);
         let damping = get(C::DampingLog).exp2();
         if (rt60 - self.reverb_applied.0).abs() > 1e-3
@@ -509,19 +478,55 @@ impl Synth {
             self.reverb.set_decay(rt60, damping);
             self.reverb_applied = (rt60, damping);
         }
-        let (lg, hg) = Tilt::gains(get(C::TiltDb));
-        let (m0, m1) = ramp(C::ReverbMix);
-        let (o0, o1) = ramp(C::OutputGain);
-        let inv_n = 1.0 / n as f32;
+        self.tilt_gains = Tilt::gains(get(C::TiltDb));
+    }
+
+    /// Renders samples `offset..offset + left.len()` of the current control block: the layers,
+    /// then the master section.
+    fn render(&mut self, offset: usize, left: &mut [f32], right: &mut [f32]) {
+        let n = left.len();
+        let ramp = |c: C| self.ramps[c as usize];
+
+        // Soundscape bus: drone + noise, which the reverb and tone act on.
+        let mut bus_l = [0.0f32; CONTROL_BLOCK];
+        let mut bus_r = [0.0f32; CONTROL_BLOCK];
+        let (bl, br) = (&mut bus_l[..n], &mut bus_r[..n]);
+        let drone_gain = ramp(C::DroneGain);
+        if !drone_gain.is_zero() {
+            // The drone renders at unit gain; the layer level is applied here.
+            let mut dl = [0.0f32; CONTROL_BLOCK];
+            let mut dr = [0.0f32; CONTROL_BLOCK];
+            self.drone.render(offset, &mut dl[..n], &mut dr[..n]);
+            for i in 0..n {
+                let g = drone_gain.at(offset + i);
+                bl[i] += g * dl[i];
+                br[i] += g * dr[i];
+            }
+        }
+        self.noise.render(ramp(C::NoiseGain), offset, bl, br);
+
+        // Entrainment bus: kept out of the reverb and the tilt.
+        let mut ent_l = [0.0f32; CONTROL_BLOCK];
+        let mut ent_r = [0.0f32; CONTROL_BLOCK];
+        let (el, er) = (&mut ent_l[..n], &mut ent_r[..n]);
+        let beat = ramp(C::Beat).to;
+        self.binaural
+            .process(ramp(C::Carrier).to, beat, ramp(C::BinauralGain), offset, el, er);
+        self.isochronic
+            .process(ramp(C::PulseTone).to, beat, ramp(C::IsoGain), offset, el, er);
+
+        // Master.
+        let (lg, hg) = self.tilt_gains;
+        let mix_ramp = ramp(C::ReverbMix);
+        let out_ramp = ramp(C::OutputGain);
         let [tl, tr] = &mut self.tilt;
         let [dcl, dcr] = &mut self.dc;
         let mut finite = true;
         for i in 0..n {
-            let a = (i + 1) as f32 * inv_n;
-            let mix = m0 + (m1 - m0) * a;
-            let out_gain = o0 + (o1 - o0) * a;
+            let mix = mix_ramp.at(offset + i);
+            let out_gain = out_ramp.at(offset + i);
             let (wl, wr) = self.reverb.process(bl[i], br[i]);
-            // Equal-power-ish crossfade: the dry bus only dips by half at full wet.
+            // The dry bus only dips by half at full wet, so "more reverb" never thins the sound.
             let dry = 1.0 - 0.5 * mix;
             let sl = tl.process(dry * bl[i] + mix * wl, lg, hg);
             let sr = tr.process(dry * br[i] + mix * wr, lg, hg);

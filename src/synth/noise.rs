@@ -3,7 +3,8 @@
 use super::filter::{OnePole, SvfLowpass};
 use super::osc::{cos_turns, Phasor};
 use super::rng::Rng;
-use super::smooth::Drift;
+use super::smooth::{Drift, Ramp};
+use super::CONTROL_BLOCK;
 
 /// Pink-noise sections: one pole every `RATIO` (two octaves) from `LOWEST_POLE` Hz up.
 const SECTIONS: usize = 7;
@@ -150,6 +151,10 @@ pub struct Noise {
     sample_rate: f32,
     /// Seed, for a reproducible `reset`.
     seed: u64,
+    /// Surf swell gain over the current control block.
+    swell: Ramp,
+    /// Pink/brown crossfade in this control block.
+    mix: f32,
 }
 
 impl Noise {
@@ -164,6 +169,8 @@ impl Noise {
             surf_drift: Drift::new(seed, 10.0, sample_rate),
             sample_rate,
             seed,
+            swell: Ramp::flat(0.0),
+            mix: 0.0,
         };
         n.reset();
         n
@@ -194,22 +201,13 @@ impl Noise {
         self.surf_drift.reset(self.seed, 10.0, self.sample_rate);
     }
 
-    /// Adds one block (at most a control block) of noise; `gain` ramps over the block.
-    pub fn process(
-        &mut self,
-        ctl: &NoiseControl,
-        gain: (f32, f32),
-        left: &mut [f32],
-        right: &mut [f32],
-    ) {
-        let n = left.len();
-        if n == 0 {
-            return;
-        }
+    /// Starts a control block: filter settings and the surf swell's course over it.
+    pub fn control(&mut self, ctl: &NoiseControl) {
         let sr = self.sample_rate;
         for f in &mut self.lowpass {
             f.set(ctl.cutoff_hz, 0.707, sr);
         }
+        let n = CONTROL_BLOCK;
         let rate = (1.0 + 0.2 * self.surf_drift.advance(n)) / ctl.surf_period.max(0.5);
         let p0 = self.surf.tick(rate as f64 * n as f64 / sr as f64);
         let p1 = self.surf.phase;
@@ -218,18 +216,19 @@ impl Noise {
             let w = 0.5 - 0.5 * cos_turns(p);
             1.0 - ctl.swell_depth * (1.0 - w * w)
         };
-        let (s0, s1) = (swell(p0), swell(p1));
-        let g0 = gain.0 * s0;
-        let dg = (gain.1 * s1 - g0) / n as f32;
-        let mix = ctl.colour.clamp(0.0, 1.0);
-        let mut g = g0;
-        for (l, r) in left.iter_mut().zip(right.iter_mut()) {
-            g += dg;
+        self.swell = Ramp::new(swell(p0), swell(p1));
+        self.mix = ctl.colour.clamp(0.0, 1.0);
+    }
+
+    /// Adds samples `offset..` of the current control block; `gain` is the layer level's course.
+    pub fn render(&mut self, gain: Ramp, offset: usize, left: &mut [f32], right: &mut [f32]) {
+        for (i, (l, r)) in left.iter_mut().zip(right.iter_mut()).enumerate() {
+            let g = gain.at(offset + i) * self.swell.at(offset + i);
             for (ch, out) in [l, r].into_iter().enumerate() {
                 let w = self.rng[ch].bipolar();
                 let pink = self.pink[ch].process(w);
                 let brown = self.brown[ch].process(w);
-                let c = pink + (brown - pink) * mix;
+                let c = pink + (brown - pink) * self.mix;
                 *out += g * self.lowpass[ch].process(c);
             }
         }
@@ -321,7 +320,7 @@ mod tests {
             swell_depth: 1.0,
         };
         // RMS per 0.25 s over 40 s: the envelope must rise and fall about 10 times.
-        let block = 32;
+        let block = CONTROL_BLOCK;
         let hop = (0.25 * sr) as usize;
         let mut env = Vec::new();
         let (mut l, mut r) = (vec![0.0; hop], vec![0.0; hop]);
@@ -329,7 +328,8 @@ mod tests {
             l.iter_mut().for_each(|x| *x = 0.0);
             r.iter_mut().for_each(|x| *x = 0.0);
             for (cl, cr) in l.chunks_mut(block).zip(r.chunks_mut(block)) {
-                n.process(&ctl, (1.0, 1.0), cl, cr);
+                n.control(&ctl);
+                n.render(Ramp::flat(1.0), 0, cl, cr);
             }
             env.push((l.iter().map(|x| x * x).sum::<f32>() / hop as f32).sqrt());
         }

@@ -1,6 +1,46 @@
 //! Control smoothing and slow drift: the reasons automation never clicks and pads breathe.
 
 use super::rng::Rng;
+use super::CONTROL_BLOCK;
+
+/// A control's course across one control block: linear from `from` (its value before the
+/// block) to `to` (its value at the block's last sample).
+///
+/// Values are computed from the absolute position in the block, never accumulated, so a block
+/// rendered in several spans (host buffers that split it) gives bit-identical samples.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Ramp {
+    /// Value before the block's first sample.
+    pub from: f32,
+    /// Value at the block's last sample.
+    pub to: f32,
+}
+
+impl Ramp {
+    /// A ramp from `from` to `to`.
+    pub const fn new(from: f32, to: f32) -> Self {
+        Self { from, to }
+    }
+
+    /// A constant.
+    pub const fn flat(value: f32) -> Self {
+        Self {
+            from: value,
+            to: value,
+        }
+    }
+
+    /// The value at sample `k` (0-based) of the control block.
+    #[inline]
+    pub fn at(&self, k: usize) -> f32 {
+        self.from + (self.to - self.from) * ((k + 1) as f32 * (1.0 / CONTROL_BLOCK as f32))
+    }
+
+    /// Whether the ramp is silent throughout (both ends zero).
+    pub fn is_zero(&self) -> bool {
+        self.from == 0.0 && self.to == 0.0
+    }
+}
 
 /// One-pole smoother: moves `current` toward a target with time constant `tau` seconds.
 ///
@@ -46,10 +86,10 @@ impl Smoothed {
         self.current
     }
 
-    /// Advances `n` samples at once (exactly, for a constant target) and returns the new value.
+    /// Advances several samples at once with a coefficient from [`coeff_for`](Self::coeff_for)
+    /// (exact for a constant target) and returns the new value.
     #[inline]
-    pub fn next_n(&mut self, target: f32, n: usize, coeff_n: f32) -> f32 {
-        debug_assert!(n > 0);
+    pub fn next_n(&mut self, target: f32, coeff_n: f32) -> f32 {
         self.current += (target - self.current) * coeff_n;
         self.current
     }
@@ -154,7 +194,7 @@ mod tests {
         for _ in 0..32 {
             a.next(0.9);
         }
-        b.next_n(0.9, 32, c);
+        b.next_n(0.9, c);
         assert!((a.current - b.current).abs() < 1e-5);
     }
 

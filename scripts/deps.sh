@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs the Debian packages MelodiaSync builds and tests against, when any are missing.
+# Safe to run repeatedly: it does nothing when everything is present.
+set -euo pipefail
+
+PKGS=(
+  cmake g++ pkg-config                    # liblsl (bundled by the lsl crate) and C deps
+  libasound2-dev libjack-jackd2-dev       # standalone audio backends
+  libx11-dev libx11-xcb-dev libxcursor-dev libxrandr-dev libxi-dev libgl-dev
+  libxkbcommon-dev libxkbcommon-x11-dev   # editor windowing (baseview/egui)
+  python3 python3-venv python3-pip        # test references (pedalboard, pyloudnorm, scipy)
+)
+
+missing=()
+for p in "${PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  echo "Installing Debian packages: ${missing[*]}"
+  SUDO=""
+  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi

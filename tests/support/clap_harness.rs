@@ -1,0 +1,240 @@
+//! A minimal CLAP host on `clack-host`: loads the built `.clap`, reads the descriptor and
+//! parameters, activates, renders with notes and parameter changes, and saves/loads state.
+//! Everything goes through the real CLAP ABI of the bundle under test.
+
+#![allow(dead_code)]
+
+use std::ffi::CString;
+use std::path::PathBuf;
+
+use clack_extensions::audio_ports::{AudioPortInfoBuffer, PluginAudioPorts};
+use clack_extensions::note_ports::{NotePortInfoBuffer, PluginNotePorts};
+use clack_extensions::params::{ParamInfoBuffer, PluginParams};
+use clack_extensions::state::PluginState;
+use clack_host::events::event_types::{NoteOffEvent, NoteOnEvent, ParamValueEvent};
+use clack_host::events::Match;
+use clack_host::prelude::*;
+
+/// Host callbacks: this host needs none of them, so they are no-ops.
+pub struct Shared;
+impl SharedHandler<'_> for Shared {
+    fn request_restart(&self) {}
+    fn request_process(&self) {}
+    fn request_callback(&self) {}
+}
+
+/// The host type.
+pub struct Host;
+impl HostHandlers for Host {
+    type Shared<'a> = Shared;
+    type MainThread<'a> = ();
+    type AudioProcessor<'a> = ();
+}
+
+/// Where the bundle under test is: `MELODIASYNC_CLAP`, else the test bundle that
+/// `scripts/test.sh` builds.
+pub fn bundle_path() -> PathBuf {
+    if let Ok(p) = std::env::var("MELODIASYNC_CLAP") {
+        return PathBuf::from(p);
+    }
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/test-bundles/MelodiaSync.clap");
+    assert!(
+        p.exists(),
+        "{} is missing: run scripts/test.sh, which builds the test bundle before the tests",
+        p.display()
+    );
+    p
+}
+
+/// Loads the plugin entry.
+pub fn load_entry() -> PluginEntry {
+    let path = bundle_path();
+    // SAFETY: loading a CLAP library runs its initialiser; the bundle is our own build.
+    unsafe { PluginEntry::load(&path) }.unwrap_or_else(|e| panic!("cannot load {}: {e:?}", path.display()))
+}
+
+/// The plugin id under test.
+pub const PLUGIN_ID: &str = "com.melodiasync.melodiasync";
+
+/// A new instance.
+pub fn instantiate(entry: &PluginEntry) -> PluginInstance<Host> {
+    let info = HostInfo::new("MelodiaSync test host", "MelodiaSync", "https://example.invalid", "1.0")
+        .unwrap();
+    let id = CString::new(PLUGIN_ID).unwrap();
+    PluginInstance::<Host>::new(|_| Shared, |_| (), entry, &id, &info).expect("instantiation")
+}
+
+/// One parameter as the host sees it.
+#[derive(Clone, Debug)]
+pub struct ParamDesc {
+    /// CLAP parameter id.
+    pub id: ClapId,
+    /// Display name.
+    pub name: String,
+    /// Range and default in CLAP (plain) values.
+    pub min: f64,
+    /// See `min`.
+    pub max: f64,
+    /// See `min`.
+    pub default: f64,
+}
+
+/// Every parameter the plugin exposes.
+pub fn params(instance: &mut PluginInstance<Host>) -> Vec<ParamDesc> {
+    let mut handle = instance.plugin_handle();
+    let ext: PluginParams = handle.get_extension().expect("params extension");
+    let mut out = Vec::new();
+    for i in 0..ext.count(&mut handle) {
+        let mut buf = ParamInfoBuffer::new();
+        let info = ext.get_info(&mut handle, i, &mut buf).expect("param info");
+        out.push(ParamDesc {
+            id: info.id,
+            name: String::from_utf8_lossy(info.name).into_owned(),
+            min: info.min_value,
+            max: info.max_value,
+            default: info.default_value,
+        });
+    }
+    out
+}
+
+/// The current value of a parameter.
+pub fn param_value(instance: &mut PluginInstance<Host>, id: ClapId) -> f64 {
+    let mut handle = instance.plugin_handle();
+    let ext: PluginParams = handle.get_extension().expect("params extension");
+    ext.get_value(&mut handle, id).expect("param value")
+}
+
+/// Audio port and note port counts: (audio in, audio out, channels of out 0, note in).
+pub fn ports(instance: &mut PluginInstance<Host>) -> (u32, u32, u32, u32) {
+    let mut handle = instance.plugin_handle();
+    let audio: PluginAudioPorts = handle.get_extension().expect("audio-ports extension");
+    let notes: PluginNotePorts = handle.get_extension().expect("note-ports extension");
+    let mut buf = AudioPortInfoBuffer::new();
+    let out0 = audio.get(&mut handle, 0, false, &mut buf).expect("output port 0");
+    let channels = out0.channel_count;
+    let mut nbuf = NotePortInfoBuffer::new();
+    let _ = notes.get(&mut handle, 0, true, &mut nbuf).expect("note input port 0");
+    (
+        audio.count(&mut handle, true),
+        audio.count(&mut handle, false),
+        channels,
+        notes.count(&mut handle, true),
+    )
+}
+
+/// Saves the plugin state.
+pub fn save_state(instance: &mut PluginInstance<Host>) -> Vec<u8> {
+    let mut handle = instance.plugin_handle();
+    let ext: PluginState = handle.get_extension().expect("state extension");
+    let mut out = Vec::new();
+    ext.save(&mut handle, &mut out).expect("state save");
+    out
+}
+
+/// Loads a plugin state.
+pub fn load_state(instance: &mut PluginInstance<Host>, bytes: &[u8]) {
+    let mut handle = instance.plugin_handle();
+    let ext: PluginState = handle.get_extension().expect("state extension");
+    ext.load(&mut handle, &mut &bytes[..]).expect("state load");
+}
+
+/// Something the host sends at a frame position.
+#[derive(Clone, Copy, Debug)]
+pub enum HostEvent {
+    /// MIDI-style note on (key, velocity 0..1).
+    NoteOn(u8, f64),
+    /// Note off.
+    NoteOff(u8),
+    /// Parameter change to a CLAP (plain) value.
+    Param(ClapId, f64),
+}
+
+/// Renders `frames` stereo frames at `sample_rate`, calling `block_size(i)` for the size of
+/// block `i` (1..=4096), delivering `events` (frame, event) sample-accurately inside blocks.
+/// Activates before and deactivates after.
+pub fn render(
+    instance: &mut PluginInstance<Host>,
+    sample_rate: f64,
+    frames: usize,
+    mut block_size: impl FnMut(usize) -> usize,
+    events: &[(usize, HostEvent)],
+) -> (Vec<f32>, Vec<f32>) {
+    let config = PluginAudioConfiguration {
+        sample_rate,
+        min_frames_count: 1,
+        max_frames_count: 4096,
+    };
+    let processor = instance.activate(|_, _| (), config).expect("activate");
+    let mut processor = processor.start_processing().expect("start processing");
+    let mut left = Vec::with_capacity(frames);
+    let mut right = Vec::with_capacity(frames);
+    let mut out_l = vec![0.0f32; 4096];
+    let mut out_r = vec![0.0f32; 4096];
+    let mut in_ports = AudioPorts::with_capacity(0, 0);
+    let mut out_ports = AudioPorts::with_capacity(2, 1);
+    let mut in_events = EventBuffer::with_capacity(64);
+    let mut out_events = EventBuffer::with_capacity(64);
+    let mut steady = 0u64;
+    let mut pos = 0usize;
+    let mut block_index = 0usize;
+    while pos < frames {
+        let n = block_size(block_index).clamp(1, 4096).min(frames - pos);
+        block_index += 1;
+        in_events.clear();
+        out_events.clear();
+        for &(at, ev) in events.iter().filter(|(at, _)| *at >= pos && *at < pos + n) {
+            let t = (at - pos) as u32;
+            match ev {
+                HostEvent::NoteOn(k, v) => in_events.push(&NoteOnEvent::new(
+                    t,
+                    Pckn::new(0u16, 0u16, k as u16, Match::All),
+                    v,
+                )),
+                HostEvent::NoteOff(k) => in_events.push(&NoteOffEvent::new(
+                    t,
+                    Pckn::new(0u16, 0u16, k as u16, Match::All),
+                    0.0,
+                )),
+                HostEvent::Param(id, value) => {
+                    in_events.push(&ParamValueEvent::new(t, id, Pckn::match_all(), value))
+                }
+            }
+        }
+        let input = in_ports.with_input_buffers(std::iter::empty::<AudioPortBuffer<
+            std::iter::Empty<InputChannel<f32>>,
+            std::iter::Empty<InputChannel<f64>>,
+        >>());
+        let mut output = out_ports.with_output_buffers([AudioPortBuffer {
+            latency: 0,
+            channels: AudioPortBufferType::f32_output_only(
+                [&mut out_l[..n], &mut out_r[..n]].into_iter(),
+            ),
+        }]);
+        processor
+            .process(
+                &input,
+                &mut output,
+                &in_events.as_input(),
+                &mut out_events.as_output(),
+                Some(steady),
+                None,
+            )
+            .expect("process");
+        steady += n as u64;
+        left.extend_from_slice(&out_l[..n]);
+        right.extend_from_slice(&out_r[..n]);
+        pos += n;
+    }
+    let stopped = processor.stop_processing();
+    instance.deactivate(stopped);
+    (left, right)
+}
+
+/// The parameter named `name`.
+pub fn find<'a>(params: &'a [ParamDesc], name: &str) -> &'a ParamDesc {
+    params
+        .iter()
+        .find(|p| p.name == name)
+        .unwrap_or_else(|| panic!("no parameter named {name}"))
+}
