@@ -131,7 +131,8 @@ impl ClapPlugin for MelodiaSync {
         ClapFeature::Instrument,
         ClapFeature::Synthesizer,
         ClapFeature::Stereo,
-        ClapFeature::Custom("ambient"),
+        // CLAP reserves un-namespaced feature names for its standard list; "ambient" is not on it.
+        ClapFeature::Custom("melodiasync:ambient"),
     ];
 }
 

@@ -37,11 +37,24 @@ fn solo(binaural: f32, iso: f32) -> SynthSettings {
 #[test]
 fn binaural_difference_equals_the_beat_within_10_mhz() {
     let sr = 48_000.0;
-    for (carrier, beat) in [(100.0, 0.5), (200.0, 8.0), (250.0, 4.3), (400.0, 40.0), (137.0, 13.7)] {
-        let settings = SynthSettings { carrier_hz: carrier, beat_hz: beat, ..solo(1.0, 0.0) };
+    for (carrier, beat) in [
+        (100.0, 0.5),
+        (200.0, 8.0),
+        (250.0, 4.3),
+        (400.0, 40.0),
+        (137.0, 13.7),
+    ] {
+        let settings = SynthSettings {
+            carrier_hz: carrier,
+            beat_hz: beat,
+            ..solo(1.0, 0.0)
+        };
         let (l, r) = render_synth(&settings, sr, 23.0);
         // 2^20 samples after the first second (smoothers settled): 0.046 Hz bins.
-        let (l, r) = (&l[48_000..48_000 + (1 << 20)], &r[48_000..48_000 + (1 << 20)]);
+        let (l, r) = (
+            &l[48_000..48_000 + (1 << 20)],
+            &r[48_000..48_000 + (1 << 20)],
+        );
         let fl = peak_frequency(l, sr, 50.0, 500.0);
         let fr = peak_frequency(r, sr, 50.0, 500.0);
         let diff = fr - fl;
@@ -49,7 +62,10 @@ fn binaural_difference_equals_the_beat_within_10_mhz() {
             (diff - beat as f64).abs() < 0.01,
             "carrier {carrier} beat {beat}: measured L {fl:.4} R {fr:.4} diff {diff:.4}"
         );
-        assert!(((fl + fr) / 2.0 - carrier as f64).abs() < 0.05, "carrier off: {fl} {fr}");
+        assert!(
+            ((fl + fr) / 2.0 - carrier as f64).abs() < 0.05,
+            "carrier off: {fl} {fr}"
+        );
     }
 }
 
@@ -57,7 +73,11 @@ fn binaural_difference_equals_the_beat_within_10_mhz() {
 fn isochronic_pulse_rate_within_one_percent() {
     let sr = 48_000.0;
     for rate in [1.5, 4.0, 6.5, 10.0, 18.0, 32.0] {
-        let settings = SynthSettings { beat_hz: rate, pulse_tone_hz: 440.0, ..solo(0.0, 1.0) };
+        let settings = SynthSettings {
+            beat_hz: rate,
+            pulse_tone_hz: 440.0,
+            ..solo(0.0, 1.0)
+        };
         let (l, _) = render_synth(&settings, sr, 21.0);
         // Envelope: energy per 1 ms frame (1 kHz envelope rate), then its spectrum.
         let env: Vec<f32> = l[48_000..]
@@ -77,7 +97,11 @@ fn isochronic_pulse_rate_within_one_percent() {
 #[test]
 fn silence_when_every_level_is_zero() {
     let (l, r) = render_synth(&SynthSettings::silent(), 48_000.0, 3.0);
-    assert!(l.iter().chain(&r).all(|x| *x == 0.0), "max {}", l.iter().fold(0.0f32, |m, x| m.max(x.abs())));
+    assert!(
+        l.iter().chain(&r).all(|x| *x == 0.0),
+        "max {}",
+        l.iter().fold(0.0f32, |m, x| m.max(x.abs()))
+    );
 }
 
 #[test]
@@ -103,7 +127,12 @@ fn identical_input_and_seed_give_identical_output_and_reset_reproduces_it() {
 }
 
 /// Renders through the engine with `block(i)` giving each host block's size.
-fn render_engine(controls: &Controls, sr: f32, frames: usize, mut block: impl FnMut(usize) -> usize) -> Vec<f32> {
+fn render_engine(
+    controls: &Controls,
+    sr: f32,
+    frames: usize,
+    mut block: impl FnMut(usize) -> usize,
+) -> Vec<f32> {
     let mut e = Engine::new(sr);
     let mut out = Vec::with_capacity(frames);
     let mut l = vec![0.0; 4096];
@@ -123,13 +152,12 @@ fn output_does_not_depend_on_the_host_block_size() {
     let controls = MelodiaSyncParams::default().controls();
     let frames = 48_000;
     let reference = render_engine(&controls, 48_000.0, frames, |_| 32);
-    for (label, f) in [
-        ("1", Box::new(|_| 1usize) as Box<dyn FnMut(usize) -> usize>),
-        ("64", Box::new(|_| 64)),
-        ("4096", Box::new(|_| 4096)),
-        ("random", Box::new(|i| 1 + (i * 7919 + 13) % 1000)),
-    ] {
-        assert_eq!(render_engine(&controls, 48_000.0, frames, f), reference, "block size {label}");
+    for (label, f) in support::block_patterns() {
+        assert_eq!(
+            render_engine(&controls, 48_000.0, frames, f),
+            reference,
+            "block size {label}"
+        );
     }
 }
 
@@ -155,7 +183,11 @@ fn every_parameter_jump_min_to_max_stays_within_the_step_bound() {
     // Long enough for the drone's 1.2 s voice fade-in to finish, so "steady" means steady.
     let settle = 5 * 48_000;
     let after = 48_000;
-    let ids: Vec<String> = MelodiaSyncParams::default().param_map().into_iter().map(|(id, _, _)| id).collect();
+    let ids: Vec<String> = MelodiaSyncParams::default()
+        .param_map()
+        .into_iter()
+        .map(|(id, _, _)| id)
+        .collect();
     for id in ids {
         for (from, to) in [(0.0, 1.0), (1.0, 0.0)] {
             let steady = |v: f32| {
@@ -192,7 +224,11 @@ fn every_parameter_jump_min_to_max_stays_within_the_step_bound() {
 fn output_stays_finite_and_below_the_ceiling_under_random_automation() {
     let sr = 48_000.0;
     let params = Arc::new(MelodiaSyncParams::default());
-    let ids: Vec<String> = params.param_map().into_iter().map(|(id, _, _)| id).collect();
+    let ids: Vec<String> = params
+        .param_map()
+        .into_iter()
+        .map(|(id, _, _)| id)
+        .collect();
     let mut rng = Rng::new(2024);
     let mut e = Engine::new(sr);
     let mut l = vec![0.0; 4096];
@@ -206,11 +242,21 @@ fn output_stays_finite_and_below_the_ceiling_under_random_automation() {
         }
         let n = 1 + (rng.next_u64() % 4096) as usize;
         let key = 30 + (rng.next_u64() % 60) as u8;
-        let action = if rng.unit() < 0.5 { NoteAction::On(key) } else { NoteAction::Off(key) };
-        let mut ev = Some(TimedNote { offset: (rng.next_u64() % n as u64) as u32, action });
+        let action = if rng.unit() < 0.5 {
+            NoteAction::On(key)
+        } else {
+            NoteAction::Off(key)
+        };
+        let mut ev = Some(TimedNote {
+            offset: (rng.next_u64() % n as u64) as u32,
+            action,
+        });
         e.render(&params.controls(), || ev.take(), &mut l[..n], &mut r[..n]);
         for x in l[..n].iter().chain(&r[..n]) {
-            assert!(x.is_finite() && x.abs() < CEILING, "sample {x} at frame {total}");
+            assert!(
+                x.is_finite() && x.abs() < CEILING,
+                "sample {x} at frame {total}"
+            );
         }
         total += n;
     }
@@ -232,7 +278,11 @@ fn default_patch_is_near_minus_18_lufs_with_headroom_and_no_dc() {
         m.push(&l, &r);
         let lufs = m.integrated_lufs().unwrap();
         assert!((lufs + 18.0).abs() < 1.5, "{sr} Hz: {lufs:.2} LUFS");
-        assert!(m.peak_dbfs() < -1.0, "{sr} Hz: peak {:.2} dBFS", m.peak_dbfs());
+        assert!(
+            m.peak_dbfs() < -1.0,
+            "{sr} Hz: peak {:.2} dBFS",
+            m.peak_dbfs()
+        );
         let dc = l.iter().chain(&r).map(|x| *x as f64).sum::<f64>() / (2 * n) as f64;
         assert!(dc.abs() < 1e-3, "{sr} Hz: DC {dc}");
     }
@@ -248,8 +298,14 @@ fn relaxation_macro_warms_the_sound_and_slows_the_beat() {
     };
     let tense = render_at(0.0);
     let deep = render_at(1.0);
-    let (ct, cd) = (centroid(&tense[48_000..], sr), centroid(&deep[48_000..], sr));
-    assert!(ct > 1.3 * cd, "centroid tense {ct:.0} Hz vs deep {cd:.0} Hz");
+    let (ct, cd) = (
+        centroid(&tense[48_000..], sr),
+        centroid(&deep[48_000..], sr),
+    );
+    assert!(
+        ct > 1.3 * cd,
+        "centroid tense {ct:.0} Hz vs deep {cd:.0} Hz"
+    );
 
     // The beat follows the macro: 8 Hz at neutral, doubled at 0, halved at 1.
     for (relax, want) in [(0.0, 16.0), (0.5, 8.0), (1.0, 4.0)] {
@@ -261,7 +317,11 @@ fn relaxation_macro_warms_the_sound_and_slows_the_beat() {
         let mut l = vec![0.0; n + 48_000];
         let mut r = vec![0.0; n + 48_000];
         s.process(&c.settings, &Engine::modulation(&c), &mut l, &mut r);
-        let beat = peak_frequency(&r[48_000..], sr, 50.0, 500.0) - peak_frequency(&l[48_000..], sr, 50.0, 500.0);
-        assert!((beat - want).abs() < 0.01, "relaxation {relax}: beat {beat:.4}, want {want}");
+        let beat = peak_frequency(&r[48_000..], sr, 50.0, 500.0)
+            - peak_frequency(&l[48_000..], sr, 50.0, 500.0);
+        assert!(
+            (beat - want).abs() < 0.01,
+            "relaxation {relax}: beat {beat:.4}, want {want}"
+        );
     }
 }

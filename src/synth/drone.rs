@@ -8,8 +8,8 @@ use nice_plug::prelude::Enum;
 
 use super::filter::SvfLowpass;
 use super::smooth::{Drift, Ramp};
-use super::CONTROL_BLOCK;
 use super::wavetable::Wavetable;
+use super::CONTROL_BLOCK;
 
 /// Voice slots: enough for a rich chord, few enough for the CPU budget.
 pub const MAX_VOICES: usize = 6;
@@ -233,7 +233,11 @@ impl Drone {
                 0.0
             };
             let g0 = v.gain.to;
-            let g1 = if g0 < 1e-6 && target == 0.0 { 0.0 } else { g0 + (target - g0) * fade };
+            let g1 = if g0 < 1e-6 && target == 0.0 {
+                0.0
+            } else {
+                g0 + (target - g0) * fade
+            };
             v.gain = Ramp::new(g0, g1);
             // Detune in cents: a fixed spread plus slow motion, both scaled by drift.
             let cents = (2.0 + 6.0 * ctl.drift) + 5.0 * ctl.drift * detune;

@@ -70,7 +70,9 @@ impl Isochronic {
         let inc_t = tone_hz as f64 / self.sample_rate;
         let inc_p = rate_hz as f64 / self.sample_rate;
         for (i, (l, r)) in left.iter_mut().zip(right.iter_mut()).enumerate() {
-            let s = gain.at(offset + i) * gate(self.pulse.tick(inc_p)) * sin_turns(self.tone.tick(inc_t));
+            let s = gain.at(offset + i)
+                * gate(self.pulse.tick(inc_p))
+                * sin_turns(self.tone.tick(inc_t));
             *l += s;
             *r += s;
         }

@@ -442,7 +442,11 @@ impl Synth {
                 self.control(settings, &t);
             }
             let n = (len - pos).min(CONTROL_BLOCK - self.ctl_pos);
-            self.render(self.ctl_pos, &mut left[pos..pos + n], &mut right[pos..pos + n]);
+            self.render(
+                self.ctl_pos,
+                &mut left[pos..pos + n],
+                &mut right[pos..pos + n],
+            );
             self.ctl_pos = (self.ctl_pos + n) % CONTROL_BLOCK;
             pos += n;
         }
@@ -451,10 +455,9 @@ impl Synth {
     /// Starts a control block: advances every smoother by one block and hands each layer its
     /// settings for the block.
     fn control(&mut self, settings: &SynthSettings, t: &[f32; N_CONTROLS]) {
-        for i in 0..N_CONTROLS {
-            let from = self.controls[i].current;
-            let to = self.controls[i].next_n(t[i], self.block_coeff);
-            self.ramps[i] = Ramp::new(from, to);
+        for ((ramp, control), &target) in self.ramps.iter_mut().zip(&mut self.controls).zip(t) {
+            let from = control.current;
+            *ramp = Ramp::new(from, control.next_n(target, self.block_coeff));
         }
         let get = |c: C| self.ramps[c as usize].to;
         self.drone.control(&DroneControl {
@@ -510,10 +513,22 @@ impl Synth {
         let mut ent_r = [0.0f32; CONTROL_BLOCK];
         let (el, er) = (&mut ent_l[..n], &mut ent_r[..n]);
         let beat = ramp(C::Beat).to;
-        self.binaural
-            .process(ramp(C::Carrier).to, beat, ramp(C::BinauralGain), offset, el, er);
-        self.isochronic
-            .process(ramp(C::PulseTone).to, beat, ramp(C::IsoGain), offset, el, er);
+        self.binaural.process(
+            ramp(C::Carrier).to,
+            beat,
+            ramp(C::BinauralGain),
+            offset,
+            el,
+            er,
+        );
+        self.isochronic.process(
+            ramp(C::PulseTone).to,
+            beat,
+            ramp(C::IsoGain),
+            offset,
+            el,
+            er,
+        );
 
         // Master.
         let (lg, hg) = self.tilt_gains;

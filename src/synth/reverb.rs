@@ -76,8 +76,8 @@ impl Reverb {
     #[inline]
     pub fn process(&mut self, left: f32, right: f32) -> (f32, f32) {
         let mut v = [0.0f32; LINES];
-        for i in 0..LINES {
-            v[i] = self.lines[i][self.pos[i]];
+        for ((x, line), &p) in v.iter_mut().zip(&self.lines).zip(&self.pos) {
+            *x = line[p];
         }
         let out_l = v[0] + v[2] + v[4] + v[6];
         let out_r = v[1] + v[3] + v[5] + v[7];

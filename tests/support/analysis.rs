@@ -24,7 +24,9 @@ pub fn peak_frequency(x: &[f32], sample_rate: f32, lo: f32, hi: f32) -> f64 {
     let b0 = ((lo as f64 / bin_hz) as usize).max(1);
     let b1 = ((hi as f64 / bin_hz) as usize).min(out.len() - 2);
     let mag: Vec<f64> = out.iter().map(|c| c.norm()).collect();
-    let k = (b0..=b1).max_by(|&a, &b| mag[a].total_cmp(&mag[b])).unwrap();
+    let k = (b0..=b1)
+        .max_by(|&a, &b| mag[a].total_cmp(&mag[b]))
+        .unwrap();
     let (a, b, c) = (mag[k - 1].ln(), mag[k].ln(), mag[k + 1].ln());
     let delta = 0.5 * (a - c) / (a - 2.0 * b + c);
     (k as f64 + delta) * bin_hz

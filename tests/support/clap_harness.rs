@@ -50,7 +50,8 @@ pub fn bundle_path() -> PathBuf {
 pub fn load_entry() -> PluginEntry {
     let path = bundle_path();
     // SAFETY: loading a CLAP library runs its initialiser; the bundle is our own build.
-    unsafe { PluginEntry::load(&path) }.unwrap_or_else(|e| panic!("cannot load {}: {e:?}", path.display()))
+    unsafe { PluginEntry::load(&path) }
+        .unwrap_or_else(|e| panic!("cannot load {}: {e:?}", path.display()))
 }
 
 /// The plugin id under test.
@@ -58,8 +59,13 @@ pub const PLUGIN_ID: &str = "com.melodiasync.melodiasync";
 
 /// A new instance.
 pub fn instantiate(entry: &PluginEntry) -> PluginInstance<Host> {
-    let info = HostInfo::new("MelodiaSync test host", "MelodiaSync", "https://example.invalid", "1.0")
-        .unwrap();
+    let info = HostInfo::new(
+        "MelodiaSync test host",
+        "MelodiaSync",
+        "https://example.invalid",
+        "1.0",
+    )
+    .unwrap();
     let id = CString::new(PLUGIN_ID).unwrap();
     PluginInstance::<Host>::new(|_| Shared, |_| (), entry, &id, &info).expect("instantiation")
 }
@@ -81,12 +87,12 @@ pub struct ParamDesc {
 
 /// Every parameter the plugin exposes.
 pub fn params(instance: &mut PluginInstance<Host>) -> Vec<ParamDesc> {
-    let mut handle = instance.plugin_handle();
+    let handle = instance.plugin_handle();
     let ext: PluginParams = handle.get_extension().expect("params extension");
     let mut out = Vec::new();
-    for i in 0..ext.count(&mut handle) {
+    for i in 0..ext.count(&handle) {
         let mut buf = ParamInfoBuffer::new();
-        let info = ext.get_info(&mut handle, i, &mut buf).expect("param info");
+        let info = ext.get_info(&handle, i, &mut buf).expect("param info");
         out.push(ParamDesc {
             id: info.id,
             name: String::from_utf8_lossy(info.name).into_owned(),
@@ -100,43 +106,47 @@ pub fn params(instance: &mut PluginInstance<Host>) -> Vec<ParamDesc> {
 
 /// The current value of a parameter.
 pub fn param_value(instance: &mut PluginInstance<Host>, id: ClapId) -> f64 {
-    let mut handle = instance.plugin_handle();
+    let handle = instance.plugin_handle();
     let ext: PluginParams = handle.get_extension().expect("params extension");
-    ext.get_value(&mut handle, id).expect("param value")
+    ext.get_value(&handle, id).expect("param value")
 }
 
 /// Audio port and note port counts: (audio in, audio out, channels of out 0, note in).
 pub fn ports(instance: &mut PluginInstance<Host>) -> (u32, u32, u32, u32) {
-    let mut handle = instance.plugin_handle();
+    let handle = instance.plugin_handle();
     let audio: PluginAudioPorts = handle.get_extension().expect("audio-ports extension");
     let notes: PluginNotePorts = handle.get_extension().expect("note-ports extension");
     let mut buf = AudioPortInfoBuffer::new();
-    let out0 = audio.get(&mut handle, 0, false, &mut buf).expect("output port 0");
+    let out0 = audio
+        .get(&handle, 0, false, &mut buf)
+        .expect("output port 0");
     let channels = out0.channel_count;
     let mut nbuf = NotePortInfoBuffer::new();
-    let _ = notes.get(&mut handle, 0, true, &mut nbuf).expect("note input port 0");
+    let _ = notes
+        .get(&handle, 0, true, &mut nbuf)
+        .expect("note input port 0");
     (
-        audio.count(&mut handle, true),
-        audio.count(&mut handle, false),
+        audio.count(&handle, true),
+        audio.count(&handle, false),
         channels,
-        notes.count(&mut handle, true),
+        notes.count(&handle, true),
     )
 }
 
 /// Saves the plugin state.
 pub fn save_state(instance: &mut PluginInstance<Host>) -> Vec<u8> {
-    let mut handle = instance.plugin_handle();
+    let handle = instance.plugin_handle();
     let ext: PluginState = handle.get_extension().expect("state extension");
     let mut out = Vec::new();
-    ext.save(&mut handle, &mut out).expect("state save");
+    ext.save(&handle, &mut out).expect("state save");
     out
 }
 
 /// Loads a plugin state.
 pub fn load_state(instance: &mut PluginInstance<Host>, bytes: &[u8]) {
-    let mut handle = instance.plugin_handle();
+    let handle = instance.plugin_handle();
     let ext: PluginState = handle.get_extension().expect("state extension");
-    ext.load(&mut handle, &mut &bytes[..]).expect("state load");
+    ext.load(&handle, &mut &bytes[..]).expect("state load");
 }
 
 /// Something the host sends at a frame position.
@@ -201,10 +211,12 @@ pub fn render(
                 }
             }
         }
-        let input = in_ports.with_input_buffers(std::iter::empty::<AudioPortBuffer<
-            std::iter::Empty<InputChannel<f32>>,
-            std::iter::Empty<InputChannel<f64>>,
-        >>());
+        let input = in_ports.with_input_buffers(std::iter::empty::<
+            AudioPortBuffer<
+                std::iter::Empty<InputChannel<f32>>,
+                std::iter::Empty<InputChannel<f64>>,
+            >,
+        >());
         let mut output = out_ports.with_output_buffers([AudioPortBuffer {
             latency: 0,
             channels: AudioPortBufferType::f32_output_only(
