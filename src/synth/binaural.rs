@@ -1,7 +1,7 @@
 //! Binaural beat: one sine per ear, `carrier - beat/2` on the left and `carrier + beat/2` on
 //! the right, so the difference the listener's brainstem hears is exactly `beat`.
 
-use super::osc::{sin_turns, Phasor};
+use super::osc::{increment, Phasor, Sine};
 use super::smooth::Ramp;
 
 /// The binaural layer.
@@ -9,6 +9,8 @@ use super::smooth::Ramp;
 pub struct Binaural {
     /// Left and right phases.
     phases: [Phasor; 2],
+    /// Sine lookup.
+    sine: Sine,
     /// Sample rate in Hz.
     sample_rate: f64,
 }
@@ -18,6 +20,7 @@ impl Binaural {
     pub fn new(sample_rate: f32) -> Self {
         Self {
             phases: [Phasor::new(0.0); 2],
+            sine: Sine::new(),
             sample_rate: sample_rate as f64,
         }
     }
@@ -46,13 +49,13 @@ impl Binaural {
     ) {
         let c = carrier_hz as f64;
         let half = 0.5 * beat_hz as f64;
-        let inc_l = (c - half) / self.sample_rate;
-        let inc_r = (c + half) / self.sample_rate;
+        let inc_l = increment(c - half, self.sample_rate);
+        let inc_r = increment(c + half, self.sample_rate);
         let [pl, pr] = &mut self.phases;
         for (i, (l, r)) in left.iter_mut().zip(right.iter_mut()).enumerate() {
             let g = gain.at(offset + i);
-            *l += g * sin_turns(pl.tick(inc_l));
-            *r += g * sin_turns(pr.tick(inc_r));
+            *l += g * self.sine.at(pl.tick(inc_l));
+            *r += g * self.sine.at(pr.tick(inc_r));
         }
     }
 }

@@ -7,6 +7,7 @@
 use nice_plug::prelude::Enum;
 
 use super::filter::SvfLowpass;
+use super::osc::{increment, to_phase};
 use super::smooth::{Drift, Ramp};
 use super::wavetable::Wavetable;
 use super::CONTROL_BLOCK;
@@ -78,12 +79,12 @@ struct Voice {
     active: bool,
     /// Gain over the current control block.
     gain: Ramp,
-    /// Phase increments (turns per sample) of the two oscillators in this control block.
-    incs: [f64; 2],
+    /// Phase increments of the two oscillators in this control block.
+    incs: [u32; 2],
     /// Wavetable mip level of each oscillator in this control block.
     mips: [usize; 2],
-    /// Oscillator phases in turns (left-leaning, right-leaning).
-    phases: [f64; 2],
+    /// Oscillator phases (left-leaning, right-leaning), 2^32 = one turn.
+    phases: [u32; 2],
     /// Slow detune motion.
     detune_drift: Drift,
     /// Slow amplitude motion.
@@ -121,9 +122,9 @@ impl Drone {
             target_pitch: 60.0,
             active: false,
             gain: Ramp::flat(0.0),
-            incs: [0.0; 2],
+            incs: [0; 2],
             mips: [0; 2],
-            phases: [0.0; 2],
+            phases: [0; 2],
             detune_drift: Drift::new(0, DRIFT_PERIOD, sample_rate),
             amp_drift: Drift::new(0, DRIFT_PERIOD, sample_rate),
         };
@@ -155,7 +156,7 @@ impl Drone {
             v.active = false;
             v.gain = Ramp::flat(0.0);
             // Spread start phases so the chord does not begin with an aligned transient.
-            v.phases = [i as f64 * 0.37 % 1.0, i as f64 * 0.61 % 1.0];
+            v.phases = [to_phase(i as f64 * 0.37), to_phase(i as f64 * 0.61)];
         }
         for f in &mut self.filters {
             f.reset();
@@ -243,12 +244,13 @@ impl Drone {
             let cents = (2.0 + 6.0 * ctl.drift) + 5.0 * ctl.drift * detune;
             let base = 440.0 * ((v.pitch - 69.0) / 12.0).exp2() as f64;
             let ratio = (cents as f64 / 1200.0).exp2();
-            v.incs = [base / ratio / sr as f64, base * ratio / sr as f64];
-            v.mips = [Wavetable::mip_for(v.incs[0]), Wavetable::mip_for(v.incs[1])];
-            // Wrap only here, at block starts, so every host block split gives the same phases.
-            for p in &mut v.phases {
-                *p -= p.floor();
-            }
+            let freqs = [base / ratio, base * ratio];
+            let sr = sr as f64;
+            v.incs = [increment(freqs[0], sr), increment(freqs[1], sr)];
+            v.mips = [
+                Wavetable::mip_for(freqs[0] / sr),
+                Wavetable::mip_for(freqs[1] / sr),
+            ];
         }
     }
 
@@ -262,8 +264,8 @@ impl Drone {
                 let g = v.gain.at(offset + i);
                 let a = self.table.read(v.mips[0], v.phases[0]);
                 let b = self.table.read(v.mips[1], v.phases[1]);
-                v.phases[0] += v.incs[0];
-                v.phases[1] += v.incs[1];
+                v.phases[0] = v.phases[0].wrapping_add(v.incs[0]);
+                v.phases[1] = v.phases[1].wrapping_add(v.incs[1]);
                 // Each oscillator leans to one side: width from detune, centre from the sum.
                 *l += g * (0.8 * a + 0.3 * b);
                 *r += g * (0.3 * a + 0.8 * b);

@@ -1,7 +1,7 @@
 //! Isochronic pulse: a tone switched on and off at the pulse rate, with raised-cosine edges so
 //! every pulse starts and ends without a click.
 
-use super::osc::{cos_turns, sin_turns, Phasor};
+use super::osc::{increment, to_phase, Phasor, Sine};
 use super::smooth::Ramp;
 
 /// Fraction of each period spent rising (and again falling): soft but clearly pulsed.
@@ -11,13 +11,15 @@ const DUTY: f64 = 0.5;
 
 /// The gate shape over one period, `phase` in turns `[0, 1)`: 0..1 with smooth edges.
 #[inline]
-pub fn gate(phase: f64) -> f32 {
+pub fn gate(sine: &Sine, phase: f64) -> f32 {
+    // cos(π·x) for x in [0, 1] is the sine a quarter turn on.
+    let cos_half = |x: f64| sine.at(to_phase(0.5 * x + 0.25));
     if phase < EDGE {
-        0.5 - 0.5 * cos_turns(0.5 * phase / EDGE)
+        0.5 - 0.5 * cos_half(phase / EDGE)
     } else if phase < DUTY {
         1.0
     } else if phase < DUTY + EDGE {
-        0.5 + 0.5 * cos_turns(0.5 * (phase - DUTY) / EDGE)
+        0.5 + 0.5 * cos_half((phase - DUTY) / EDGE)
     } else {
         0.0
     }
@@ -30,6 +32,8 @@ pub struct Isochronic {
     tone: Phasor,
     /// Phase of the gate.
     pulse: Phasor,
+    /// Sine lookup.
+    sine: Sine,
     /// Sample rate in Hz.
     sample_rate: f64,
 }
@@ -40,6 +44,7 @@ impl Isochronic {
         Self {
             tone: Phasor::new(0.0),
             pulse: Phasor::new(0.0),
+            sine: Sine::new(),
             sample_rate: sample_rate as f64,
         }
     }
@@ -67,12 +72,12 @@ impl Isochronic {
         left: &mut [f32],
         right: &mut [f32],
     ) {
-        let inc_t = tone_hz as f64 / self.sample_rate;
-        let inc_p = rate_hz as f64 / self.sample_rate;
+        let inc_t = increment(tone_hz as f64, self.sample_rate);
+        let inc_p = increment(rate_hz as f64, self.sample_rate);
         for (i, (l, r)) in left.iter_mut().zip(right.iter_mut()).enumerate() {
-            let s = gain.at(offset + i)
-                * gate(self.pulse.tick(inc_p))
-                * sin_turns(self.tone.tick(inc_t));
+            let pulse = self.pulse.tick(inc_p) as f64 * (1.0 / 4_294_967_296.0);
+            let s =
+                gain.at(offset + i) * gate(&self.sine, pulse) * self.sine.at(self.tone.tick(inc_t));
             *l += s;
             *r += s;
         }
@@ -85,6 +90,8 @@ mod tests {
 
     #[test]
     fn gate_is_continuous_and_spans_zero_to_one() {
+        let sine = Sine::new();
+        let gate = |p: f64| gate(&sine, p);
         let mut prev = gate(0.0);
         assert!(prev.abs() < 1e-5);
         let steps = 100_000;

@@ -1,7 +1,7 @@
 //! Coloured noise (pink and brown) with a slow "surf" swell and its own low-pass.
 
 use super::filter::{OnePole, SvfLowpass};
-use super::osc::{cos_turns, Phasor};
+use super::osc::{cos_turns, fract};
 use super::rng::Rng;
 use super::smooth::{Drift, Ramp};
 use super::CONTROL_BLOCK;
@@ -18,65 +18,76 @@ const RATIO: f64 = 4.0;
 /// Each pole/zero pair is a shelf that drops `sqrt(RATIO)` in gain over `RATIO` in frequency,
 /// i.e. exactly -10 dB/decade = -3.01 dB/octave on average, independent of the sample rate
 /// (poles are placed in hertz and mapped with the matched-z transform).
+///
+/// The cascade is run in parallel form (partial fractions: a direct term plus one one-pole
+/// per pole), so the per-sample work is independent multiply-adds instead of a serial chain.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct PinkFilter {
     /// Pole coefficients in z.
     poles: [f32; SECTIONS],
-    /// Zero coefficients in z.
-    zeros: [f32; SECTIONS],
-    /// Per-section gain that makes each section unity at DC (keeps the cascade well scaled).
-    dc: [f32; SECTIONS],
-    /// Previous input per section.
-    x1: [f32; SECTIONS],
-    /// Previous output per section.
-    y1: [f32; SECTIONS],
-    /// Gain that makes the response 0 dB at 1 kHz.
-    gain: f32,
+    /// Residue of each pole (input weight of its one-pole).
+    residues: [f32; SECTIONS],
+    /// Direct (feed-through) term.
+    direct: f32,
+    /// One-pole states.
+    state: [f32; SECTIONS],
 }
 
 impl PinkFilter {
-    /// A pink filter for `sample_rate`.
+    /// A pink filter for `sample_rate`, normalised to 0 dB at 1 kHz.
     pub fn new(sample_rate: f32) -> Self {
         let sr = sample_rate as f64;
-        let mut f = Self::default();
-        let mut mag_1k = 1.0f64;
+        let mut poles = [0.0f64; SECTIONS];
+        let mut zeros = [0.0f64; SECTIONS];
         for k in 0..SECTIONS {
             let p = LOWEST_POLE * RATIO.powi(k as i32);
-            let z = p * RATIO.sqrt();
-            let pz = (-std::f64::consts::TAU * p / sr).exp();
-            let zz = (-std::f64::consts::TAU * z / sr).exp();
-            // Unity at DC per section, so the cascade stays well scaled in f32.
-            let dc = (1.0 - pz) / (1.0 - zz);
-            f.poles[k] = pz as f32;
-            f.zeros[k] = zz as f32;
-            f.dc[k] = dc as f32;
-            // |H| at 1 kHz for normalisation.
-            let w = std::f64::consts::TAU * 1000.0 / sr;
-            let num = (1.0 - zz * w.cos()).hypot(zz * w.sin());
-            let den = (1.0 - pz * w.cos()).hypot(pz * w.sin());
-            mag_1k *= dc * num / den;
+            poles[k] = (-std::f64::consts::TAU * p / sr).exp();
+            zeros[k] = (-std::f64::consts::TAU * p * RATIO.sqrt() / sr).exp();
         }
-        f.gain = (1.0 / mag_1k) as f32;
+        // Cascade H(z) = g · Π (1 - z_k/z) / (1 - p_k/z), with g making it 0 dB at 1 kHz.
+        let w = std::f64::consts::TAU * 1000.0 / sr;
+        let (c, s) = (w.cos(), w.sin());
+        let g = 1.0
+            / poles
+                .iter()
+                .zip(&zeros)
+                .map(|(p, z)| (1.0 - z * c).hypot(z * s) / (1.0 - p * c).hypot(p * s))
+                .product::<f64>();
+        // Partial fractions: H(z) = D + Σ r_k / (1 - p_k/z).
+        let direct = g * zeros.iter().product::<f64>() / poles.iter().product::<f64>();
+        let mut f = Self {
+            direct: direct as f32,
+            ..Self::default()
+        };
+        for k in 0..SECTIONS {
+            let pk = poles[k];
+            let mut r = g;
+            for j in 0..SECTIONS {
+                r *= 1.0 - zeros[j] / pk;
+                if j != k {
+                    r /= 1.0 - poles[j] / pk;
+                }
+            }
+            f.poles[k] = pk as f32;
+            f.residues[k] = r as f32;
+        }
         f
     }
 
     /// Clears the state.
     pub fn reset(&mut self) {
-        self.x1 = [0.0; SECTIONS];
-        self.y1 = [0.0; SECTIONS];
+        self.state = [0.0; SECTIONS];
     }
 
     /// Filters one white sample.
     #[inline]
     pub fn process(&mut self, white: f32) -> f32 {
-        let mut x = white;
+        let mut y = self.direct * white;
         for k in 0..SECTIONS {
-            let y = self.dc[k] * (x - self.zeros[k] * self.x1[k]) + self.poles[k] * self.y1[k];
-            self.x1[k] = x;
-            self.y1[k] = y;
-            x = y;
+            self.state[k] = self.poles[k] * self.state[k] + self.residues[k] * white;
+            y += self.state[k];
         }
-        x * self.gain
+        y
     }
 }
 
@@ -143,8 +154,8 @@ pub struct Noise {
     brown: [BrownFilter; 2],
     /// Low-pass per channel.
     lowpass: [SvfLowpass; 2],
-    /// Surf phase.
-    surf: Phasor,
+    /// Surf phase in turns (control rate, so plain floating point is fine).
+    surf: f64,
     /// Slow variation of the surf rate so waves are not metronomic.
     surf_drift: Drift,
     /// Sample rate in Hz.
@@ -165,7 +176,7 @@ impl Noise {
             pink: [PinkFilter::new(sample_rate); 2],
             brown: [BrownFilter::new(sample_rate); 2],
             lowpass: [SvfLowpass::default(); 2],
-            surf: Phasor::new(0.0),
+            surf: 0.0,
             surf_drift: Drift::new(seed, 10.0, sample_rate),
             sample_rate,
             seed,
@@ -197,7 +208,7 @@ impl Noise {
             f.reset();
         }
         // Start in a trough, so the layer fades in like an incoming wave.
-        self.surf = Phasor::new(0.0);
+        self.surf = 0.0;
         self.surf_drift.reset(self.seed, 10.0, self.sample_rate);
     }
 
@@ -209,8 +220,9 @@ impl Noise {
         }
         let n = CONTROL_BLOCK;
         let rate = (1.0 + 0.2 * self.surf_drift.advance(n)) / ctl.surf_period.max(0.5);
-        let p0 = self.surf.tick(rate as f64 * n as f64 / sr as f64);
-        let p1 = self.surf.phase;
+        let p0 = self.surf;
+        self.surf = fract(p0 + rate as f64 * n as f64 / sr as f64);
+        let p1 = self.surf;
         let swell = |p: f64| {
             // Squared raised cosine: long troughs, rounded crests, like waves on a shore.
             let w = 0.5 - 0.5 * cos_turns(p);
@@ -289,6 +301,48 @@ mod tests {
         let sxy: f32 = pts.iter().map(|p| (p.0 - mx) * (p.1 - my)).sum();
         let sxx: f32 = pts.iter().map(|p| (p.0 - mx) * (p.0 - mx)).sum();
         sxy / sxx
+    }
+
+    #[test]
+    fn parallel_form_equals_the_cascade() {
+        let sr = 48_000.0;
+        let mut f = PinkFilter::new(sr);
+        // The same poles and zeros as a direct cascade in f64, normalised the same way.
+        let poles: Vec<f64> = (0..SECTIONS)
+            .map(|k| (-std::f64::consts::TAU * LOWEST_POLE * RATIO.powi(k as i32) / 48_000.0).exp())
+            .collect();
+        let zeros: Vec<f64> = (0..SECTIONS)
+            .map(|k| {
+                (-std::f64::consts::TAU * LOWEST_POLE * RATIO.powi(k as i32) * RATIO.sqrt()
+                    / 48_000.0)
+                    .exp()
+            })
+            .collect();
+        let mut x1 = vec![0.0f64; SECTIONS];
+        let mut y1 = vec![0.0f64; SECTIONS];
+        let mut cascade = Vec::new();
+        for i in 0..4096 {
+            let mut x = if i == 0 { 1.0 } else { 0.0 };
+            for k in 0..SECTIONS {
+                let y = x - zeros[k] * x1[k] + poles[k] * y1[k];
+                x1[k] = x;
+                y1[k] = y;
+                x = y;
+            }
+            cascade.push(x);
+        }
+        let parallel: Vec<f64> = (0..4096)
+            .map(|i| f.process(if i == 0 { 1.0 } else { 0.0 }) as f64)
+            .collect();
+        // Same shape up to the normalising gain.
+        let scale = parallel[0] / cascade[0];
+        for (i, (p, c)) in parallel.iter().zip(&cascade).enumerate() {
+            assert!(
+                (p - c * scale).abs() < 1e-5 * scale.abs().max(1.0),
+                "sample {i}: {p} vs {}",
+                c * scale
+            );
+        }
     }
 
     #[test]

@@ -2,7 +2,9 @@
 //! below Nyquist for every pitch that reads it, so the drone never aliases.
 
 /// Samples per table (a power of two so the index wraps with a mask).
-const TABLE_LEN: usize = 2048;
+const TABLE_LEN: usize = 1 << TABLE_BITS;
+/// log2 of [`TABLE_LEN`]: the top bits of a 32-bit phase index the table.
+const TABLE_BITS: u32 = 11;
 /// Number of octave tables; table `k` holds `2^(MIPS-1-k)` partials, down to a pure sine.
 const MIPS: usize = 10;
 
@@ -58,12 +60,12 @@ impl Wavetable {
         (MIPS - 1).saturating_sub(log2.min(MIPS - 1))
     }
 
-    /// Reads table `mip` at `phase` turns with linear interpolation.
+    /// Reads table `mip` at a fixed-point `phase` (2^32 = one turn) with linear interpolation.
     #[inline]
-    pub fn read(&self, mip: usize, phase: f64) -> f32 {
-        let pos = phase * TABLE_LEN as f64;
-        let i = pos as usize & (TABLE_LEN - 1);
-        let frac = (pos - pos.floor()) as f32;
+    pub fn read(&self, mip: usize, phase: u32) -> f32 {
+        let i = (phase >> (32 - TABLE_BITS)) as usize;
+        let frac = (phase & ((1 << (32 - TABLE_BITS)) - 1)) as f32
+            * (1.0 / (1u32 << (32 - TABLE_BITS)) as f32);
         let base = mip * (TABLE_LEN + 1) + i;
         let a = self.tables[base];
         let b = self.tables[base + 1];
@@ -74,20 +76,21 @@ impl Wavetable {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::synth::osc::{increment, to_phase};
     use realfft::RealFftPlanner;
 
     /// Renders `n` samples of the wavetable at `freq` and returns the magnitude spectrum.
     fn spectrum(freq: f64, sr: f64, n: usize) -> Vec<f32> {
         let wt = Wavetable::new(1.0);
-        let inc = freq / sr;
-        let mip = Wavetable::mip_for(inc);
+        let mip = Wavetable::mip_for(freq / sr);
+        let inc = increment(freq, sr);
         let mut x: Vec<f32> = (0..n)
             .map(|i| {
                 // 4-term Blackman-Harris: side lobes at -92 dB, so leakage cannot hide aliases.
                 let t = std::f64::consts::TAU * i as f64 / n as f64;
                 let w = 0.35875 - 0.48829 * t.cos() + 0.14128 * (2.0 * t).cos()
                     - 0.01168 * (3.0 * t).cos();
-                wt.read(mip, (i as f64 * inc).fract()) * w as f32
+                wt.read(mip, (i as u32).wrapping_mul(inc)) * w as f32
             })
             .collect();
         let fft = RealFftPlanner::<f32>::new().plan_fft_forward(n);
@@ -130,7 +133,7 @@ mod tests {
             .collect();
         let peak = direct.iter().fold(0.0f64, |m, x| m.max(x.abs()));
         for (i, d) in direct.iter().enumerate() {
-            let t = wt.read(MIPS - 3, i as f64 / TABLE_LEN as f64) as f64;
+            let t = wt.read(MIPS - 3, to_phase(i as f64 / TABLE_LEN as f64)) as f64;
             assert!(
                 (t - d / peak).abs() < 1e-5,
                 "sample {i}: {t} vs {}",
