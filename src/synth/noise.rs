@@ -318,8 +318,8 @@ mod tests {
                     .exp()
             })
             .collect();
-        let mut x1 = vec![0.0f64; SECTIONS];
-        let mut y1 = vec![0.0f64; SECTIONS];
+        let mut x1 = [0.0f64; SECTIONS];
+        let mut y1 = [0.0f64; SECTIONS];
         let mut cascade = Vec::new();
         for i in 0..4096 {
             let mut x = if i == 0 { 1.0 } else { 0.0 };
