@@ -6,6 +6,7 @@
 #![deny(unsafe_op_in_unsafe_fn)]
 
 pub mod engine;
+pub mod features;
 pub mod loudness;
 pub mod params;
 pub mod render;

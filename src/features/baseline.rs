@@ -1,0 +1,290 @@
+//! Calibration: record a baseline of frames, summarise each feature (mean, standard deviation,
+//! percentiles), express new values as z-scores, and adapt reward thresholds so the success
+//! rate stays near a chosen value.
+
+use super::{FeatureFrame, MAX_BANDS};
+
+/// Values in a feature vector: abs, rel and dB per band, then the ratios, asymmetry and peak
+/// alpha.
+pub const N_FEATURES: usize = 3 * MAX_BANDS + 5;
+
+/// One addressable feature of a frame.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FeatureId {
+    /// Absolute power of band `i`.
+    Abs(u8),
+    /// Relative power of band `i`.
+    Rel(u8),
+    /// Log power of band `i`.
+    Db(u8),
+    /// theta / beta.
+    ThetaBeta,
+    /// alpha / theta.
+    AlphaTheta,
+    /// beta / (alpha + theta).
+    Engagement,
+    /// Frontal alpha asymmetry.
+    Asymmetry,
+    /// Individual peak alpha frequency.
+    PeakAlpha,
+}
+
+impl FeatureId {
+    /// Position in a feature vector.
+    pub fn index(self) -> usize {
+        let b = |i: u8| (i as usize).min(MAX_BANDS - 1);
+        match self {
+            FeatureId::Abs(i) => b(i),
+            FeatureId::Rel(i) => MAX_BANDS + b(i),
+            FeatureId::Db(i) => 2 * MAX_BANDS + b(i),
+            FeatureId::ThetaBeta => 3 * MAX_BANDS,
+            FeatureId::AlphaTheta => 3 * MAX_BANDS + 1,
+            FeatureId::Engagement => 3 * MAX_BANDS + 2,
+            FeatureId::Asymmetry => 3 * MAX_BANDS + 3,
+            FeatureId::PeakAlpha => 3 * MAX_BANDS + 4,
+        }
+    }
+
+    /// The value of this feature in `frame`.
+    pub fn of(self, frame: &FeatureFrame) -> f32 {
+        let band = |i: u8| frame.bands[(i as usize).min(MAX_BANDS - 1)];
+        match self {
+            FeatureId::Abs(i) => band(i).abs,
+            FeatureId::Rel(i) => band(i).rel,
+            FeatureId::Db(i) => band(i).db,
+            FeatureId::ThetaBeta => frame.theta_beta,
+            FeatureId::AlphaTheta => frame.alpha_theta,
+            FeatureId::Engagement => frame.engagement,
+            FeatureId::Asymmetry => frame.asymmetry,
+            FeatureId::PeakAlpha => frame.peak_alpha_hz,
+        }
+    }
+}
+
+/// Every feature of `frame` as a vector indexed by [`FeatureId::index`].
+pub fn feature_vector(frame: &FeatureFrame) -> [f32; N_FEATURES] {
+    let mut v = [0.0; N_FEATURES];
+    for i in 0..MAX_BANDS as u8 {
+        for id in [FeatureId::Abs(i), FeatureId::Rel(i), FeatureId::Db(i)] {
+            v[id.index()] = id.of(frame);
+        }
+    }
+    for id in [
+        FeatureId::ThetaBeta,
+        FeatureId::AlphaTheta,
+        FeatureId::Engagement,
+        FeatureId::Asymmetry,
+        FeatureId::PeakAlpha,
+    ] {
+        v[id.index()] = id.of(frame);
+    }
+    v
+}
+
+/// Percentiles kept per feature: 5, 10, ..., 95.
+pub const PERCENTILES: [f32; 19] = [
+    5.0, 10.0, 15.0, 20.0, 25.0, 30.0, 35.0, 40.0, 45.0, 50.0, 55.0, 60.0, 65.0, 70.0, 75.0, 80.0,
+    85.0, 90.0, 95.0,
+];
+
+/// Records frames for a baseline; preallocated for its whole duration so pushing never
+/// allocates.
+pub struct BaselineRecorder {
+    /// Feature vectors, frame after frame.
+    values: Vec<f32>,
+    /// Frames the recorder holds when full.
+    capacity: usize,
+    /// Frames recorded.
+    count: usize,
+}
+
+impl BaselineRecorder {
+    /// A recorder for `seconds` of frames at `frames_per_second`.
+    pub fn new(seconds: f32, frames_per_second: f32) -> Self {
+        let capacity = (seconds * frames_per_second).ceil().max(1.0) as usize;
+        Self {
+            values: Vec::with_capacity(capacity * N_FEATURES),
+            capacity,
+            count: 0,
+        }
+    }
+
+    /// Adds a frame; invalid frames (no usable channel) are skipped, and so are frames whose
+    /// quality is below `min_quality`. Returns true once the recorder is full.
+    pub fn push(&mut self, frame: &FeatureFrame, min_quality: f32) -> bool {
+        if self.count < self.capacity && frame.valid && frame.quality >= min_quality {
+            self.values.extend_from_slice(&feature_vector(frame));
+            self.count += 1;
+        }
+        self.is_full()
+    }
+
+    /// Whether the recorder holds its planned number of frames.
+    pub fn is_full(&self) -> bool {
+        self.count >= self.capacity
+    }
+
+    /// Share of the planned frames recorded, 0..1.
+    pub fn progress(&self) -> f32 {
+        self.count as f32 / self.capacity as f32
+    }
+
+    /// The statistics of what was recorded, or `None` with fewer than two frames.
+    pub fn finish(&self) -> Option<BaselineStats> {
+        if self.count < 2 {
+            return None;
+        }
+        let n = self.count;
+        let mut column = vec![0.0f32; n];
+        let mut stats = BaselineStats {
+            frames: n,
+            mean: vec![0.0; N_FEATURES],
+            std: vec![0.0; N_FEATURES],
+            percentiles: vec![[0.0; PERCENTILES.len()]; N_FEATURES],
+        };
+        for f in 0..N_FEATURES {
+            for (i, c) in column.iter_mut().enumerate() {
+                *c = self.values[i * N_FEATURES + f];
+            }
+            let mean = column.iter().map(|x| *x as f64).sum::<f64>() / n as f64;
+            let var = column
+                .iter()
+                .map(|x| (*x as f64 - mean).powi(2))
+                .sum::<f64>()
+                / n as f64;
+            stats.mean[f] = mean as f32;
+            stats.std[f] = var.sqrt() as f32;
+            column.sort_by(f32::total_cmp);
+            for (slot, p) in stats.percentiles[f].iter_mut().zip(PERCENTILES) {
+                *slot = percentile_sorted(&column, p);
+            }
+        }
+        Some(stats)
+    }
+}
+
+/// Linear-interpolated percentile of sorted data (numpy's default "linear" method).
+pub fn percentile_sorted(sorted: &[f32], p: f32) -> f32 {
+    let pos = (p / 100.0).clamp(0.0, 1.0) * (sorted.len() - 1) as f32;
+    let i = pos.floor() as usize;
+    let frac = pos - i as f32;
+    let j = (i + 1).min(sorted.len() - 1);
+    sorted[i] + (sorted[j] - sorted[i]) * frac
+}
+
+/// Per-feature statistics of a baseline (serialisable: it travels with presets and state).
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct BaselineStats {
+    /// Frames the statistics come from.
+    pub frames: usize,
+    /// Mean per feature.
+    pub mean: Vec<f32>,
+    /// Population standard deviation per feature.
+    pub std: Vec<f32>,
+    /// Percentiles per feature (see [`PERCENTILES`]).
+    pub percentiles: Vec<[f32; 19]>,
+}
+
+impl BaselineStats {
+    /// `(value - mean) / std` for feature `id` (0 when the baseline had no spread).
+    pub fn z(&self, id: FeatureId, value: f32) -> f32 {
+        let i = id.index();
+        let sd = self.std[i];
+        if sd > 1e-12 && value.is_finite() {
+            (value - self.mean[i]) / sd
+        } else {
+            0.0
+        }
+    }
+
+    /// Percentile `p` (5..95, interpolated between stored ones) of feature `id`.
+    pub fn percentile(&self, id: FeatureId, p: f32) -> f32 {
+        let row = &self.percentiles[id.index()];
+        let pos = ((p - 5.0) / 5.0).clamp(0.0, (row.len() - 1) as f32);
+        let i = pos.floor() as usize;
+        let j = (i + 1).min(row.len() - 1);
+        row[i] + (row[j] - row[i]) * (pos - i as f32)
+    }
+}
+
+/// A reward threshold that adapts so that the share of successful frames approaches a target.
+///
+/// Quantile tracking: after each frame the threshold moves by
+/// `gain · spread · dt · (success - target)`, which settles where P(success) = target for a
+/// stationary signal. `spread` is a running mean absolute deviation, so the speed is in units of
+/// the signal's own variation; the step is also capped at `max_speed · dt`. `frozen` stops it.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct AdaptiveThreshold {
+    /// Current threshold.
+    pub threshold: f32,
+    /// Desired success rate, 0..1.
+    pub target_rate: f32,
+    /// Success when the value is above (true) or below (false) the threshold.
+    pub reward_above: bool,
+    /// Adaptation gain per second, in spreads.
+    pub gain: f32,
+    /// Largest threshold change per second, in feature units.
+    pub max_speed: f32,
+    /// When true the threshold holds still.
+    pub frozen: bool,
+    /// Running mean of the value.
+    mean: f32,
+    /// Running mean absolute deviation.
+    spread: f32,
+    /// Running success rate (for display), 10 s time constant.
+    pub success_rate: f32,
+    /// Whether the running statistics have a first value.
+    started: bool,
+}
+
+impl AdaptiveThreshold {
+    /// A threshold starting at `threshold`, aiming at `target_rate` successes.
+    pub fn new(threshold: f32, target_rate: f32, reward_above: bool, max_speed: f32) -> Self {
+        Self {
+            threshold,
+            target_rate: target_rate.clamp(0.01, 0.99),
+            reward_above,
+            gain: 0.5,
+            max_speed,
+            frozen: false,
+            mean: 0.0,
+            spread: 0.0,
+            success_rate: target_rate,
+            started: false,
+        }
+    }
+
+    /// Feeds one value `dt` seconds after the previous; returns whether it was a success.
+    /// Non-finite values are not successes and do not move anything.
+    pub fn update(&mut self, value: f32, dt: f32) -> bool {
+        if !value.is_finite() {
+            return false;
+        }
+        let dt = dt.clamp(0.0, 1.0);
+        if !self.started {
+            self.mean = value;
+            self.spread = value.abs() * 0.1;
+            self.started = true;
+        }
+        // Statistics over about 5 s.
+        let a = 1.0 - (-dt / 5.0).exp();
+        self.mean += (value - self.mean) * a;
+        self.spread += ((value - self.mean).abs() - self.spread) * a;
+        let success = if self.reward_above {
+            value > self.threshold
+        } else {
+            value < self.threshold
+        };
+        let s = if success { 1.0 } else { 0.0 };
+        self.success_rate += (s - self.success_rate) * (1.0 - (-dt / 10.0).exp());
+        if !self.frozen {
+            // Too many successes: raise the bar (for "above"), and the reverse.
+            let dir = if self.reward_above { 1.0 } else { -1.0 };
+            let step = dir * self.gain * self.spread * dt * (s - self.target_rate);
+            let cap = self.max_speed * dt;
+            self.threshold += step.clamp(-cap, cap);
+        }
+        success
+    }
+}

@@ -1,0 +1,482 @@
+//! Sliding-window feature extraction: per-channel rings, one [`FeatureFrame`] every hop.
+
+use super::bands::{standard_bands, Band, BandWeights, ALPHA, BETA, MAX_BANDS, THETA, TOTAL_RANGE};
+use super::quality::{assess, is_frontal, Flags, QualityConfig, SpectralShares, WindowStats};
+use super::spectrum::{Detrend, Welch};
+use super::{BandValue, FeatureFrame};
+
+/// What to compute, and over which channels.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ExtractorConfig {
+    /// Sample rate in Hz.
+    pub sample_rate: f32,
+    /// One label per channel (empty strings when the stream has none).
+    pub labels: Vec<String>,
+    /// Analysis window in seconds.
+    pub window_s: f32,
+    /// Seconds between frames.
+    pub hop_s: f32,
+    /// Welch segment length in seconds (`None`: the whole window, one segment).
+    pub segment_s: Option<f32>,
+    /// Welch segment overlap, 0..0.95.
+    pub overlap: f32,
+    /// Segment detrending.
+    pub detrend: Detrend,
+    /// Bands after the seven standard ones.
+    pub extra_bands: Vec<Band>,
+    /// Channels averaged into the montage values (empty: all channels).
+    pub montage: Vec<usize>,
+    /// Asymmetry pair (left, right); `None` picks F3/F4 by label when present.
+    pub asymmetry_pair: Option<(usize, usize)>,
+    /// Quality thresholds.
+    pub quality: QualityConfig,
+}
+
+impl ExtractorConfig {
+    /// Defaults for `channels` channels at `sample_rate`: 1 s window, 1/32 s hop, one Hann
+    /// segment, mean detrend, all channels in the montage.
+    pub fn new(sample_rate: f32, labels: Vec<String>) -> Self {
+        Self {
+            sample_rate,
+            labels,
+            window_s: 1.0,
+            hop_s: 1.0 / 32.0,
+            segment_s: None,
+            overlap: 0.5,
+            detrend: Detrend::Mean,
+            extra_bands: Vec::new(),
+            montage: Vec::new(),
+            asymmetry_pair: None,
+            quality: QualityConfig::default(),
+        }
+    }
+}
+
+/// Finds channel indices by label (case-insensitive) or by number; one sentence on failure.
+pub fn resolve_channels(labels: &[String], wanted: &[String]) -> Result<Vec<usize>, String> {
+    wanted
+        .iter()
+        .map(|w| {
+            let w = w.trim();
+            labels
+                .iter()
+                .position(|l| l.trim().eq_ignore_ascii_case(w))
+                .or_else(|| w.parse::<usize>().ok().filter(|&i| i < labels.len()))
+                .ok_or_else(|| {
+                    format!(
+                        "Channel '{w}' is not in this recording; its channels are: {}.",
+                        labels.join(", ")
+                    )
+                })
+        })
+        .collect()
+}
+
+/// Per-channel results of the latest frame.
+#[derive(Clone, Debug)]
+pub struct ChannelResults {
+    /// Absolute band power, `channels × bands`, row-major by channel.
+    pub abs: Vec<f32>,
+    /// 1–45 Hz power per channel.
+    pub total: Vec<f32>,
+    /// Quality flags per channel.
+    pub flags: Vec<Flags>,
+}
+
+/// The sliding-window extractor.
+pub struct Extractor {
+    /// Configuration, validated.
+    cfg: ExtractorConfig,
+    /// Channel count.
+    channels: usize,
+    /// Samples per window.
+    window: usize,
+    /// Samples per hop.
+    hop: usize,
+    /// Rings: each channel has `2 · window` slots and every sample is written twice, so the
+    /// latest window is always one contiguous slice.
+    ring: Vec<f32>,
+    /// Next write index in `0..window`.
+    pos: usize,
+    /// Samples received (saturating at `window`) and since the last frame.
+    filled: usize,
+    /// Samples since the last frame.
+    since_hop: usize,
+    /// Frames emitted.
+    seq: u64,
+    /// PSD estimator.
+    welch: Welch,
+    /// One channel's PSD.
+    psd: Vec<f32>,
+    /// Mean PSD of the good montage channels (for peak alpha).
+    montage_psd: Vec<f32>,
+    /// Integration weights per band.
+    band_weights: Vec<BandWeights>,
+    /// Weights for 1–45 Hz, 1–4 Hz, 30–45 Hz, and the line-noise bands.
+    total_w: BandWeights,
+    /// See `total_w`.
+    low_w: BandWeights,
+    /// See `total_w`.
+    high_w: BandWeights,
+    /// See `total_w`.
+    line_w: Vec<BandWeights>,
+    /// Bins within ±1 Hz of line frequencies and their harmonics (for removal).
+    line_bins: Vec<(usize, usize)>,
+    /// Frontal flag per channel (blink check).
+    frontal: Vec<bool>,
+    /// Whether each channel is in the montage.
+    in_montage: Vec<bool>,
+    /// Asymmetry pair.
+    pair: Option<(usize, usize)>,
+    /// Latest per-channel results.
+    results: ChannelResults,
+    /// Band names.
+    names: Vec<String>,
+}
+
+/// Floor for logs and ratios: keeps every value finite.
+const TINY: f32 = 1e-12;
+
+impl Extractor {
+    /// An extractor for `cfg` (allocates everything it will ever need). Errors are sentences.
+    pub fn new(cfg: ExtractorConfig) -> Result<Self, String> {
+        let channels = cfg.labels.len();
+        if channels == 0 {
+            return Err("The stream has no channels; an EEG source needs at least one.".into());
+        }
+        if !(cfg.sample_rate.is_finite() && cfg.sample_rate >= 32.0) {
+            return Err(format!(
+                "A sample rate of {} Hz is too low for EEG band analysis; use 32 Hz or more.",
+                cfg.sample_rate
+            ));
+        }
+        let window = (cfg.window_s * cfg.sample_rate).round() as usize;
+        let hop = (cfg.hop_s * cfg.sample_rate).round().max(1.0) as usize;
+        if window < 16 || !cfg.window_s.is_finite() {
+            return Err(format!(
+                "A {} s window holds too few samples at {} Hz; use at least 16 samples.",
+                cfg.window_s, cfg.sample_rate
+            ));
+        }
+        if !cfg.hop_s.is_finite() || cfg.hop_s <= 0.0 {
+            return Err(format!(
+                "The hop must be a positive time, not {} s.",
+                cfg.hop_s
+            ));
+        }
+        let bands: Vec<Band> = standard_bands()
+            .into_iter()
+            .chain(cfg.extra_bands.clone())
+            .collect();
+        if bands.len() > MAX_BANDS {
+            return Err(format!(
+                "{} custom bands are too many; at most {} fit next to the standard seven.",
+                cfg.extra_bands.len(),
+                MAX_BANDS - 7
+            ));
+        }
+        let nyquist = cfg.sample_rate / 2.0;
+        for b in &bands {
+            if !(b.low.is_finite() && b.high.is_finite() && 0.0 <= b.low && b.low < b.high) {
+                return Err(format!(
+                    "Band '{}' ({}–{} Hz) is not a valid range; the low edge must be below the high edge.",
+                    b.name, b.low, b.high
+                ));
+            }
+            if b.high > nyquist {
+                return Err(format!(
+                    "Band '{}' reaches {} Hz, above the Nyquist frequency {} Hz of this stream.",
+                    b.name, b.high, nyquist
+                ));
+            }
+        }
+        if let Some(&bad) = cfg.montage.iter().find(|&&c| c >= channels) {
+            return Err(format!(
+                "Montage channel {bad} does not exist; the stream has {channels}."
+            ));
+        }
+        let segment = cfg
+            .segment_s
+            .map_or(window, |s| (s * cfg.sample_rate).round() as usize);
+        let welch = Welch::new(cfg.sample_rate, window, segment, cfg.overlap, cfg.detrend);
+        let (bins, bin_hz) = (welch.bins(), welch.bin_hz());
+        let weights = |lo: f32, hi: f32| BandWeights::new(lo, hi, bin_hz, bins);
+        let band_weights = bands.iter().map(|b| weights(b.low, b.high)).collect();
+        let mut line_w = Vec::new();
+        let mut line_bins = Vec::new();
+        for base in [50.0f32, 60.0] {
+            if base + 1.0 < nyquist {
+                line_w.push(weights(base - 1.0, base + 1.0));
+            }
+            let mut h = base;
+            while h + 1.0 < nyquist {
+                let lo = ((h - 1.0) / bin_hz).floor().max(1.0) as usize;
+                let hi = (((h + 1.0) / bin_hz).ceil() as usize).min(bins - 2);
+                if lo < hi {
+                    line_bins.push((lo, hi));
+                }
+                h += base;
+            }
+        }
+        let pair = cfg.asymmetry_pair.or_else(|| {
+            let find = |name: &str| {
+                cfg.labels
+                    .iter()
+                    .position(|l| l.trim().eq_ignore_ascii_case(name))
+            };
+            find("F3").zip(find("F4"))
+        });
+        if let Some((l, r)) = pair {
+            if l >= channels || r >= channels {
+                return Err(format!(
+                    "The asymmetry pair ({l}, {r}) names a channel the stream does not have ({channels} channels)."
+                ));
+            }
+        }
+        let in_montage = (0..channels)
+            .map(|c| cfg.montage.is_empty() || cfg.montage.contains(&c))
+            .collect();
+        let frontal = cfg.labels.iter().map(|l| is_frontal(l)).collect();
+        let n_bands = bands.len();
+        Ok(Self {
+            channels,
+            window,
+            hop,
+            ring: vec![0.0; channels * 2 * window],
+            pos: 0,
+            filled: 0,
+            since_hop: 0,
+            seq: 0,
+            psd: vec![0.0; bins],
+            montage_psd: vec![0.0; bins],
+            total_w: weights(TOTAL_RANGE.0, TOTAL_RANGE.1),
+            low_w: weights(1.0, 4.0),
+            high_w: weights(30.0, 45.0_f32.min(nyquist)),
+            band_weights,
+            line_w,
+            line_bins,
+            frontal,
+            in_montage,
+            pair,
+            results: ChannelResults {
+                abs: vec![0.0; channels * n_bands],
+                total: vec![0.0; channels],
+                flags: vec![Flags::default(); channels],
+            },
+            names: bands.into_iter().map(|b| b.name).collect(),
+            welch,
+            cfg,
+        })
+    }
+
+    /// Band names in frame order.
+    pub fn band_names(&self) -> &[String] {
+        &self.names
+    }
+
+    /// The configuration in use.
+    pub fn config(&self) -> &ExtractorConfig {
+        &self.cfg
+    }
+
+    /// Samples per hop and per window.
+    pub fn hop_and_window(&self) -> (usize, usize) {
+        (self.hop, self.window)
+    }
+
+    /// The asymmetry pair in use, if any.
+    pub fn asymmetry_pair(&self) -> Option<(usize, usize)> {
+        self.pair
+    }
+
+    /// Per-channel results of the latest frame.
+    pub fn channel_results(&self) -> &ChannelResults {
+        &self.results
+    }
+
+    /// Forgets all samples (after a stream gap or a reconnect).
+    pub fn reset(&mut self) {
+        self.ring.iter_mut().for_each(|x| *x = 0.0);
+        self.pos = 0;
+        self.filled = 0;
+        self.since_hop = 0;
+    }
+
+    /// Pushes one multichannel sample (`channels` values, µV) taken at `time`; returns a frame
+    /// when a hop completes and a full window is available. Allocation-free.
+    pub fn push(&mut self, sample: &[f32], time: f64) -> Option<FeatureFrame> {
+        debug_assert_eq!(sample.len(), self.channels);
+        let w = self.window;
+        for (ch, &x) in sample.iter().enumerate().take(self.channels) {
+            let base = ch * 2 * w;
+            self.ring[base + self.pos] = x;
+            self.ring[base + self.pos + w] = x;
+        }
+        self.pos = (self.pos + 1) % w;
+        self.filled = (self.filled + 1).min(w);
+        self.since_hop += 1;
+        if self.filled < w || self.since_hop < self.hop {
+            return None;
+        }
+        self.since_hop = 0;
+        Some(self.analyse(time))
+    }
+
+    /// Computes a frame from the current windows.
+    fn analyse(&mut self, time: f64) -> FeatureFrame {
+        let w = self.window;
+        let n_bands = self.band_weights.len();
+        let mut frame = FeatureFrame {
+            seq: self.seq,
+            time,
+            band_count: n_bands as u8,
+            ..FeatureFrame::default()
+        };
+        self.seq += 1;
+        self.montage_psd.iter_mut().for_each(|p| *p = 0.0);
+        let mut sums = [0.0f32; MAX_BANDS];
+        let mut total_sum = 0.0f32;
+        let (mut good, mut selected) = (0usize, 0usize);
+        for ch in 0..self.channels {
+            let start = ch * 2 * w + self.pos;
+            let window = &self.ring[start..start + w];
+            let stats = WindowStats::of(window);
+            let abs = &mut self.results.abs[ch * n_bands..(ch + 1) * n_bands];
+            let flags = if stats.non_finite > 0 {
+                abs.iter_mut().for_each(|a| *a = 0.0);
+                self.results.total[ch] = 0.0;
+                Flags::NON_FINITE
+            } else {
+                self.welch.psd(window, &mut self.psd);
+                let shares = SpectralShares {
+                    total: self.total_w.integrate(&self.psd),
+                    low: self.low_w.integrate(&self.psd),
+                    high: self.high_w.integrate(&self.psd),
+                    line: self.line_w.iter().map(|lw| lw.integrate(&self.psd)).sum(),
+                };
+                if self.cfg.quality.remove_line {
+                    remove_line_bins(&mut self.psd, &self.line_bins);
+                }
+                for (a, bw) in abs.iter_mut().zip(&self.band_weights) {
+                    *a = bw.integrate(&self.psd);
+                }
+                self.results.total[ch] = shares.total;
+                assess(&self.cfg.quality, &stats, &shares, self.frontal[ch])
+            };
+            self.results.flags[ch] = flags;
+            if !flags.is_clean() {
+                frame.excluded.insert(ch);
+                frame.excluded_count += 1;
+            }
+            if self.in_montage[ch] {
+                selected += 1;
+                if flags.is_clean() {
+                    good += 1;
+                    for (s, a) in sums.iter_mut().zip(abs.iter()) {
+                        *s += a;
+                    }
+                    total_sum += self.results.total[ch];
+                    for (m, p) in self.montage_psd.iter_mut().zip(&self.psd) {
+                        *m += p;
+                    }
+                }
+            }
+        }
+        frame.quality = if selected > 0 {
+            good as f32 / selected as f32
+        } else {
+            0.0
+        };
+        if good == 0 {
+            return frame;
+        }
+        frame.valid = true;
+        let inv = 1.0 / good as f32;
+        let total = (total_sum * inv).max(TINY);
+        for (i, s) in sums.iter().take(n_bands).enumerate() {
+            let abs = s * inv;
+            frame.bands[i] = BandValue {
+                abs,
+                rel: abs / total,
+                db: 10.0 * abs.max(TINY).log10(),
+            };
+        }
+        let p = |b: usize| frame.bands[b].abs.max(TINY);
+        frame.theta_beta = p(THETA) / p(BETA);
+        frame.alpha_theta = p(ALPHA) / p(THETA);
+        frame.engagement = p(BETA) / (p(ALPHA) + p(THETA));
+        if let Some((l, r)) = self.pair {
+            let (fl, fr) = (self.results.flags[l], self.results.flags[r]);
+            if fl.is_clean() && fr.is_clean() {
+                let alpha = |c: usize| self.results.abs[c * n_bands + ALPHA].max(TINY);
+                frame.asymmetry = alpha(r).ln() - alpha(l).ln();
+                frame.asymmetry_valid = true;
+            }
+        }
+        self.montage_psd.iter_mut().for_each(|m| *m *= inv);
+        let (f, c) = peak_alpha(&self.montage_psd, self.welch.bin_hz());
+        frame.peak_alpha_hz = f;
+        frame.peak_alpha_confidence = c;
+        frame
+    }
+}
+
+/// Replaces line-noise bins by a straight line between their neighbours.
+fn remove_line_bins(psd: &mut [f32], ranges: &[(usize, usize)]) {
+    for &(lo, hi) in ranges {
+        let (a, b) = (psd[lo - 1], psd[hi + 1]);
+        let span = (hi + 2 - lo) as f32;
+        for (i, p) in psd[lo..=hi].iter_mut().enumerate() {
+            let t = (i + 1) as f32 / span;
+            *p = a + (b - a) * t;
+        }
+    }
+}
+
+/// Search range of the individual alpha peak, Hz.
+const PEAK_RANGE: (f32, f32) = (7.0, 14.0);
+
+/// Individual peak alpha frequency and its confidence from a PSD.
+///
+/// Method: the largest bin in 7–14 Hz that is a local maximum, refined by Gaussian
+/// (log-parabolic) interpolation through it and its neighbours — exact for a Gaussian-shaped
+/// peak and within a few hundredths of a bin for a Hann-tapered sinusoid. Confidence is
+/// `1 - background / peak`, where the background is the straight line between the mean
+/// densities of the flanks (5–7 Hz and 14–16 Hz) at the peak frequency: 0 for no peak above
+/// the 1/f background, toward 1 for a sharp alpha peak. No local maximum: (0 Hz, 0).
+pub fn peak_alpha(psd: &[f32], bin_hz: f32) -> (f32, f32) {
+    let lo = (PEAK_RANGE.0 / bin_hz).ceil() as usize;
+    let hi = ((PEAK_RANGE.1 / bin_hz).floor() as usize).min(psd.len().saturating_sub(2));
+    if lo < 1 || lo >= hi {
+        return (0.0, 0.0);
+    }
+    let k = (lo..=hi)
+        .max_by(|&a, &b| psd[a].total_cmp(&psd[b]))
+        .unwrap_or(lo);
+    if !(psd[k] > psd[k - 1] && psd[k] >= psd[k + 1]) || psd[k] <= 0.0 {
+        return (0.0, 0.0);
+    }
+    let ln = |v: f32| (v.max(TINY) as f64).ln();
+    let (a, b, c) = (ln(psd[k - 1]), ln(psd[k]), ln(psd[k + 1]));
+    let denom = a - 2.0 * b + c;
+    let delta = if denom < 0.0 {
+        (0.5 * (a - c) / denom).clamp(-0.5, 0.5)
+    } else {
+        0.0
+    };
+    let freq = ((k as f64 + delta) * bin_hz as f64) as f32;
+    let flank = |f0: f32, f1: f32| {
+        let i0 = (f0 / bin_hz).round() as usize;
+        let i1 = ((f1 / bin_hz).round() as usize).min(psd.len() - 1);
+        let n = (i1 + 1).saturating_sub(i0).max(1);
+        psd[i0.min(psd.len() - 1)..=i1.max(i0.min(psd.len() - 1))]
+            .iter()
+            .sum::<f32>()
+            / n as f32
+    };
+    let (left, right) = (flank(5.0, 7.0), flank(14.0, 16.0));
+    let t = (freq - 6.0) / (15.0 - 6.0);
+    let background = left + (right - left) * t;
+    let confidence = (1.0 - background / psd[k]).clamp(0.0, 1.0);
+    (freq, confidence)
+}
