@@ -1,0 +1,195 @@
+//! Recorded EEG read whole into memory: CSV now (EDF/BDF and XDF readers join this module).
+
+use std::path::Path;
+
+/// A multichannel recording in µV.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Recording {
+    /// One label per channel.
+    pub labels: Vec<String>,
+    /// Samples per second.
+    pub sample_rate: f32,
+    /// Samples, interleaved: frame `i`, channel `c` is at `i · channels + c`.
+    pub samples: Vec<f32>,
+    /// Timestamp of each frame in seconds, when the file had them.
+    pub times: Option<Vec<f64>>,
+}
+
+impl Recording {
+    /// Channel count.
+    pub fn channels(&self) -> usize {
+        self.labels.len()
+    }
+
+    /// Frame count.
+    pub fn frames(&self) -> usize {
+        self.samples.len() / self.channels().max(1)
+    }
+
+    /// Time of frame `i`: the file's timestamp, else `i / rate`.
+    pub fn time(&self, i: usize) -> f64 {
+        self.times
+            .as_ref()
+            .map_or(i as f64 / self.sample_rate as f64, |t| t[i])
+    }
+
+    /// Frame `i` as a slice of channel values.
+    pub fn frame(&self, i: usize) -> &[f32] {
+        let c = self.channels();
+        &self.samples[i * c..(i + 1) * c]
+    }
+}
+
+/// Opens a recording by extension. `rate` is needed for CSV files without a time column.
+pub fn open(path: &Path, rate: Option<f32>) -> Result<Recording, String> {
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    match ext.as_str() {
+        "csv" | "txt" | "tsv" => {
+            let text = std::fs::read_to_string(path).map_err(|e| {
+                format!(
+                    "Cannot read '{}': {e}. Check the path and permissions.",
+                    path.display()
+                )
+            })?;
+            parse_csv(&text, rate).map_err(|e| format!("'{}': {e}", path.display()))
+        }
+        other => Err(format!(
+            "'{}' has the extension '{other}', which MelodiaSync cannot read yet; use a CSV file \
+             with a header of channel labels.",
+            path.display()
+        )),
+    }
+}
+
+/// Header names that mark a time column (seconds).
+const TIME_COLUMNS: [&str; 4] = ["time", "timestamp", "t", "time_s"];
+
+/// Parses CSV (comma, semicolon or tab separated) with a header of channel labels and an
+/// optional first time column. Empty cells and "nan" become NaN (the quality checks flag
+/// them); anything else unparsable is an error naming the line and column.
+pub fn parse_csv(text: &str, rate: Option<f32>) -> Result<Recording, String> {
+    let mut lines = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty());
+    let (_, header) = lines
+        .next()
+        .ok_or("the file is empty; a CSV recording starts with a header of channel labels.")?;
+    let sep = [',', ';', '\t']
+        .into_iter()
+        .max_by_key(|s| header.matches(*s).count())
+        .unwrap_or(',');
+    let names: Vec<String> = header
+        .split(sep)
+        .map(|s| s.trim().trim_matches('"').to_string())
+        .collect();
+    let has_time = TIME_COLUMNS.contains(&names[0].to_ascii_lowercase().as_str());
+    let labels: Vec<String> = names[usize::from(has_time)..].to_vec();
+    if labels.is_empty() || labels.iter().any(|l| l.parse::<f64>().is_ok()) {
+        return Err(
+            "the first line must name the channels (e.g. 'Fp1,Fp2,O1'), not hold numbers.".into(),
+        );
+    }
+    let mut samples = Vec::new();
+    let mut times = Vec::new();
+    for (n, line) in lines {
+        let cells: Vec<&str> = line.split(sep).collect();
+        if cells.len() != names.len() {
+            return Err(format!(
+                "line {} has {} values but the header names {} columns.",
+                n + 1,
+                cells.len(),
+                names.len()
+            ));
+        }
+        for (col, cell) in cells.iter().enumerate() {
+            let cell = cell.trim();
+            let v: f64 = if cell.is_empty() || cell.eq_ignore_ascii_case("nan") {
+                f64::NAN
+            } else {
+                cell.parse().map_err(|_| {
+                    format!(
+                        "line {}, column '{}': '{cell}' is not a number.",
+                        n + 1,
+                        names[col]
+                    )
+                })?
+            };
+            if has_time && col == 0 {
+                times.push(v);
+            } else {
+                samples.push(v as f32);
+            }
+        }
+    }
+    if samples.is_empty() {
+        return Err("the file has a header but no samples.".into());
+    }
+    let sample_rate = match (rate, has_time) {
+        (Some(r), _) if r.is_finite() && r > 0.0 => r,
+        (Some(r), _) => return Err(format!("a sample rate of {r} Hz is not valid.")),
+        (None, true) => infer_rate(&times)?,
+        (None, false) => {
+            return Err(
+                "there is no time column, so the sample rate is unknown; pass --rate HZ.".into(),
+            )
+        }
+    };
+    Ok(Recording {
+        labels,
+        sample_rate,
+        samples,
+        times: has_time.then_some(times),
+    })
+}
+
+/// Sample rate from timestamps: the inverse of the median interval.
+fn infer_rate(times: &[f64]) -> Result<f32, String> {
+    let mut d: Vec<f64> = times
+        .windows(2)
+        .map(|w| w[1] - w[0])
+        .filter(|d| d.is_finite())
+        .collect();
+    if d.is_empty() {
+        return Err("the time column has fewer than two usable values; pass --rate HZ.".into());
+    }
+    d.sort_by(f64::total_cmp);
+    let median = d[d.len() / 2];
+    if median <= 0.0 {
+        return Err("the time column does not increase; fix it or pass --rate HZ.".into());
+    }
+    Ok((1.0 / median) as f32)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_labels_time_column_and_infers_the_rate() {
+        let r = parse_csv("time,O1,O2\n0.0,1,2\n0.004,3,\n0.008,5,6\n", None).unwrap();
+        assert_eq!(r.labels, ["O1", "O2"]);
+        assert_eq!(r.sample_rate, 250.0);
+        assert_eq!(r.frames(), 3);
+        assert_eq!(r.frame(0), [1.0, 2.0]);
+        assert!(r.frame(1)[1].is_nan());
+        assert_eq!(r.time(2), 0.008);
+    }
+
+    #[test]
+    fn errors_name_the_problem() {
+        let e = parse_csv("O1,O2\n1,2\n", None).unwrap_err();
+        assert!(e.contains("--rate"), "{e}");
+        let e = parse_csv("O1,O2\n1,2\n3\n", Some(256.0)).unwrap_err();
+        assert!(e.contains("line 3 has 1 values"), "{e}");
+        let e = parse_csv("O1\n1\nabc\n", Some(256.0)).unwrap_err();
+        assert!(e.contains("'abc' is not a number"), "{e}");
+        let e = parse_csv("1,2\n3,4\n", Some(256.0)).unwrap_err();
+        assert!(e.contains("name the channels"), "{e}");
+        assert!(parse_csv("", Some(1.0)).unwrap_err().contains("empty"));
+    }
+}
