@@ -126,7 +126,7 @@ fn parse_band(s: &str) -> Result<Band, String> {
     let (lo, hi) = range.split_once('-').ok_or_else(err)?;
     let lo: f32 = lo.trim().parse().map_err(|_| err())?;
     let hi: f32 = hi.trim().parse().map_err(|_| err())?;
-    if name.trim().is_empty() || !(lo < hi) {
+    if name.trim().is_empty() || lo.partial_cmp(&hi) != Some(std::cmp::Ordering::Less) {
         return Err(err());
     }
     Ok(Band::new(name.trim(), lo, hi))
@@ -378,7 +378,7 @@ fn frame_header(ex: &Extractor, labels: &[String], per_channel: bool) -> String 
 fn frame_row(ex: &Extractor, f: &FeatureFrame, labels: &[String], per_channel: bool) -> String {
     use std::fmt::Write;
     let excluded: Vec<&str> = (0..labels.len())
-        .filter(|&c| ex.channel_results().flags[c].is_clean().not())
+        .filter(|&c| !ex.channel_results().flags[c].is_clean())
         .map(|c| labels[c].as_str())
         .collect();
     let mut row = format!(
@@ -389,7 +389,7 @@ fn frame_row(ex: &Extractor, f: &FeatureFrame, labels: &[String], per_channel: b
         f.quality,
         excluded.join(";")
     );
-    for i in 0..f.band_count as u8 {
+    for i in 0..f.band_count {
         for id in [FeatureId::Abs(i), FeatureId::Rel(i), FeatureId::Db(i)] {
             let _ = write!(row, ",{}", id.of(f));
         }
@@ -412,8 +412,6 @@ fn frame_row(ex: &Extractor, f: &FeatureFrame, labels: &[String], per_channel: b
     }
     row
 }
-
-use std::ops::Not;
 
 fn run_features(args: &FeaturesArgs) -> Result<(), String> {
     let rec = recording::open(&args.recording, args.rate)?;
