@@ -10,7 +10,8 @@ Peers run as a live neurofeedback loop must use them: one call per frame (all ch
 newest window), because the next window does not exist yet. For transparency the script also
 times scipy vectorised over the whole file at once, which only an offline analysis can do.
 
-Run: target/venv/bin/python bench/features_vs_peers.py   (after scripts/test.sh made the venv)
+Run: target/venv/bin/pip install -r bench/requirements.txt
+     target/venv/bin/python bench/features_vs_peers.py
 """
 import json
 import pathlib
