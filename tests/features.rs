@@ -66,6 +66,12 @@ fn frames_arrive_every_hop_after_one_window() {
     assert_eq!(frames.len(), (768 - 256) / 8 + 1);
     assert!((frames[0].time - 255.0 / 256.0).abs() < 1e-6);
     assert!(frames.windows(2).all(|w| w[1].seq == w[0].seq + 1));
+    // A hop longer than the window: the first frame still comes when the first window is full.
+    let mut cfg = ExtractorConfig::new(SR, labels(&["O1"]));
+    cfg.hop_s = 2.0;
+    let (frames, _) = run(cfg, 5.0, |_, t| sine(10.0, 10.0, t));
+    let times: Vec<f64> = frames.iter().map(|f| f.time * 256.0).collect();
+    assert_eq!(times, [255.0, 767.0, 1279.0]);
 }
 
 #[test]

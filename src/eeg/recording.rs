@@ -1,4 +1,4 @@
-//! Recorded EEG read whole into memory: CSV now (EDF/BDF and XDF readers join this module).
+//! Recorded EEG read whole into memory: CSV and EDF/EDF+/BDF (XDF joins this module next).
 
 use std::path::Path;
 
@@ -57,12 +57,114 @@ pub fn open(path: &Path, rate: Option<f32>) -> Result<Recording, String> {
             })?;
             parse_csv(&text, rate).map_err(|e| format!("'{}': {e}", path.display()))
         }
+        "edf" | "bdf" => read_edf(path),
         other => Err(format!(
-            "'{}' has the extension '{other}', which MelodiaSync cannot read yet; use a CSV file \
-             with a header of channel labels.",
+            "'{}' has the extension '{other}', which MelodiaSync cannot read yet; use CSV (with a \
+             header of channel labels), EDF or BDF.",
             path.display()
         )),
     }
+}
+
+/// Microvolts per unit of an EDF physical dimension (unknown dimensions are taken as µV).
+fn microvolts_per_unit(dimension: &str) -> f64 {
+    match dimension.trim() {
+        "V" => 1e6,
+        "mV" => 1e3,
+        "nV" => 1e-3,
+        _ => 1.0,
+    }
+}
+
+/// Reads an EDF/EDF+/BDF/BDF+ file with `edf-rs`: the data signals that share the most common
+/// sample rate (annotation signals and signals at other rates are left out), converted from
+/// digital to physical values in µV.
+fn read_edf(path: &Path) -> Result<Recording, String> {
+    let shown = path.display();
+    let mut edf = edf_rs::file::EDFFile::open(path).map_err(|e| {
+        format!("Cannot read '{shown}' as EDF/BDF ({e:?}). Check that the file is a complete EDF or BDF recording.")
+    })?;
+    let signals: Vec<edf_rs::headers::signal_header::SignalHeader> =
+        edf.header.get_signals().clone();
+    let duration = edf.header.get_record_duration();
+    // Data signals in file order; `edf-rs` stores their samples in the same order.
+    let data: Vec<&edf_rs::headers::signal_header::SignalHeader> =
+        signals.iter().filter(|s| !s.is_annotation()).collect();
+    let Some(count) = mode(data.iter().map(|s| s.samples_count)) else {
+        return Err(format!("'{shown}' has no data signals, only annotations."));
+    };
+    if !duration.is_finite() || duration <= 0.0 || count == 0 {
+        return Err(format!("'{shown}' declares records of {duration} s with {count} samples; that is not a usable sample rate."));
+    }
+    let keep: Vec<usize> = (0..data.len())
+        .filter(|&i| data[i].samples_count == count)
+        .collect();
+    let scale: Vec<(f64, f64)> = keep
+        .iter()
+        .map(|&i| {
+            let s = data[i];
+            let span = (s.digital_maximum - s.digital_minimum) as f64;
+            let gain = if span != 0.0 {
+                (s.physical_maximum - s.physical_minimum) / span
+            } else {
+                1.0
+            };
+            let unit = microvolts_per_unit(&s.physical_dimension);
+            (
+                gain * unit,
+                (s.physical_minimum - gain * s.digital_minimum as f64) * unit,
+            )
+        })
+        .collect();
+    let mut samples = Vec::new();
+    let mut column = vec![0.0f64; count * keep.len()];
+    while let Some(record) = edf.read_record().map_err(|e| {
+        format!(
+            "'{shown}' is damaged after {} samples ({e:?}).",
+            samples.len() / keep.len().max(1)
+        )
+    })? {
+        for (k, &i) in keep.iter().enumerate() {
+            let (g, o) = scale[k];
+            let raw = record
+                .raw_signal_samples
+                .get(i)
+                .ok_or_else(|| format!("'{shown}' has a record without signal {i}."))?;
+            let values: Vec<f64> = match raw {
+                edf_rs::record::Samples::Values16Bit(v) => v.iter().map(|d| *d as f64).collect(),
+                edf_rs::record::Samples::Values24Bit(v) => v.iter().map(|d| *d as f64).collect(),
+            };
+            for (j, d) in values.iter().take(count).enumerate() {
+                column[j * keep.len() + k] = d * g + o;
+            }
+        }
+        samples.extend(column.iter().map(|v| *v as f32));
+    }
+    if samples.is_empty() {
+        return Err(format!("'{shown}' holds no data records."));
+    }
+    Ok(Recording {
+        labels: keep
+            .iter()
+            .map(|&i| data[i].label.trim().to_string())
+            .collect(),
+        sample_rate: (count as f64 / duration) as f32,
+        samples,
+        times: None,
+    })
+}
+
+/// The most common value (the smallest of equally common ones).
+fn mode<T: Ord + Copy>(values: impl Iterator<Item = T>) -> Option<T> {
+    let mut v: Vec<T> = values.collect();
+    v.sort();
+    let mut best: Option<(T, usize)> = None;
+    for run in v.chunk_by(|a, b| a == b) {
+        if best.is_none_or(|(_, n)| run.len() > n) {
+            best = Some((run[0], run.len()));
+        }
+    }
+    best.map(|(x, _)| x)
 }
 
 /// Header names that mark a time column (seconds).

@@ -313,9 +313,11 @@ impl Extractor {
             self.ring[base + self.pos + w] = x;
         }
         self.pos = (self.pos + 1) % w;
+        let first_full = self.filled + 1 == w;
         self.filled = (self.filled + 1).min(w);
         self.since_hop += 1;
-        if self.filled < w || self.since_hop < self.hop {
+        // The first frame comes as soon as the first window is full, then one every hop.
+        if self.filled < w || (!first_full && self.since_hop < self.hop) {
             return None;
         }
         self.since_hop = 0;
