@@ -1,0 +1,356 @@
+//! LSL inlet source: resolve by property, open, correct clocks, pull with preallocated buffers,
+//! notice a vanished stream and find it again.
+
+use ::lsl::{ChannelFormat, Pullable, StreamInfo, StreamInlet};
+
+use super::source::Source;
+use super::LslProp;
+use crate::bridge::{SourceState, SourceStatus};
+
+/// Seconds one resolve attempt may block the worker.
+const RESOLVE_WAIT: f64 = 0.25;
+/// Seconds without samples after which a connected stream counts as lost.
+const LOST_AFTER: f64 = 0.6;
+
+/// Values of one sample in the stream's native type (liblsl converts int8/16 to i32).
+enum Buffers {
+    /// float32 streams.
+    F32(Vec<f32>),
+    /// double streams.
+    F64(Vec<f64>),
+    /// int8/int16/int32 streams.
+    I32(Vec<i32>),
+    /// int64 streams.
+    I64(Vec<i64>),
+}
+
+/// A connected inlet.
+struct Connection {
+    /// The inlet.
+    inlet: StreamInlet,
+    /// Native sample buffer.
+    buf: Buffers,
+    /// The sample as µV floats.
+    out: Vec<f32>,
+    /// Channel labels.
+    labels: Vec<String>,
+    /// Nominal rate.
+    rate: f32,
+    /// Remote → local clock offset.
+    offset: f64,
+    /// Local time of the last sample received (for loss detection).
+    last_arrival: f64,
+    /// Remote timestamp of the previous sample (for dropout detection).
+    last_stamp: f64,
+    /// When the clock offset was last refreshed.
+    offset_checked: f64,
+    /// Rate measurement: (window start, samples in window).
+    rate_window: (f64, u64),
+}
+
+/// What identifies "the same stream" when it comes back.
+#[derive(Clone, Debug, PartialEq)]
+struct Identity {
+    /// Source id, if the stream had one.
+    source_id: String,
+    /// Name and type otherwise.
+    name: String,
+    /// See `name`.
+    stream_type: String,
+}
+
+/// The LSL source.
+pub struct LslSource {
+    /// What to look for initially.
+    prop: LslProp,
+    /// See `prop`.
+    value: String,
+    /// The stream we had, once we had one: reconnection looks for it specifically.
+    identity: Option<Identity>,
+    /// The live connection.
+    conn: Option<Connection>,
+    /// Local time of the last resolve attempt.
+    last_resolve: f64,
+}
+
+impl LslSource {
+    /// A source that will look for the first stream whose `prop` is `value`.
+    pub fn new(prop: LslProp, value: &str) -> Self {
+        Self {
+            prop,
+            value: value.to_string(),
+            identity: None,
+            conn: None,
+            last_resolve: f64::NEG_INFINITY,
+        }
+    }
+
+    /// Looks for the stream; on success opens an inlet. Updates the status either way.
+    fn search(&mut self, status: &mut SourceStatus) {
+        let now = ::lsl::local_clock();
+        if now - self.last_resolve < 0.05 {
+            std::thread::sleep(std::time::Duration::from_millis(20));
+            return;
+        }
+        self.last_resolve = now;
+        let (prop, value) = match &self.identity {
+            Some(id) if !id.source_id.is_empty() => ("source_id", id.source_id.clone()),
+            Some(id) => ("name", id.name.clone()),
+            None => (self.prop.as_lsl(), self.value.clone()),
+        };
+        let found = ::lsl::resolve_byprop(prop, &value, 1, RESOLVE_WAIT).unwrap_or_default();
+        let info = found.into_iter().find(|i| match &self.identity {
+            Some(id) if id.source_id.is_empty() => i.stream_type() == id.stream_type,
+            _ => true,
+        });
+        let Some(info) = info else {
+            if status.state != SourceState::Lost {
+                status.state = SourceState::Searching;
+                status.message = format!(
+                    "Looking for an LSL stream with {prop} '{value}'. Start your EEG app (or \
+                     `melodiasync simulate`) on this network."
+                );
+            }
+            return;
+        };
+        if let Err(why) = check_usable(&info) {
+            status.state = SourceState::Error;
+            status.message = why;
+            status.name = info.stream_name();
+            std::thread::sleep(std::time::Duration::from_millis(500));
+            return;
+        }
+        match connect(&info) {
+            Ok(conn) => {
+                if self.identity.is_some() {
+                    status.reconnects += 1;
+                }
+                self.identity = Some(Identity {
+                    source_id: info.source_id(),
+                    name: info.stream_name(),
+                    stream_type: info.stream_type(),
+                });
+                status.state = SourceState::Connected;
+                status.name = info.stream_name();
+                status.stream_type = info.stream_type();
+                status.host = info.hostname();
+                status.source_id = info.source_id();
+                status.labels = conn.labels.clone();
+                status.nominal_rate = info.nominal_srate();
+                status.clock_offset = conn.offset;
+                status.samples = 0;
+                status.message = format!(
+                    "Connected to '{}' ({} channels at {} Hz) on {}.",
+                    status.name,
+                    conn.labels.len(),
+                    status.nominal_rate,
+                    status.host
+                );
+                self.conn = Some(conn);
+            }
+            Err(e) => {
+                status.state = SourceState::Error;
+                status.message = format!(
+                    "Found '{}' but could not open it ({e:?}); retrying.",
+                    info.stream_name()
+                );
+            }
+        }
+    }
+}
+
+/// Refuses streams the feature engine cannot use, with a sentence.
+fn check_usable(info: &StreamInfo) -> Result<(), String> {
+    let name = info.stream_name();
+    if info.channel_format() == ChannelFormat::String {
+        return Err(format!(
+            "'{name}' is a string (marker) stream, not EEG samples; choose a numeric EEG stream."
+        ));
+    }
+    if info.nominal_srate() <= 0.0 {
+        return Err(format!(
+            "'{name}' has an irregular rate (0 Hz); band analysis needs a regularly sampled EEG stream."
+        ));
+    }
+    if info.nominal_srate() < 32.0 {
+        return Err(format!(
+            "'{name}' runs at {} Hz; band analysis needs at least 32 Hz.",
+            info.nominal_srate()
+        ));
+    }
+    if info.channel_count() <= 0 {
+        return Err(format!("'{name}' has no channels."));
+    }
+    Ok(())
+}
+
+/// Channel labels from the stream description (`desc/channels/channel/label`), or "ch1".. when
+/// the stream has none.
+fn labels_of(info: &StreamInfo, channels: usize) -> Vec<String> {
+    let mut info = info.clone();
+    let mut labels = Vec::new();
+    let mut ch = info.desc().child("channels").child("channel");
+    while ch.is_valid() && labels.len() < channels {
+        labels.push(ch.child_value_named("label").trim().to_string());
+        ch = ch.next_sibling_named("channel");
+    }
+    if labels.len() != channels || labels.iter().all(|l| l.is_empty()) {
+        return (1..=channels).map(|i| format!("ch{i}")).collect();
+    }
+    labels
+}
+
+/// Opens an inlet with buffers for the stream's format.
+fn connect(info: &StreamInfo) -> Result<Connection, ::lsl::Error> {
+    // Keep up to 30 s buffered: enough for a stalled worker, bounded for 64 ch x 1 kHz.
+    let inlet = StreamInlet::new(info, 30, 0, false)?;
+    inlet.open_stream(2.0)?;
+    let full = inlet.info(2.0).unwrap_or_else(|_| info.clone());
+    let n = full.channel_count() as usize;
+    let offset = inlet.time_correction(1.0).unwrap_or(0.0);
+    let buf = match full.channel_format() {
+        ChannelFormat::Float32 => Buffers::F32(vec![0.0; n]),
+        ChannelFormat::Double64 => Buffers::F64(vec![0.0; n]),
+        ChannelFormat::Int64 => Buffers::I64(vec![0; n]),
+        _ => Buffers::I32(vec![0; n]),
+    };
+    let now = ::lsl::local_clock();
+    Ok(Connection {
+        labels: labels_of(&full, n),
+        rate: full.nominal_srate() as f32,
+        inlet,
+        buf,
+        out: vec![0.0; n],
+        offset,
+        last_arrival: now,
+        last_stamp: f64::NAN,
+        offset_checked: now,
+        rate_window: (now, 0),
+    })
+}
+
+impl Connection {
+    /// Pulls one sample into `out`; returns its remote timestamp, 0.0 when none was ready.
+    fn pull(&mut self, timeout: f64) -> Result<f64, ::lsl::Error> {
+        let ts = match &mut self.buf {
+            Buffers::F32(b) => {
+                let ts = self.inlet.pull_sample_buf(b, timeout)?;
+                self.out.copy_from_slice(b);
+                ts
+            }
+            Buffers::F64(b) => {
+                let ts = self.inlet.pull_sample_buf(b, timeout)?;
+                self.out
+                    .iter_mut()
+                    .zip(b.iter())
+                    .for_each(|(o, v)| *o = *v as f32);
+                ts
+            }
+            Buffers::I32(b) => {
+                let ts = self.inlet.pull_sample_buf(b, timeout)?;
+                self.out
+                    .iter_mut()
+                    .zip(b.iter())
+                    .for_each(|(o, v)| *o = *v as f32);
+                ts
+            }
+            Buffers::I64(b) => {
+                let ts = self.inlet.pull_sample_buf(b, timeout)?;
+                self.out
+                    .iter_mut()
+                    .zip(b.iter())
+                    .for_each(|(o, v)| *o = *v as f32);
+                ts
+            }
+        };
+        Ok(ts)
+    }
+}
+
+impl Source for LslSource {
+    fn pump(&mut self, status: &mut SourceStatus, sink: &mut dyn FnMut(&[f32], f64)) -> usize {
+        let Some(conn) = self.conn.as_mut() else {
+            self.search(status);
+            return 0;
+        };
+        let mut delivered = 0;
+        let mut lost = false;
+        // Wait up to 5 ms for the first sample, then take everything already there.
+        let mut timeout = 0.005;
+        loop {
+            match conn.pull(timeout) {
+                Ok(ts) if ts != 0.0 => {
+                    let local = ts + conn.offset;
+                    let period = 1.0 / conn.rate as f64;
+                    if conn.last_stamp.is_finite() && ts - conn.last_stamp > 1.5 * period + 0.002 {
+                        status.dropouts += 1;
+                    }
+                    conn.last_stamp = ts;
+                    sink(&conn.out, local);
+                    delivered += 1;
+                    timeout = 0.0;
+                }
+                Ok(_) => break,
+                Err(_) => {
+                    lost = true;
+                    break;
+                }
+            }
+        }
+        let now = ::lsl::local_clock();
+        if delivered > 0 {
+            conn.last_arrival = now;
+            status.samples += delivered as u64;
+            status.lag_ms = 1000.0 * (now - (conn.last_stamp + conn.offset));
+            conn.rate_window.1 += delivered as u64;
+            let span = now - conn.rate_window.0;
+            if span >= 2.0 {
+                status.measured_rate = conn.rate_window.1 as f64 / span;
+                conn.rate_window = (now, 0);
+            }
+            if now - conn.offset_checked > 5.0 {
+                // After the first estimate this returns at once.
+                if let Ok(o) = conn.inlet.time_correction(0.5) {
+                    conn.offset = o;
+                    status.clock_offset = o;
+                }
+                conn.offset_checked = now;
+            }
+        }
+        if lost || now - conn.last_arrival > LOST_AFTER.max(10.0 / conn.rate as f64) {
+            status.state = SourceState::Lost;
+            status.dropouts += 1;
+            status.message = format!(
+                "The stream '{}' stopped sending; the sound holds, then settles, while MelodiaSync \
+                 waits for it to come back.",
+                status.name
+            );
+            // Dropping the inlet blocks ~0.5 s inside liblsl: fine here, on the worker thread.
+            self.conn = None;
+        }
+        delivered
+    }
+
+    fn layout(&self) -> Option<(&[String], f32)> {
+        self.conn.as_ref().map(|c| (c.labels.as_slice(), c.rate))
+    }
+}
+
+/// Every LSL stream visible now (for the editor's picker and `melodiasync streams`):
+/// (name, type, channels, rate, host, source id).
+pub fn visible_streams(wait: f64) -> Vec<(String, String, i32, f64, String, String)> {
+    ::lsl::resolve_streams(wait)
+        .unwrap_or_default()
+        .iter()
+        .map(|i| {
+            (
+                i.stream_name(),
+                i.stream_type(),
+                i.channel_count(),
+                i.nominal_srate(),
+                i.hostname(),
+                i.source_id(),
+            )
+        })
+        .collect()
+}

@@ -1,0 +1,365 @@
+//! The EEG worker: one thread per plugin instance (or CLI run) that owns the source, feeds
+//! the feature extractor, and publishes frames and status.
+//!
+//! Lifecycle: [`Worker::spawn`] starts it; [`Worker::set_source`] switches sources without a
+//! restart (the old source is dropped on the worker thread, so liblsl's slow teardown never
+//! blocks the caller); dropping the [`Worker`] sets the stop flag and joins the thread.
+
+use std::thread::JoinHandle;
+
+use super::recording::{self, Recording};
+use super::sim::Simulator;
+use super::source::{Pacer, Source};
+use super::{lsl::LslSource, SourceSpec};
+use crate::bridge::{
+    command_channel, frame_channel, CommandReceiver, CommandSender, FrameConsumer, FrameProducer,
+    SourceState, SourceStatus, StatusCell, StopFlag, WorkerCommand,
+};
+use crate::features::extractor::resolve_channels;
+use crate::features::{Band, Extractor, ExtractorConfig};
+
+/// How the worker analyses whatever source it has.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct AnalysisConfig {
+    /// Window in seconds.
+    pub window_s: f32,
+    /// Hop in seconds.
+    pub hop_s: f32,
+    /// Montage channels by label (empty: all).
+    pub montage: Vec<String>,
+    /// Custom bands.
+    pub extra_bands: Vec<Band>,
+}
+
+impl Default for AnalysisConfig {
+    fn default() -> Self {
+        Self {
+            window_s: 1.0,
+            hop_s: 1.0 / 32.0,
+            montage: Vec::new(),
+            extra_bands: Vec::new(),
+        }
+    }
+}
+
+/// The simulator as a real-time source.
+struct SimSource {
+    /// Generator.
+    sim: Simulator,
+    /// Real-time pacing.
+    pacer: Pacer,
+    /// One sample.
+    buf: Vec<f32>,
+}
+
+impl Source for SimSource {
+    fn pump(&mut self, status: &mut SourceStatus, sink: &mut dyn FnMut(&[f32], f64)) -> usize {
+        let (due, t0) = self.pacer.due();
+        for i in 0..due {
+            self.sim.next_sample(&mut self.buf);
+            sink(&self.buf, t0 + i as f64 * self.pacer.period());
+        }
+        self.pacer.advance(due);
+        status.samples += due;
+        status.measured_rate = self.sim.rate() as f64;
+        if due == 0 {
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        due as usize
+    }
+
+    fn layout(&self) -> Option<(&[String], f32)> {
+        Some((self.sim.labels(), self.sim.rate()))
+    }
+}
+
+/// A recording as a real-time source.
+struct FileSource {
+    /// The whole recording.
+    rec: Recording,
+    /// Next frame to send.
+    next: usize,
+    /// Start again at the end.
+    looping: bool,
+    /// Real-time pacing.
+    pacer: Pacer,
+}
+
+impl Source for FileSource {
+    fn pump(&mut self, status: &mut SourceStatus, sink: &mut dyn FnMut(&[f32], f64)) -> usize {
+        let (due, t0) = self.pacer.due();
+        let mut sent = 0;
+        for i in 0..due {
+            if self.next >= self.rec.frames() {
+                if !self.looping {
+                    status.state = SourceState::Stopped;
+                    status.message = "The recording has ended.".into();
+                    break;
+                }
+                self.next = 0;
+            }
+            sink(
+                self.rec.frame(self.next),
+                t0 + i as f64 * self.pacer.period(),
+            );
+            self.next += 1;
+            sent += 1;
+        }
+        self.pacer.advance(sent);
+        status.samples += sent;
+        if sent == 0 {
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        sent as usize
+    }
+
+    fn layout(&self) -> Option<(&[String], f32)> {
+        Some((&self.rec.labels, self.rec.sample_rate))
+    }
+}
+
+/// Builds the live source for `spec` on the worker thread, with its initial status.
+fn open(spec: &SourceSpec) -> (Box<dyn Source>, SourceStatus) {
+    let mut status = SourceStatus::default();
+    let source: Box<dyn Source> = match spec {
+        SourceSpec::Lsl { prop, value } => {
+            status.message = format!(
+                "Looking for an LSL stream with {} '{value}'.",
+                prop.as_lsl()
+            );
+            Box::new(LslSource::new(*prop, value))
+        }
+        SourceSpec::Simulator(cfg) => match Simulator::new(cfg.clone()) {
+            Ok(sim) => {
+                status.state = SourceState::Connected;
+                status.name = "MelodiaSync simulator".into();
+                status.stream_type = "EEG (simulated)".into();
+                status.labels = sim.labels().to_vec();
+                status.nominal_rate = sim.rate() as f64;
+                status.message = format!(
+                    "Simulated EEG ({} channels at {} Hz, script {:?}) — not a real brain signal.",
+                    cfg.channels, cfg.rate, cfg.script
+                );
+                Box::new(SimSource {
+                    buf: vec![0.0; cfg.channels],
+                    pacer: Pacer::new(sim.rate()),
+                    sim,
+                })
+            }
+            Err(e) => return (Box::new(Idle), error_status(e)),
+        },
+        SourceSpec::File {
+            path,
+            looping,
+            rate,
+        } => match recording::open(path, *rate) {
+            Ok(rec) => {
+                status.state = SourceState::Connected;
+                status.name = path.display().to_string();
+                status.stream_type = "EEG (recording)".into();
+                status.labels = rec.labels.clone();
+                status.nominal_rate = rec.sample_rate as f64;
+                status.message = format!(
+                    "Playing '{}' ({} channels at {} Hz){}.",
+                    path.display(),
+                    rec.channels(),
+                    rec.sample_rate,
+                    if *looping { ", looping" } else { "" }
+                );
+                Box::new(FileSource {
+                    pacer: Pacer::new(rec.sample_rate),
+                    rec,
+                    next: 0,
+                    looping: *looping,
+                })
+            }
+            Err(e) => return (Box::new(Idle), error_status(e)),
+        },
+    };
+    (source, status)
+}
+
+fn error_status(message: String) -> SourceStatus {
+    SourceStatus {
+        state: SourceState::Error,
+        message,
+        ..SourceStatus::default()
+    }
+}
+
+/// A source that produces nothing (after an error), without spinning.
+struct Idle;
+
+impl Source for Idle {
+    fn pump(&mut self, _: &mut SourceStatus, _: &mut dyn FnMut(&[f32], f64)) -> usize {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        0
+    }
+
+    fn layout(&self) -> Option<(&[String], f32)> {
+        None
+    }
+}
+
+/// Builds an extractor for a stream layout; a montage naming channels the stream lacks is a
+/// sentence for the status (the stream is not used until the montage or stream changes).
+fn extractor_for(
+    labels: &[String],
+    rate: f32,
+    analysis: &AnalysisConfig,
+) -> Result<Extractor, String> {
+    let mut cfg = ExtractorConfig::new(rate, labels.to_vec());
+    cfg.window_s = analysis.window_s;
+    cfg.hop_s = analysis.hop_s;
+    cfg.extra_bands = analysis.extra_bands.clone();
+    cfg.montage = resolve_channels(labels, &analysis.montage).map_err(|e| {
+        format!("The saved montage does not fit this stream: {e} Pick the channels again.")
+    })?;
+    Extractor::new(cfg)
+}
+
+/// The handles a worker's owner keeps.
+pub struct Worker {
+    /// The thread.
+    handle: Option<JoinHandle<()>>,
+    /// Stop request.
+    stop: StopFlag,
+    /// Commands to the worker.
+    commands: CommandSender,
+    /// Latest status.
+    status: StatusCell,
+}
+
+/// The frame consumers a new worker hands out.
+pub struct WorkerOutputs {
+    /// For the audio thread: drain with `latest()` at block start.
+    pub audio: FrameConsumer,
+    /// For the editor or CLI: every frame (up to 256 buffered).
+    pub monitor: FrameConsumer,
+}
+
+impl Worker {
+    /// Starts a worker on `spec` with `analysis`.
+    pub fn spawn(spec: SourceSpec, analysis: AnalysisConfig) -> (Self, WorkerOutputs) {
+        let (audio_tx, audio_rx) = frame_channel(8);
+        let (mon_tx, mon_rx) = frame_channel(256);
+        let (cmd_tx, cmd_rx) = command_channel();
+        let stop = StopFlag::default();
+        let status = StatusCell::default();
+        let thread_stop = stop.clone();
+        let thread_status = status.clone();
+        let handle = std::thread::Builder::new()
+            .name("melodiasync-eeg".into())
+            .spawn(move || {
+                run(
+                    spec,
+                    analysis,
+                    cmd_rx,
+                    thread_stop,
+                    thread_status,
+                    audio_tx,
+                    mon_tx,
+                )
+            })
+            .expect("the OS refused to start the EEG worker thread");
+        (
+            Self {
+                handle: Some(handle),
+                stop,
+                commands: cmd_tx,
+                status,
+            },
+            WorkerOutputs {
+                audio: audio_rx,
+                monitor: mon_rx,
+            },
+        )
+    }
+
+    /// Switches to another source.
+    pub fn set_source(&self, spec: SourceSpec) {
+        self.commands.send(WorkerCommand::SetSource(spec));
+    }
+
+    /// A copy of the current status.
+    pub fn status(&self) -> SourceStatus {
+        self.status.lock().map(|s| s.clone()).unwrap_or_default()
+    }
+}
+
+impl Drop for Worker {
+    fn drop(&mut self) {
+        self.stop.stop();
+        if let Some(h) = self.handle.take() {
+            let _ = h.join();
+        }
+    }
+}
+
+/// The worker loop.
+fn run(
+    spec: SourceSpec,
+    analysis: AnalysisConfig,
+    commands: CommandReceiver,
+    stop: StopFlag,
+    shared: StatusCell,
+    audio: FrameProducer,
+    monitor: FrameProducer,
+) {
+    let (mut source, mut status) = open(&spec);
+    let mut extractor: Option<Extractor> = None;
+    let mut published = std::time::Instant::now();
+    while !stop.is_stopped() {
+        while let Some(cmd) = commands.try_recv() {
+            match cmd {
+                WorkerCommand::SetSource(spec) => {
+                    // The old source (and any liblsl inlet) is dropped here, on this thread.
+                    (source, status) = open(&spec);
+                    extractor = None;
+                }
+            }
+        }
+        // (Re)build the extractor when the stream's layout is new or changed.
+        if let Some((labels, rate)) = source.layout() {
+            let fits = extractor
+                .as_ref()
+                .is_some_and(|e| e.config().labels == labels && e.config().sample_rate == rate);
+            if !fits {
+                extractor = match extractor_for(labels, rate, &analysis) {
+                    Ok(e) => Some(e),
+                    Err(msg) => {
+                        status.state = SourceState::Error;
+                        status.message = msg;
+                        None
+                    }
+                };
+            }
+        }
+        let before = status.state;
+        let mut sink = |sample: &[f32], time: f64| {
+            if let Some(ex) = extractor.as_mut() {
+                if let Some(frame) = ex.push(sample, time) {
+                    audio.push(frame);
+                    monitor.push(frame);
+                }
+            }
+        };
+        source.pump(&mut status, &mut sink);
+        if status.state == SourceState::Lost && before == SourceState::Connected {
+            // The next connection starts a fresh window: no frame mixes two sessions.
+            if let Some(ex) = extractor.as_mut() {
+                ex.reset();
+            }
+        }
+        if before != status.state || published.elapsed().as_millis() >= 50 {
+            if let Ok(mut s) = shared.lock() {
+                *s = status.clone();
+            }
+            published = std::time::Instant::now();
+        }
+    }
+    if let Ok(mut s) = shared.lock() {
+        s.state = SourceState::Stopped;
+        s.message = "The EEG worker has stopped.".into();
+    }
+}
