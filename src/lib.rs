@@ -19,7 +19,11 @@ use std::sync::Arc;
 
 use nice_plug::prelude::*;
 
+use bridge::FrameConsumer;
+use eeg::worker::{AnalysisConfig, Worker};
+use eeg::SourceSpec;
 use engine::{Engine, NoteAction, TimedNote};
+use features::FeatureFrame;
 use params::MelodiaSyncParams;
 
 /// The instrument.
@@ -28,6 +32,13 @@ pub struct MelodiaSync {
     params: Arc<MelodiaSyncParams>,
     /// The signal path.
     engine: Engine,
+    /// The EEG worker, started at the first activation; dropping it stops and joins the thread
+    /// (on the main thread, never in `process()`).
+    worker: Option<(Worker, SourceSpec)>,
+    /// Frames for the audio thread, drained at the start of each block.
+    frames: Option<FrameConsumer>,
+    /// The newest frame seen by the audio thread (the feedback engine consumes it).
+    latest_frame: Option<FeatureFrame>,
 }
 
 impl Default for MelodiaSync {
@@ -36,6 +47,33 @@ impl Default for MelodiaSync {
             params: Arc::new(MelodiaSyncParams::default()),
             // Re-prepared for the host's rate in `initialize`.
             engine: Engine::new(48_000.0),
+            worker: None,
+            frames: None,
+            latest_frame: None,
+        }
+    }
+}
+
+impl MelodiaSync {
+    /// Starts the EEG worker, or points it at a changed source (after a state load).
+    fn ensure_worker(&mut self) {
+        let spec = self
+            .params
+            .source
+            .read()
+            .map(|s| s.clone())
+            .unwrap_or_default();
+        match &mut self.worker {
+            Some((worker, current)) if *current != spec => {
+                worker.set_source(spec.clone());
+                *current = spec;
+            }
+            Some(_) => {}
+            None => {
+                let (worker, outputs) = Worker::spawn(spec.clone(), AnalysisConfig::default());
+                self.frames = Some(outputs.audio);
+                self.worker = Some((worker, spec));
+            }
         }
     }
 }
@@ -87,6 +125,7 @@ impl Plugin for MelodiaSync {
         _context: &mut impl ActivateContext<Self>,
     ) -> bool {
         self.engine.set_sample_rate(buffer_config.sample_rate);
+        self.ensure_worker();
         true
     }
 
@@ -100,6 +139,10 @@ impl Plugin for MelodiaSync {
         _aux: &mut AuxiliaryBuffers,
         context: &mut impl ProcessContext<Self>,
     ) -> ProcessStatus {
+        // Drain the EEG frames first: lock-free, allocation-free, newest wins.
+        if let Some(frame) = self.frames.as_ref().and_then(FrameConsumer::latest) {
+            self.latest_frame = Some(frame);
+        }
         let controls = self.params.controls();
         let channels = buffer.as_slice();
         let (left, rest) = channels.split_at_mut(1);

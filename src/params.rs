@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use nice_plug::prelude::*;
 
+use crate::eeg::SourceSpec;
 use crate::engine::Controls;
 use crate::synth::{Chord, SynthSettings};
 
@@ -73,6 +74,11 @@ pub struct MelodiaSyncParams {
     /// Output gain.
     #[id = "out"]
     pub output_db: FloatParam,
+
+    /// Where EEG comes from (LSL by default; simulator or file one choice away). Saved with
+    /// the project, never automated.
+    #[persist = "eeg-source"]
+    pub source: std::sync::RwLock<SourceSpec>,
 }
 
 /// A 0..1 parameter shown as a percentage.
@@ -156,6 +162,7 @@ impl Default for MelodiaSyncParams {
             )
             .with_unit(" dB")
             .with_value_to_string(formatters::v2s_f32_rounded(1)),
+            source: std::sync::RwLock::new(SourceSpec::default()),
         }
     }
 }

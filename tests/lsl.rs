@@ -282,3 +282,157 @@ fn a_vanished_stream_is_reported_lost_and_reconnects_within_two_seconds() {
     drop(worker);
     second.join().unwrap();
 }
+
+#[test]
+fn int16_and_non_finite_samples_are_handled() {
+    // int16: converted to floats (liblsl widens to int32; the worker to f32).
+    let h = std::thread::spawn(|| {
+        let outlet = StreamOutlet::new(
+            &info(
+                "Int16",
+                "EEG-test-int16",
+                &["O1"],
+                128.0,
+                ChannelFormat::Int16,
+                "i16",
+            ),
+            0,
+            30,
+        )
+        .unwrap();
+        let start = lsl::local_clock();
+        let mut n = 0u64;
+        while n < 128 * 4 {
+            let due = ((lsl::local_clock() - start) * 128.0) as u64;
+            while n < due {
+                let v =
+                    (30.0 * (std::f64::consts::TAU * 10.0 * n as f64 / 128.0).sin()).round() as i16;
+                outlet
+                    .push_sample_ex(&vec![v], start + n as f64 / 128.0, true)
+                    .unwrap();
+                n += 1;
+            }
+            std::thread::sleep(Duration::from_millis(2));
+        }
+    });
+    let (worker, out) = Worker::spawn(lsl_spec("EEG-test-int16"), AnalysisConfig::default());
+    assert!(wait_for(&worker, 5.0, |s| s.state == SourceState::Connected).is_some());
+    h.join().unwrap();
+    let mut last = None;
+    while let Some(f) = out.monitor.pop() {
+        last = Some(f);
+    }
+    let f = last.expect("frames from an int16 stream");
+    assert!(f.valid && f.bands[ALPHA].rel > 0.95, "{f:?}");
+    assert!(
+        (f.bands[ALPHA].abs - 450.0).abs() < 25.0,
+        "{}",
+        f.bands[ALPHA].abs
+    );
+    drop(worker);
+
+    // NaN, Inf and 1e30 on three channels, clean alpha on the fourth.
+    let outlet = spawn_outlet(
+        "Broken",
+        "EEG-test-nonfinite",
+        &["O1", "O2", "Pz", "Oz"],
+        256.0,
+        "broken",
+        4.0,
+        |c, t| match c {
+            0 => f32::NAN,
+            1 => f32::INFINITY,
+            2 => 1e30,
+            _ => alpha_on_o1(0, t),
+        },
+    );
+    let (worker, out) = Worker::spawn(lsl_spec("EEG-test-nonfinite"), AnalysisConfig::default());
+    assert!(wait_for(&worker, 5.0, |s| s.state == SourceState::Connected).is_some());
+    outlet.join().unwrap();
+    let mut n = 0;
+    while let Some(f) = out.monitor.pop() {
+        n += 1;
+        assert!(f.excluded.contains(0) && f.excluded.contains(1) && f.excluded.contains(2));
+        assert!(f.valid && (f.quality - 0.25).abs() < 1e-6);
+        assert!(f
+            .bands
+            .iter()
+            .all(|b| b.abs.is_finite() && b.rel.is_finite() && b.db.is_finite()));
+        assert!([f.theta_beta, f.alpha_theta, f.engagement, f.peak_alpha_hz]
+            .iter()
+            .all(|v| v.is_finite()));
+    }
+    assert!(n > 20);
+}
+
+#[test]
+fn sixty_four_channels_at_1_khz_for_60_s_without_drops_or_growing_lag() {
+    const CH: usize = 64;
+    const RATE: f64 = 1000.0;
+    const SECONDS: f64 = 60.0;
+    let labels: Vec<String> = (0..CH).map(|i| format!("E{i}")).collect();
+    let h = std::thread::spawn(move || {
+        let refs: Vec<&str> = labels.iter().map(|s| s.as_str()).collect();
+        let outlet = StreamOutlet::new(
+            &info(
+                "Load",
+                "EEG-test-load",
+                &refs,
+                RATE,
+                ChannelFormat::Float32,
+                "load-64",
+            ),
+            0,
+            30,
+        )
+        .unwrap();
+        std::thread::sleep(Duration::from_millis(1500)); // let the worker connect first
+        let start = lsl::local_clock();
+        let mut n = 0u64;
+        let mut sample = vec![0.0f32; CH];
+        while (n as f64) < SECONDS * RATE {
+            let due = (((lsl::local_clock() - start) * RATE) as u64).min((SECONDS * RATE) as u64);
+            while n < due {
+                for (c, s) in sample.iter_mut().enumerate() {
+                    *s = (10.0 * (0.0628 * (n as f64) + c as f64).sin()) as f32;
+                }
+                outlet
+                    .push_sample_ex(&sample, start + n as f64 / RATE, true)
+                    .unwrap();
+                n += 1;
+            }
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        // Stay up while the test reads the final status: losing the stream would count.
+        std::thread::sleep(Duration::from_millis(3000));
+        n
+    });
+    let (worker, out) = Worker::spawn(lsl_spec("EEG-test-load"), AnalysisConfig::default());
+    let mut lags = Vec::new();
+    let start = Instant::now();
+    while start.elapsed().as_secs_f64() < SECONDS + 1.0 {
+        std::thread::sleep(Duration::from_millis(500));
+        let s = worker.status();
+        if s.state == SourceState::Connected && s.samples > 0 {
+            lags.push(s.lag_ms);
+        }
+        while out.monitor.pop().is_some() {}
+    }
+    let expected = (SECONDS * RATE) as u64;
+    assert!(
+        wait_for(&worker, 2.0, |s| s.samples >= expected).is_some(),
+        "{:?}",
+        worker.status()
+    );
+    let s = worker.status();
+    assert_eq!(s.samples, expected, "samples received vs sent ({s:?})");
+    assert_eq!(s.dropouts, 0);
+    assert_eq!(h.join().unwrap(), expected);
+    let quarter = lags.len() / 4;
+    let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
+    let (early, late) = (mean(&lags[..quarter]), mean(&lags[lags.len() - quarter..]));
+    assert!(
+        late < 50.0 && late < early + 20.0,
+        "lag early {early:.1} ms, late {late:.1} ms"
+    );
+}

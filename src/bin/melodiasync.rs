@@ -5,7 +5,13 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
+use melodiasync::bridge::{SourceState, StopFlag};
+use melodiasync::eeg::outlet::{publish, OutletSpec};
 use melodiasync::eeg::recording::{self, Recording};
+use melodiasync::eeg::sim::{Script, SimConfig, Simulator};
+use melodiasync::eeg::worker::{AnalysisConfig, Worker};
+use melodiasync::eeg::{LslProp, SourceSpec};
+use melodiasync::features::bands::{ALPHA, BETA, THETA};
 use melodiasync::features::baseline::FeatureId;
 use melodiasync::features::extractor::resolve_channels;
 use melodiasync::features::spectrum::Detrend;
@@ -55,6 +61,77 @@ enum Command {
     },
     /// Compute feature frames from a recording and write them as CSV (one row per frame).
     Features(FeaturesArgs),
+    /// Publish the built-in EEG simulator as an LSL stream (try the plugin without a headset).
+    Simulate {
+        /// Channels (standard 10-20 labels first).
+        #[arg(long, default_value_t = 8)]
+        channels: usize,
+        /// Sample rate in Hz.
+        #[arg(long, default_value_t = 256.0)]
+        rate: f32,
+        /// Stream name.
+        #[arg(long, default_value = "MelodiaSync-Sim")]
+        name: String,
+        /// Stream type.
+        #[arg(long = "type", default_value = "EEG")]
+        stream_type: String,
+        /// Amplitude script: steady, calm, eyes-closed, focus.
+        #[arg(long, default_value = "calm", value_parser = Script::parse)]
+        script: Script,
+        /// Random seed.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Stop after this many seconds (default: run until interrupted).
+        #[arg(long)]
+        seconds: Option<f64>,
+    },
+    /// Publish a recording (CSV, EDF/BDF, XDF) as an LSL stream at real-time pace.
+    Replay {
+        /// The recording.
+        file: PathBuf,
+        /// Start again at the end.
+        #[arg(long = "loop")]
+        looping: bool,
+        /// Sample rate for CSV files without timestamps.
+        #[arg(long)]
+        rate: Option<f32>,
+        /// Stream name (default: the file name).
+        #[arg(long)]
+        name: Option<String>,
+        /// Stream type.
+        #[arg(long = "type", default_value = "EEG")]
+        stream_type: String,
+    },
+    /// List the LSL streams visible on this network.
+    Streams {
+        /// Seconds to listen.
+        #[arg(long, default_value_t = 1.0)]
+        wait: f64,
+    },
+    /// Connect through the EEG worker and print status and features per frame.
+    Monitor {
+        /// Match streams of this type.
+        #[arg(long = "type")]
+        stream_type: Option<String>,
+        /// Match the stream with this name.
+        #[arg(long)]
+        name: Option<String>,
+        /// Match the stream with this source id.
+        #[arg(long)]
+        source_id: Option<String>,
+        /// Use the built-in simulator instead of LSL.
+        #[arg(long)]
+        sim: bool,
+        /// Seconds to run (default: until interrupted).
+        #[arg(long)]
+        seconds: Option<f64>,
+        /// One JSON object per line (frames and status changes).
+        #[arg(long)]
+        json: bool,
+        /// Montage channels by label, comma separated (default: all).
+        #[arg(long, value_delimiter = ',')]
+        channels: Vec<String>,
+    },
     /// List every parameter: id, name and default.
     Params,
     /// Run the standalone app (JACK or ALSA when present, else the dummy backend). Arguments
@@ -149,6 +226,18 @@ enum BenchWhat {
         #[arg(long, default_value_t = 5)]
         runs: usize,
     },
+    /// LSL push -> frame available latency through the real worker (in-process outlet).
+    Latency {
+        /// Seconds to measure.
+        #[arg(long, default_value_t = 20.0)]
+        seconds: f64,
+        /// Channels.
+        #[arg(long, default_value_t = 8)]
+        channels: usize,
+        /// Sample rate in Hz.
+        #[arg(long, default_value_t = 256.0)]
+        rate: f32,
+    },
     /// Feature extraction speed on a recording (or generated data): windows per second.
     Features {
         /// Recording to analyse; without one, 8 channels x 256 Hz x 600 s of generated EEG.
@@ -194,7 +283,52 @@ fn main() -> ExitCode {
                     json,
                 },
         } => run_bench_features(input, rate, hop_samples, json),
+        Command::Bench {
+            what:
+                BenchWhat::Latency {
+                    seconds,
+                    channels,
+                    rate,
+                },
+        } => run_bench_latency(seconds, channels, rate),
         Command::Features(args) => run_features(&args),
+        Command::Simulate {
+            channels,
+            rate,
+            name,
+            stream_type,
+            script,
+            seed,
+            seconds,
+        } => run_simulate(channels, rate, &name, &stream_type, script, seed, seconds),
+        Command::Replay {
+            file,
+            looping,
+            rate,
+            name,
+            stream_type,
+        } => run_replay(&file, looping, rate, name, &stream_type),
+        Command::Streams { wait } => {
+            let streams = melodiasync::eeg::lsl::visible_streams(wait);
+            if streams.is_empty() {
+                println!("No LSL streams found in {wait} s. Start your EEG app, or `melodiasync simulate`.");
+            }
+            for (name, t, ch, rate, host, id) in streams {
+                println!(
+                    "{name:<24} type {t:<8} {ch:>4} ch {rate:>8} Hz  host {host}  source_id {id}"
+                );
+            }
+            Ok(())
+        }
+        Command::Monitor {
+            stream_type,
+            name,
+            source_id,
+            sim,
+            seconds,
+            json,
+            channels,
+        } => run_monitor(stream_type, name, source_id, sim, seconds, json, channels),
         Command::Params => {
             for (id, name, default) in params::describe(&MelodiaSyncParams::default()) {
                 println!("{id:<10} {name:<18} {default}");
@@ -551,5 +685,254 @@ fn run_bench_features(
             100.0 * core_share
         );
     }
+    Ok(())
+}
+
+fn run_simulate(
+    channels: usize,
+    rate: f32,
+    name: &str,
+    stream_type: &str,
+    script: Script,
+    seed: u64,
+    seconds: Option<f64>,
+) -> Result<(), String> {
+    let mut sim = Simulator::new(SimConfig {
+        channels,
+        rate,
+        script,
+        seed,
+        blinks: true,
+    })?;
+    let labels = sim.labels().to_vec();
+    println!(
+        "publishing simulated EEG as LSL stream '{name}' (type {stream_type}, {channels} channels at {rate} Hz, script {script:?}); Ctrl-C stops"
+    );
+    let source_id = format!("melodiasync-sim-{name}-{seed}");
+    let spec = OutletSpec {
+        name,
+        stream_type,
+        source_id: &source_id,
+        labels: &labels,
+        rate,
+    };
+    let sent = publish(&spec, seconds, &StopFlag::default(), |buf| {
+        sim.next_sample(buf);
+        true
+    })?;
+    println!("sent {sent} samples");
+    Ok(())
+}
+
+fn run_replay(
+    file: &std::path::Path,
+    looping: bool,
+    rate: Option<f32>,
+    name: Option<String>,
+    stream_type: &str,
+) -> Result<(), String> {
+    let rec = recording::open(file, rate)?;
+    let name = name.unwrap_or_else(|| {
+        file.file_stem().map_or("MelodiaSync-Replay".into(), |s| {
+            s.to_string_lossy().into_owned()
+        })
+    });
+    println!(
+        "publishing '{}' as LSL stream '{name}' ({} channels at {} Hz{}); Ctrl-C stops",
+        file.display(),
+        rec.channels(),
+        rec.sample_rate,
+        if looping { ", looping" } else { "" }
+    );
+    let mut i = 0usize;
+    let source_id = format!("melodiasync-replay-{name}");
+    let spec = OutletSpec {
+        name: &name,
+        stream_type,
+        source_id: &source_id,
+        labels: &rec.labels,
+        rate: rec.sample_rate,
+    };
+    let sent = publish(&spec, None, &StopFlag::default(), |buf| {
+        if i >= rec.frames() {
+            if !looping {
+                return false;
+            }
+            i = 0;
+        }
+        buf.copy_from_slice(rec.frame(i));
+        i += 1;
+        true
+    })?;
+    println!("sent {sent} samples");
+    Ok(())
+}
+
+fn run_monitor(
+    stream_type: Option<String>,
+    name: Option<String>,
+    source_id: Option<String>,
+    sim: bool,
+    seconds: Option<f64>,
+    json: bool,
+    montage: Vec<String>,
+) -> Result<(), String> {
+    let spec = if sim {
+        SourceSpec::Simulator(SimConfig::default())
+    } else if let Some(n) = name {
+        SourceSpec::Lsl {
+            prop: LslProp::Name,
+            value: n,
+        }
+    } else if let Some(id) = source_id {
+        SourceSpec::Lsl {
+            prop: LslProp::SourceId,
+            value: id,
+        }
+    } else {
+        SourceSpec::Lsl {
+            prop: LslProp::Type,
+            value: stream_type.unwrap_or_else(|| "EEG".into()),
+        }
+    };
+    let analysis = AnalysisConfig {
+        montage,
+        ..AnalysisConfig::default()
+    };
+    let (worker, out) = Worker::spawn(spec, analysis);
+    let start = std::time::Instant::now();
+    let mut last_state = None;
+    let mut last_print = 0.0f64;
+    while seconds.is_none_or(|s| start.elapsed().as_secs_f64() < s) {
+        let status = worker.status();
+        if !status.message.is_empty() && last_state != Some((status.state, status.message.clone()))
+        {
+            if json {
+                println!(
+                    "{}",
+                    serde_json::json!({"status": format!("{:?}", status.state).to_lowercase(),
+                        "message": status.message, "stream": status.name, "channels": status.labels,
+                        "rate": status.nominal_rate})
+                );
+            } else {
+                println!("[{:?}] {}", status.state, status.message);
+            }
+            last_state = Some((status.state, status.message.clone()));
+        }
+        while let Some(f) = out.monitor.pop() {
+            if json {
+                println!(
+                    "{}",
+                    serde_json::json!({"time": f.time, "seq": f.seq, "valid": f.valid, "quality": f.quality,
+                        "alpha": f.bands[ALPHA].rel, "theta": f.bands[THETA].rel, "beta": f.bands[BETA].rel,
+                        "theta_beta": f.theta_beta, "peak_alpha_hz": f.peak_alpha_hz,
+                        "lag_ms": status.lag_ms, "samples": status.samples, "dropouts": status.dropouts})
+                );
+            } else if start.elapsed().as_secs_f64() - last_print >= 1.0 {
+                // People read one line a second; --json gives every frame.
+                last_print = start.elapsed().as_secs_f64();
+                println!(
+                    "t {:>9.2}  quality {:>4.2}  alpha {:>5.1} %  theta {:>5.1} %  beta {:>5.1} %  peak alpha {:>5.2} Hz  lag {:>5.1} ms  rate {:>6.1} Hz  dropouts {}",
+                    f.time,
+                    f.quality,
+                    100.0 * f.bands[ALPHA].rel,
+                    100.0 * f.bands[THETA].rel,
+                    100.0 * f.bands[BETA].rel,
+                    f.peak_alpha_hz,
+                    status.lag_ms,
+                    status.measured_rate,
+                    status.dropouts
+                );
+            }
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let status = worker.status();
+    if status.state == SourceState::Error {
+        return Err(status.message);
+    }
+    Ok(())
+}
+
+/// Pushes simulated EEG through a real LSL outlet in this process, stamping each sample with
+/// the local clock at the moment it is pushed; the worker stamps frames with the newest
+/// sample's (clock-corrected) timestamp; a consumer polling every 0.2 ms records
+/// `arrival - frame.time`: the delay from the hop's last push to its frame being available.
+fn run_bench_latency(seconds: f64, channels: usize, rate: f32) -> Result<(), String> {
+    use lsl::{ChannelFormat, ExPushable, StreamInfo, StreamOutlet};
+    let stop = StopFlag::default();
+    let outlet_stop = stop.clone();
+    let stype = format!("EEG-latency-{}", std::process::id());
+    let outlet_type = stype.clone();
+    let pusher = std::thread::spawn(move || -> Result<(), String> {
+        let mut sim = Simulator::new(SimConfig {
+            channels,
+            rate,
+            ..SimConfig::default()
+        })?;
+        let info = StreamInfo::new(
+            "MelodiaSync-Latency",
+            &outlet_type,
+            channels as u32,
+            rate as f64,
+            ChannelFormat::Float32,
+            "latency",
+        )
+        .map_err(|e| format!("{e:?}"))?;
+        let outlet = StreamOutlet::new(&info, 0, 30).map_err(|e| format!("{e:?}"))?;
+        let mut buf = vec![0.0f32; channels];
+        let start = lsl::local_clock();
+        let mut n = 0u64;
+        while !outlet_stop.is_stopped() {
+            let due = ((lsl::local_clock() - start) * rate as f64) as u64;
+            while n < due {
+                sim.next_sample(&mut buf);
+                let sample = buf.clone();
+                outlet
+                    .push_sample_ex(&sample, lsl::local_clock(), true)
+                    .map_err(|e| format!("{e:?}"))?;
+                n += 1;
+            }
+            std::thread::sleep(std::time::Duration::from_micros(500));
+        }
+        Ok(())
+    });
+    let (worker, out) = Worker::spawn(
+        SourceSpec::Lsl {
+            prop: LslProp::Type,
+            value: stype,
+        },
+        AnalysisConfig::default(),
+    );
+    let start = std::time::Instant::now();
+    let mut lat = Vec::new();
+    while start.elapsed().as_secs_f64() < seconds + 3.0 {
+        if let Some(f) = out.audio.latest() {
+            // Skip the first seconds: connection and the first window.
+            if start.elapsed().as_secs_f64() > 3.0 {
+                lat.push(1000.0 * (lsl::local_clock() - f.time));
+            }
+        }
+        std::thread::sleep(std::time::Duration::from_micros(200));
+    }
+    stop.stop();
+    drop(worker);
+    pusher
+        .join()
+        .map_err(|_| "the outlet thread panicked".to_string())??;
+    if lat.len() < 10 {
+        return Err(
+            "Too few frames arrived to measure latency; is LSL working on this machine?".into(),
+        );
+    }
+    lat.sort_by(f64::total_cmp);
+    let q = |p: f64| lat[((lat.len() - 1) as f64 * p) as usize];
+    println!(
+        "latency push -> frame available ({channels} ch at {rate} Hz, {} frames): median {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+        lat.len(),
+        q(0.5),
+        q(0.99),
+        lat[lat.len() - 1]
+    );
     Ok(())
 }

@@ -44,7 +44,7 @@ struct Connection {
     last_stamp: f64,
     /// When the clock offset was last refreshed.
     offset_checked: f64,
-    /// Rate measurement: (window start, samples in window).
+    /// Rate measurement from remote timestamps: (first stamp in window, samples in window).
     rate_window: (f64, u64),
 }
 
@@ -225,7 +225,7 @@ fn connect(info: &StreamInfo) -> Result<Connection, ::lsl::Error> {
         last_arrival: now,
         last_stamp: f64::NAN,
         offset_checked: now,
-        rate_window: (now, 0),
+        rate_window: (f64::NAN, 0),
     })
 }
 
@@ -286,6 +286,10 @@ impl Source for LslSource {
                         status.dropouts += 1;
                     }
                     conn.last_stamp = ts;
+                    if conn.rate_window.1 == 0 {
+                        conn.rate_window.0 = ts;
+                    }
+                    conn.rate_window.1 += 1;
                     sink(&conn.out, local);
                     delivered += 1;
                     timeout = 0.0;
@@ -302,11 +306,11 @@ impl Source for LslSource {
             conn.last_arrival = now;
             status.samples += delivered as u64;
             status.lag_ms = 1000.0 * (now - (conn.last_stamp + conn.offset));
-            conn.rate_window.1 += delivered as u64;
-            let span = now - conn.rate_window.0;
+            // Rate from the sender's timestamps, so a backlog pulled at once does not inflate it.
+            let span = conn.last_stamp - conn.rate_window.0;
             if span >= 2.0 {
-                status.measured_rate = conn.rate_window.1 as f64 / span;
-                conn.rate_window = (now, 0);
+                status.measured_rate = (conn.rate_window.1 - 1) as f64 / span;
+                conn.rate_window = (conn.last_stamp, 1);
             }
             if now - conn.offset_checked > 5.0 {
                 // After the first estimate this returns at once.

@@ -2,6 +2,7 @@
 //! This is one of the two places that block or do I/O; `features/` stays pure.
 
 pub mod lsl;
+pub mod outlet;
 pub mod recording;
 pub mod sim;
 pub mod source;
