@@ -165,6 +165,12 @@ fn state_round_trip_reproduces_the_output() {
     let (ref_l, ref_r) = render(&mut a, sr, frames, |_| 256, &[]);
     let state = save_state(&mut a);
     assert!(!state.is_empty());
+    // The EEG source choice travels with the project (default: LSL, type EEG).
+    let text = String::from_utf8_lossy(&state);
+    assert!(
+        text.contains("eeg-source") && text.contains("EEG"),
+        "{text}"
+    );
 
     let mut b = instantiate(&entry);
     let (default_l, _) = render(&mut b, sr, frames, |_| 256, &[]);

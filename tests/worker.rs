@@ -1,0 +1,105 @@
+//! The worker with the non-LSL sources: simulator and recordings at real-time pace, switching
+//! sources without a restart, and a clean stop.
+
+use std::time::{Duration, Instant};
+
+use melodiasync::bridge::SourceState;
+use melodiasync::eeg::sim::{Script, SimConfig};
+use melodiasync::eeg::worker::{AnalysisConfig, Worker};
+use melodiasync::eeg::SourceSpec;
+use melodiasync::features::bands::ALPHA;
+
+fn drain(out: &melodiasync::bridge::FrameConsumer) -> Vec<melodiasync::features::FeatureFrame> {
+    let mut v = Vec::new();
+    while let Some(f) = out.pop() {
+        v.push(f);
+    }
+    v
+}
+
+#[test]
+fn simulator_runs_in_real_time_and_sources_switch_without_restart() {
+    let sim = SimConfig {
+        channels: 4,
+        rate: 128.0,
+        script: Script::Steady,
+        seed: 2,
+        blinks: false,
+    };
+    let (worker, out) = Worker::spawn(SourceSpec::Simulator(sim), AnalysisConfig::default());
+    std::thread::sleep(Duration::from_millis(2500));
+    let frames = drain(&out.monitor);
+    // 2.5 s at 32 frames/s after a 1 s window: about 48 frames (real-time pace, not faster).
+    assert!((35..=60).contains(&frames.len()), "{} frames", frames.len());
+    let s = worker.status();
+    assert_eq!(s.state, SourceState::Connected);
+    assert!(s.message.contains("Simulated"), "{}", s.message);
+    assert_eq!(s.labels, ["Fp1", "Fp2", "F3", "F4"]);
+
+    // Switch to a looping CSV recording: 10 Hz alpha on one channel.
+    let dir = std::env::temp_dir().join(format!("melodiasync-worker-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("alpha.csv");
+    let mut text = String::from("Oz\n");
+    for i in 0..256 {
+        text += &format!(
+            "{}\n",
+            20.0 * (std::f64::consts::TAU * 10.0 * i as f64 / 256.0).sin()
+        );
+    }
+    std::fs::write(&path, text).unwrap();
+    worker.set_source(SourceSpec::File {
+        path: path.clone(),
+        looping: true,
+        rate: Some(256.0),
+    });
+    let start = Instant::now();
+    while worker.status().labels != ["Oz"] && start.elapsed().as_secs() < 3 {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    drain(&out.monitor);
+    std::thread::sleep(Duration::from_millis(2500));
+    let frames = drain(&out.monitor);
+    assert!(
+        frames.len() > 20,
+        "looping recording delivered {} frames",
+        frames.len()
+    );
+    assert!(frames.iter().all(|f| f.bands[ALPHA].rel > 0.95));
+
+    // Without looping, a one-second recording ends and the status says so.
+    worker.set_source(SourceSpec::File {
+        path: path.clone(),
+        looping: false,
+        rate: Some(256.0),
+    });
+    let start = Instant::now();
+    while worker.status().state != SourceState::Stopped && start.elapsed().as_secs() < 4 {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(worker.status().message, "The recording has ended.");
+
+    // An unreadable file: an error sentence, no panic, the worker still answers.
+    worker.set_source(SourceSpec::File {
+        path: dir.join("missing.csv"),
+        looping: false,
+        rate: None,
+    });
+    let start = Instant::now();
+    while worker.status().state != SourceState::Error && start.elapsed().as_secs() < 3 {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(
+        worker.status().message.contains("missing.csv"),
+        "{:?}",
+        worker.status()
+    );
+    let stopping = Instant::now();
+    drop(worker);
+    assert!(
+        stopping.elapsed() < Duration::from_secs(1),
+        "stop took {:?}",
+        stopping.elapsed()
+    );
+    std::fs::remove_dir_all(dir).ok();
+}
