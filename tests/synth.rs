@@ -325,3 +325,30 @@ fn relaxation_macro_warms_the_sound_and_slows_the_beat() {
         );
     }
 }
+
+#[test]
+fn non_finite_settings_and_modulation_fall_back_to_defaults() {
+    let bad = SynthSettings {
+        tone: f32::NAN,
+        carrier_hz: f32::INFINITY,
+        beat_hz: f32::NAN,
+        noise_cutoff_hz: f32::NEG_INFINITY,
+        root_note: f32::NAN,
+        output_db: f32::NAN,
+        ..SynthSettings::DEFAULT
+    };
+    let modulation = Modulation {
+        warmth: f32::NAN,
+        space: f32::INFINITY,
+        ..Modulation::NEUTRAL
+    };
+    let mut s = Synth::new(48_000.0, 1);
+    let mut l = vec![0.0; 96_000];
+    let mut r = vec![0.0; 96_000];
+    s.process(&bad, &modulation, &mut l, &mut r);
+    assert!(l.iter().chain(&r).all(|x| x.is_finite()));
+    // Not silenced: the factory values stand in for the broken ones.
+    let (good_l, _) = render_synth(&SynthSettings::DEFAULT, 48_000.0, 2.0);
+    let ratio = rms(&l[48_000..]) / rms(&good_l[48_000..]);
+    assert!((ratio - 1.0).abs() < 0.05, "level ratio {ratio}");
+}

@@ -133,6 +133,35 @@ impl SynthSettings {
     }
 }
 
+impl SynthSettings {
+    /// Replaces every non-finite field by its default, so a corrupt preset or a buggy host
+    /// value degrades to the factory sound instead of silence or noise.
+    pub fn sanitized(&self) -> Self {
+        let d = Self::DEFAULT;
+        let f = |x: f32, def: f32| if x.is_finite() { x } else { def };
+        Self {
+            drone_level: f(self.drone_level, d.drone_level),
+            binaural_level: f(self.binaural_level, d.binaural_level),
+            isochronic_level: f(self.isochronic_level, d.isochronic_level),
+            noise_level: f(self.noise_level, d.noise_level),
+            root_note: f(self.root_note, d.root_note).clamp(0.0, 127.0),
+            chord: self.chord,
+            drift: f(self.drift, d.drift),
+            carrier_hz: f(self.carrier_hz, d.carrier_hz),
+            beat_hz: f(self.beat_hz, d.beat_hz),
+            pulse_tone_hz: f(self.pulse_tone_hz, d.pulse_tone_hz),
+            noise_colour: f(self.noise_colour, d.noise_colour),
+            noise_cutoff_hz: f(self.noise_cutoff_hz, d.noise_cutoff_hz),
+            surf_period: f(self.surf_period, d.surf_period),
+            surf_depth: f(self.surf_depth, d.surf_depth),
+            tone: f(self.tone, d.tone),
+            reverb_mix: f(self.reverb_mix, d.reverb_mix),
+            reverb_size: f(self.reverb_size, d.reverb_size),
+            output_db: f(self.output_db, d.output_db),
+        }
+    }
+}
+
 impl Default for SynthSettings {
     fn default() -> Self {
         Self::DEFAULT
@@ -428,6 +457,7 @@ impl Synth {
         right: &mut [f32],
     ) {
         debug_assert_eq!(left.len(), right.len());
+        let settings = &settings.sanitized();
         let t = targets(settings, &modulation.sanitized());
         if !self.primed {
             for (c, v) in self.controls.iter_mut().zip(t) {
@@ -442,12 +472,19 @@ impl Synth {
                 self.control(settings, &t);
             }
             let n = (len - pos).min(CONTROL_BLOCK - self.ctl_pos);
-            self.render(
-                self.ctl_pos,
-                &mut left[pos..pos + n],
-                &mut right[pos..pos + n],
-            );
-            self.ctl_pos = (self.ctl_pos + n) % CONTROL_BLOCK;
+            let (l, r) = (&mut left[pos..pos + n], &mut right[pos..pos + n]);
+            if self.render(self.ctl_pos, l, r) {
+                self.ctl_pos = (self.ctl_pos + n) % CONTROL_BLOCK;
+            } else {
+                // Cannot happen with sanitised inputs; if it ever does, recover instead of
+                // poisoning the reverb forever, and never let a NaN reach the host.
+                l.iter_mut().chain(r.iter_mut()).for_each(|x| *x = 0.0);
+                self.reset();
+                for (c, v) in self.controls.iter_mut().zip(t) {
+                    c.reset(v);
+                }
+                self.primed = true;
+            }
             pos += n;
         }
     }
@@ -485,8 +522,8 @@ impl Synth {
     }
 
     /// Renders samples `offset..offset + left.len()` of the current control block: the layers,
-    /// then the master section.
-    fn render(&mut self, offset: usize, left: &mut [f32], right: &mut [f32]) {
+    /// then the master section. Returns whether every sample was finite.
+    fn render(&mut self, offset: usize, left: &mut [f32], right: &mut [f32]) -> bool {
         let n = left.len();
         let ramp = |c: C| self.ramps[c as usize];
 
@@ -552,12 +589,6 @@ impl Synth {
             left[i] = yl;
             right[i] = yr;
         }
-        if !finite {
-            // Cannot happen with sanitised inputs; if it ever does, recover instead of
-            // poisoning the reverb forever, and never let a NaN reach the host.
-            left.iter_mut().for_each(|x| *x = 0.0);
-            right.iter_mut().for_each(|x| *x = 0.0);
-            self.reset();
-        }
+        finite
     }
 }
