@@ -232,39 +232,35 @@ fn connect(info: &StreamInfo) -> Result<Connection, ::lsl::Error> {
 impl Connection {
     /// Pulls one sample into `out`; returns its remote timestamp, 0.0 when none was ready.
     fn pull(&mut self, timeout: f64) -> Result<f64, ::lsl::Error> {
-        let ts = match &mut self.buf {
-            Buffers::F32(b) => {
-                let ts = self.inlet.pull_sample_buf(b, timeout)?;
-                self.out.copy_from_slice(b);
-                ts
-            }
-            Buffers::F64(b) => {
-                let ts = self.inlet.pull_sample_buf(b, timeout)?;
-                self.out
-                    .iter_mut()
-                    .zip(b.iter())
-                    .for_each(|(o, v)| *o = *v as f32);
-                ts
-            }
-            Buffers::I32(b) => {
-                let ts = self.inlet.pull_sample_buf(b, timeout)?;
-                self.out
-                    .iter_mut()
-                    .zip(b.iter())
-                    .for_each(|(o, v)| *o = *v as f32);
-                ts
-            }
-            Buffers::I64(b) => {
-                let ts = self.inlet.pull_sample_buf(b, timeout)?;
-                self.out
-                    .iter_mut()
-                    .zip(b.iter())
-                    .for_each(|(o, v)| *o = *v as f32);
-                ts
-            }
-        };
-        Ok(ts)
+        let (inlet, out) = (&self.inlet, &mut self.out);
+        match &mut self.buf {
+            Buffers::F32(b) => pull_as(inlet, b, out, timeout, |v| v),
+            Buffers::F64(b) => pull_as(inlet, b, out, timeout, |v| v as f32),
+            Buffers::I32(b) => pull_as(inlet, b, out, timeout, |v| v as f32),
+            Buffers::I64(b) => pull_as(inlet, b, out, timeout, |v| v as f32),
+        }
     }
+}
+
+/// Pulls one sample of native type `T` into `buf` (no allocation: it already has the channel
+/// count) and converts it into `out`.
+fn pull_as<T: Copy>(
+    inlet: &StreamInlet,
+    buf: &mut Vec<T>,
+    out: &mut [f32],
+    timeout: f64,
+    convert: fn(T) -> f32,
+) -> Result<f64, ::lsl::Error>
+where
+    StreamInlet: Pullable<T>,
+{
+    let ts = inlet.pull_sample_buf(buf, timeout)?;
+    if ts != 0.0 {
+        for (o, v) in out.iter_mut().zip(buf.iter()) {
+            *o = convert(*v);
+        }
+    }
+    Ok(ts)
 }
 
 impl Source for LslSource {
