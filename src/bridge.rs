@@ -16,51 +16,61 @@ use crossbeam_queue::ArrayQueue;
 use crate::eeg::SourceSpec;
 use crate::features::FeatureFrame;
 
-/// Producer side of a frame queue (the EEG worker). Never blocks: when the consumer lags, the
-/// oldest frame is dropped, because only the newest matters for the sound.
-pub struct FrameProducer {
+/// Sending half of a bounded, lock-free queue. Never blocks: when the queue is full the oldest
+/// item is dropped, because every consumer here wants the newest (frames, commands).
+pub struct QueueSender<T> {
     /// The shared queue.
-    queue: Arc<ArrayQueue<FeatureFrame>>,
+    queue: Arc<ArrayQueue<T>>,
 }
 
-impl FrameProducer {
-    /// Publishes a frame.
-    pub fn push(&self, frame: FeatureFrame) {
-        self.queue.force_push(frame);
+impl<T> QueueSender<T> {
+    /// Sends an item.
+    pub fn push(&self, item: T) {
+        self.queue.force_push(item);
     }
 }
 
-/// Consumer side of a frame queue (the audio thread, or the editor). Lock- and allocation-free.
-pub struct FrameConsumer {
+/// Receiving half of a bounded, lock-free queue; allocation-free, so the audio thread may use it.
+pub struct QueueReceiver<T> {
     /// The shared queue.
-    queue: Arc<ArrayQueue<FeatureFrame>>,
+    queue: Arc<ArrayQueue<T>>,
 }
 
-impl FrameConsumer {
-    /// Takes every waiting frame and returns the newest, if any.
-    pub fn latest(&self) -> Option<FeatureFrame> {
+impl<T> QueueReceiver<T> {
+    /// Takes every waiting item and returns the newest, if any.
+    pub fn latest(&self) -> Option<T> {
         let mut newest = None;
-        while let Some(f) = self.queue.pop() {
-            newest = Some(f);
+        while let Some(item) = self.queue.pop() {
+            newest = Some(item);
         }
         newest
     }
 
-    /// Takes the oldest waiting frame (for consumers that want every frame, like the CLI).
-    pub fn pop(&self) -> Option<FeatureFrame> {
+    /// Takes the oldest waiting item (for consumers that want every one, like the CLI).
+    pub fn pop(&self) -> Option<T> {
         self.queue.pop()
     }
 }
 
-/// A frame queue holding up to `capacity` frames.
-pub fn frame_channel(capacity: usize) -> (FrameProducer, FrameConsumer) {
+/// A queue holding up to `capacity` items (at least one).
+pub fn queue<T>(capacity: usize) -> (QueueSender<T>, QueueReceiver<T>) {
     let queue = Arc::new(ArrayQueue::new(capacity.max(1)));
     (
-        FrameProducer {
+        QueueSender {
             queue: queue.clone(),
         },
-        FrameConsumer { queue },
+        QueueReceiver { queue },
     )
+}
+
+/// The EEG worker's side of a frame queue.
+pub type FrameProducer = QueueSender<FeatureFrame>;
+/// The audio thread's (or editor's) side of a frame queue.
+pub type FrameConsumer = QueueReceiver<FeatureFrame>;
+
+/// A frame queue holding up to `capacity` frames.
+pub fn frame_channel(capacity: usize) -> (FrameProducer, FrameConsumer) {
+    queue(capacity)
 }
 
 /// What the worker is doing.
@@ -123,41 +133,14 @@ pub enum WorkerCommand {
     SetSource(SourceSpec),
 }
 
-/// Sender side of the command queue.
-pub struct CommandSender {
-    /// The shared queue.
-    queue: Arc<ArrayQueue<WorkerCommand>>,
-}
+/// The owner's side of the command queue.
+pub type CommandSender = QueueSender<WorkerCommand>;
+/// The worker's side of the command queue.
+pub type CommandReceiver = QueueReceiver<WorkerCommand>;
 
-impl CommandSender {
-    /// Sends a command; if the queue is full the oldest unread command is dropped.
-    pub fn send(&self, cmd: WorkerCommand) {
-        self.queue.force_push(cmd);
-    }
-}
-
-/// Receiver side of the command queue (the worker).
-pub struct CommandReceiver {
-    /// The shared queue.
-    queue: Arc<ArrayQueue<WorkerCommand>>,
-}
-
-impl CommandReceiver {
-    /// The next command, if any.
-    pub fn try_recv(&self) -> Option<WorkerCommand> {
-        self.queue.pop()
-    }
-}
-
-/// A command queue.
+/// A command queue (16 pending commands; more replace the oldest).
 pub fn command_channel() -> (CommandSender, CommandReceiver) {
-    let queue = Arc::new(ArrayQueue::new(16));
-    (
-        CommandSender {
-            queue: queue.clone(),
-        },
-        CommandReceiver { queue },
-    )
+    queue(16)
 }
 
 /// A stop flag shared between the owner and the worker.

@@ -887,9 +887,8 @@ fn run_bench_latency(seconds: f64, channels: usize, rate: f32) -> Result<(), Str
             let due = ((lsl::local_clock() - start) * rate as f64) as u64;
             while n < due {
                 sim.next_sample(&mut buf);
-                let sample = buf.clone();
                 outlet
-                    .push_sample_ex(&sample, lsl::local_clock(), true)
+                    .push_sample_ex(&buf, lsl::local_clock(), true)
                     .map_err(|e| format!("{e:?}"))?;
                 n += 1;
             }

@@ -54,7 +54,6 @@ pub fn publish(
         .map_err(|e| format!("Cannot open an LSL outlet ({e:?}); check the network settings."))?;
     let mut pacer = Pacer::new(spec.rate);
     let mut buf = vec![0.0f32; channels];
-    let mut sample = vec![0.0f32; channels];
     let mut sent = 0u64;
     let limit = seconds.map(|s| (s * spec.rate as f64) as u64);
     loop {
@@ -66,9 +65,8 @@ pub fn publish(
             if !next(&mut buf) {
                 return Ok(sent);
             }
-            sample.copy_from_slice(&buf);
             outlet
-                .push_sample_ex(&sample, t0 + i as f64 * pacer.period(), true)
+                .push_sample_ex(&buf, t0 + i as f64 * pacer.period(), true)
                 .map_err(|e| format!("Sending on the LSL outlet failed ({e:?})."))?;
             sent += 1;
             pacer.advance(1);

@@ -278,7 +278,7 @@ impl Worker {
 
     /// Switches to another source.
     pub fn set_source(&self, spec: SourceSpec) {
-        self.commands.send(WorkerCommand::SetSource(spec));
+        self.commands.push(WorkerCommand::SetSource(spec));
     }
 
     /// A copy of the current status.
@@ -310,7 +310,7 @@ fn run(
     let mut extractor: Option<Extractor> = None;
     let mut published = std::time::Instant::now();
     while !stop.is_stopped() {
-        while let Some(cmd) = commands.try_recv() {
+        while let Some(cmd) = commands.pop() {
             match cmd {
                 WorkerCommand::SetSource(spec) => {
                     // The old source (and any liblsl inlet) is dropped here, on this thread.
