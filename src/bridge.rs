@@ -7,26 +7,45 @@
 //! | EEG worker → editor/CLI | frames and [`SourceStatus`] | a second [`frame_channel`]; status behind a mutex the audio thread never touches |
 //! | editor/CLI → worker | [`WorkerCommand`] | [`command_channel`], read only by the worker |
 //! | plugin → worker | stop | `AtomicBool` + join in `Drop` |
+//! | main/editor → audio | compiled programs after a calibration or state load | [`SetupCell`]: its `set` compiles, then a queue |
+//! | audio ↔ main | adaptive thresholds (saved with the project) | [`AdaptiveCell`]: atomics + a generation counter |
+//! | audio → session thread | [`FeedbackRecord`] per scored frame | [`record_channel`] |
 
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
 
 use crossbeam_queue::ArrayQueue;
 
 use crate::eeg::SourceSpec;
 use crate::features::FeatureFrame;
+use crate::feedback::program::{CompiledProgram, ProgramKind, MAX_TERMS};
+use crate::feedback::{AdaptiveSnapshot, FeedbackSetup, FeedbackSnapshot};
+use crate::synth::Modulation;
 
 /// Sending half of a bounded, lock-free queue. Never blocks: when the queue is full the oldest
 /// item is dropped, because every consumer here wants the newest (frames, commands).
 pub struct QueueSender<T> {
     /// The shared queue.
     queue: Arc<ArrayQueue<T>>,
+    /// Items dropped because the queue was full.
+    dropped: Arc<AtomicU64>,
 }
 
 impl<T> QueueSender<T> {
-    /// Sends an item.
+    /// Sends an item (real-time safe; a full queue loses its oldest item, and counts it).
     pub fn push(&self, item: T) {
-        self.queue.force_push(item);
+        if self.queue.force_push(item).is_some() {
+            self.dropped.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// Sends an item, waiting while the queue is full: for producers that may block (offline
+    /// renders), never for the audio thread.
+    pub fn push_waiting(&self, mut item: T) {
+        while let Err(back) = self.queue.push(item) {
+            item = back;
+            std::thread::sleep(std::time::Duration::from_micros(200));
+        }
     }
 }
 
@@ -34,6 +53,8 @@ impl<T> QueueSender<T> {
 pub struct QueueReceiver<T> {
     /// The shared queue.
     queue: Arc<ArrayQueue<T>>,
+    /// Items the sender dropped.
+    dropped: Arc<AtomicU64>,
 }
 
 impl<T> QueueReceiver<T> {
@@ -50,16 +71,23 @@ impl<T> QueueReceiver<T> {
     pub fn pop(&self) -> Option<T> {
         self.queue.pop()
     }
+
+    /// Items lost because the queue was full.
+    pub fn overflowed(&self) -> u64 {
+        self.dropped.load(Ordering::Relaxed)
+    }
 }
 
 /// A queue holding up to `capacity` items (at least one).
 pub fn queue<T>(capacity: usize) -> (QueueSender<T>, QueueReceiver<T>) {
     let queue = Arc::new(ArrayQueue::new(capacity.max(1)));
+    let dropped = Arc::new(AtomicU64::new(0));
     (
         QueueSender {
             queue: queue.clone(),
+            dropped: dropped.clone(),
         },
-        QueueReceiver { queue },
+        QueueReceiver { queue, dropped },
     )
 }
 
@@ -157,6 +185,142 @@ impl StopFlag {
     pub fn is_stopped(&self) -> bool {
         self.0.load(Ordering::Acquire)
     }
+}
+
+/// The compiled factory programs, as one value.
+pub type ProgramTable = [CompiledProgram; 6];
+
+/// The saved feedback setup. Setting it (state load, calibration applied) compiles the
+/// programs on the caller's thread and queues them for the audio thread, which only copies.
+pub struct SetupCell {
+    /// The setup as saved.
+    value: RwLock<FeedbackSetup>,
+    /// To the audio thread.
+    programs: QueueSender<ProgramTable>,
+}
+
+impl SetupCell {
+    /// A cell sending compiled programs to `programs`.
+    pub fn new(programs: QueueSender<ProgramTable>) -> Self {
+        Self {
+            value: RwLock::new(FeedbackSetup::default()),
+            programs,
+        }
+    }
+
+    /// A copy of the setup.
+    pub fn get(&self) -> FeedbackSetup {
+        self.value.read().map(|v| v.clone()).unwrap_or_default()
+    }
+}
+
+impl<'a> nice_plug::params::persist::PersistentField<'a, FeedbackSetup> for SetupCell {
+    fn set(&self, new_value: FeedbackSetup) {
+        self.programs.push(new_value.compile());
+        if let Ok(mut v) = self.value.write() {
+            *v = new_value;
+        }
+    }
+
+    fn map<F, R>(&self, f: F) -> R
+    where
+        F: Fn(&FeedbackSetup) -> R,
+    {
+        match self.value.read() {
+            Ok(v) => f(&v),
+            Err(_) => f(&FeedbackSetup::default()),
+        }
+    }
+}
+
+/// A queue of compiled program tables (by value, about 4 KB each: the audio thread copies
+/// them out and never frees anything).
+pub fn program_channel() -> (QueueSender<ProgramTable>, QueueReceiver<ProgramTable>) {
+    queue(2)
+}
+
+/// Adaptive thresholds shared between the audio thread (writes after each frame) and the
+/// host's state save/load (reads / writes, bumping the generation so the audio thread restores).
+#[derive(Default)]
+pub struct AdaptiveCell {
+    /// Program index + 1 (0 = custom/none).
+    program: AtomicU32,
+    /// Terms stored.
+    terms: AtomicU32,
+    /// Thresholds as f32 bits.
+    thresholds: [AtomicU32; MAX_TERMS],
+    /// Positions as f32 bits.
+    positions: [AtomicU32; MAX_TERMS],
+    /// Bumped by each state load.
+    generation: AtomicU32,
+}
+
+impl AdaptiveCell {
+    /// Publishes the audio thread's thresholds (lock-free, allocation-free).
+    pub fn publish(&self, s: &AdaptiveSnapshot) {
+        let program = s.program.map_or(0, |k| k.index() as u32 + 1);
+        self.program.store(program, Ordering::Relaxed);
+        self.terms.store(s.terms as u32, Ordering::Relaxed);
+        for i in 0..MAX_TERMS {
+            self.thresholds[i].store(s.thresholds[i].to_bits(), Ordering::Relaxed);
+            self.positions[i].store(s.positions[i].to_bits(), Ordering::Relaxed);
+        }
+    }
+
+    /// The stored thresholds.
+    pub fn load(&self) -> AdaptiveSnapshot {
+        let program = self.program.load(Ordering::Relaxed) as usize;
+        AdaptiveSnapshot {
+            program: program.checked_sub(1).and_then(|i| ProgramKind::ALL.get(i).copied()),
+            terms: (self.terms.load(Ordering::Relaxed) as usize).min(MAX_TERMS),
+            thresholds: std::array::from_fn(|i| {
+                f32::from_bits(self.thresholds[i].load(Ordering::Relaxed))
+            }),
+            positions: std::array::from_fn(|i| {
+                f32::from_bits(self.positions[i].load(Ordering::Relaxed))
+            }),
+        }
+    }
+
+    /// Changes each time state is loaded.
+    pub fn generation(&self) -> u32 {
+        self.generation.load(Ordering::Acquire)
+    }
+}
+
+impl<'a> nice_plug::params::persist::PersistentField<'a, AdaptiveSnapshot> for AdaptiveCell {
+    fn set(&self, new_value: AdaptiveSnapshot) {
+        self.publish(&new_value);
+        self.generation.fetch_add(1, Ordering::AcqRel);
+    }
+
+    fn map<F, R>(&self, f: F) -> R
+    where
+        F: Fn(&AdaptiveSnapshot) -> R,
+    {
+        f(&self.load())
+    }
+}
+
+/// One scored frame with everything the outputs need: the LSL features outlet and the
+/// session log (both on the session thread, never the audio thread).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct FeedbackRecord {
+    /// The EEG frame.
+    pub frame: FeatureFrame,
+    /// What the feedback engine computed.
+    pub feedback: FeedbackSnapshot,
+    /// The modulation applied to the synth.
+    pub modulation: Modulation,
+    /// The entrainment rate in Hz actually playing.
+    pub beat_hz: f32,
+    /// Seconds of audio rendered when the frame was scored.
+    pub audio_time: f64,
+}
+
+/// Audio thread → session thread (1024 records: half a minute at 32 frames/s).
+pub fn record_channel() -> (QueueSender<FeedbackRecord>, QueueReceiver<FeedbackRecord>) {
+    queue(1024)
 }
 
 #[cfg(test)]

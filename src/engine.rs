@@ -5,18 +5,48 @@
 //! splits each host block at note events so every note reaches the synth in order and at its
 //! own position (the synth then acts on it at its next 32-sample control point).
 
+use crate::feedback::program::{CompiledProgram, ProgramKind};
+use crate::feedback::{Feedback, FeedbackKnobs, FeedbackSnapshot};
+use crate::features::FeatureFrame;
 use crate::synth::{Modulation, Synth, SynthSettings};
 
 /// Seed of the built-in soundscape: every instance and every render starts identical.
 pub const DEFAULT_SEED: u64 = 0x4D45_4C4F;
 
-/// Everything that steers one block: the user's settings plus the Relaxation macro.
+/// Everything that steers one block: the user's settings, the Relaxation macro and the
+/// feedback controls.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Controls {
     /// Synth settings in physical units.
     pub settings: SynthSettings,
     /// Relaxation macro, 0 = tense/bright .. 1 = deep/warm.
     pub relaxation: f32,
+    /// The neurofeedback program.
+    pub program: ProgramKind,
+    /// Feedback depth, targets, adaptation, smoothing, stale hold, glide.
+    pub feedback: FeedbackKnobs,
+}
+
+impl Default for Controls {
+    fn default() -> Self {
+        Self {
+            settings: SynthSettings::DEFAULT,
+            relaxation: 0.5,
+            program: ProgramKind::Calm,
+            feedback: FeedbackKnobs::default(),
+        }
+    }
+}
+
+/// The entrainment rate in Hz the synth plays for `controls` and `modulation` (for outputs
+/// and logs; the synth computes the same inside its control targets).
+pub fn beat_hz(controls: &Controls, modulation: &Modulation) -> f32 {
+    let base = if modulation.beat_hz > 0.0 {
+        modulation.beat_hz
+    } else {
+        controls.settings.beat_hz
+    };
+    (base * modulation.beat_shift.exp2()).clamp(0.5, 40.0)
 }
 
 /// A note event for the instrument, decoupled from any plugin API.
@@ -43,14 +73,68 @@ pub struct TimedNote {
 pub struct Engine {
     /// The synthesizer.
     synth: Synth,
+    /// The neurofeedback engine.
+    feedback: Feedback,
+    /// Every factory program compiled (with the calibration, if any), so switching the program
+    /// parameter in `process()` is a copy.
+    programs: [CompiledProgram; 6],
 }
 
 impl Engine {
     /// An engine at `sample_rate` (allocates: not for the audio thread).
     pub fn new(sample_rate: f32) -> Self {
+        let programs = CompiledProgram::factory_table(None);
         Self {
             synth: Synth::new(sample_rate, DEFAULT_SEED),
+            feedback: Feedback::new(programs[0]),
+            programs,
         }
+    }
+
+    /// Replaces the compiled programs (after a calibration or a state load). The running
+    /// program is replaced too if it came from the table.
+    pub fn set_programs(&mut self, programs: [CompiledProgram; 6], knobs: &FeedbackKnobs) {
+        self.programs = programs;
+        if let Some(kind) = self.feedback.program().kind {
+            self.feedback.set_program(programs[kind.index()], knobs);
+        }
+    }
+
+    /// Runs a program that is not in the factory table (a user preset); it stays until the
+    /// program parameter changes.
+    pub fn set_custom_program(&mut self, program: CompiledProgram, knobs: &FeedbackKnobs) {
+        self.feedback.set_program(program, knobs);
+    }
+
+    /// The feedback engine (for snapshots and saved state).
+    pub fn feedback(&self) -> &Feedback {
+        &self.feedback
+    }
+
+    /// The feedback engine, mutably (restoring saved adaptive state).
+    pub fn feedback_mut(&mut self) -> &mut Feedback {
+        &mut self.feedback
+    }
+
+    /// Scores a new EEG frame; returns what the feedback engine computed.
+    pub fn push_frame(&mut self, frame: &FeatureFrame, controls: &Controls) -> FeedbackSnapshot {
+        self.sync_program(controls);
+        self.feedback.on_frame(frame, &controls.feedback);
+        self.feedback.snapshot()
+    }
+
+    /// Follows the program parameter: a change selects that factory program.
+    pub fn sync_program(&mut self, controls: &Controls) {
+        let current = self.feedback.program().kind;
+        if current.is_some() && current != Some(controls.program) {
+            self.feedback
+                .set_program(self.programs[controls.program.index()], &controls.feedback);
+        }
+    }
+
+    /// Chime strikes so far (for tests and meters).
+    pub fn chime_strikes(&self) -> u64 {
+        self.synth.chime_strikes()
     }
 
     /// The sample rate in Hz.
@@ -66,6 +150,7 @@ impl Engine {
     /// Back to the initial state; real-time safe.
     pub fn reset(&mut self) {
         self.synth.reset();
+        self.feedback.reset();
     }
 
     /// Applies one note action now.
@@ -77,10 +162,11 @@ impl Engine {
         }
     }
 
-    /// The modulation the synth receives for `controls`. Later stages (EEG feedback) combine
-    /// into this one value.
-    pub fn modulation(controls: &Controls) -> Modulation {
-        Modulation::from_relaxation(controls.relaxation)
+    /// The modulation the synth receives: the Relaxation macro with the EEG feedback mixed in.
+    pub fn modulation(&self, controls: &Controls) -> Modulation {
+        let base = Modulation::from_relaxation(controls.relaxation);
+        self.feedback
+            .modulation(&base, controls.settings.beat_hz, &controls.feedback)
     }
 
     /// Renders one block, applying each note at its sample offset. `next_event` yields events
@@ -93,7 +179,10 @@ impl Engine {
         right: &mut [f32],
     ) {
         let len = left.len().min(right.len());
-        let modulation = Self::modulation(controls);
+        self.sync_program(controls);
+        self.feedback
+            .advance(len as f32 / self.synth.sample_rate(), &controls.feedback);
+        let modulation = self.modulation(controls);
         let mut pending = next_event();
         let mut pos = 0;
         while pos < len {

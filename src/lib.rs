@@ -9,9 +9,12 @@ pub mod bridge;
 pub mod eeg;
 pub mod engine;
 pub mod features;
+pub mod feedback;
 pub mod loudness;
+pub mod midi_out;
 pub mod params;
 pub mod render;
+pub mod session;
 pub mod synth;
 
 use std::num::NonZeroU32;
@@ -19,12 +22,18 @@ use std::sync::Arc;
 
 use nice_plug::prelude::*;
 
-use bridge::FrameConsumer;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+use bridge::{FeedbackRecord, FrameConsumer, ProgramTable, QueueReceiver, QueueSender};
 use eeg::worker::{AnalysisConfig, Worker};
 use eeg::SourceSpec;
-use engine::{Engine, NoteAction, TimedNote};
-use features::FeatureFrame;
+use engine::{Controls, Engine, NoteAction, TimedNote};
+use midi_out::{cc_values, CcSender};
 use params::MelodiaSyncParams;
+use session::{SessionOptions, SessionThread};
+
+/// Numbers plugin instances, so each one's features outlet has its own LSL source id.
+static INSTANCES: AtomicUsize = AtomicUsize::new(0);
 
 /// The instrument.
 pub struct MelodiaSync {
@@ -37,19 +46,39 @@ pub struct MelodiaSync {
     worker: Option<(Worker, SourceSpec)>,
     /// Frames for the audio thread, drained at the start of each block.
     frames: Option<FrameConsumer>,
-    /// The newest frame seen by the audio thread (the feedback engine consumes it).
-    latest_frame: Option<FeatureFrame>,
+    /// Compiled programs from state loads and calibrations.
+    programs: QueueReceiver<ProgramTable>,
+    /// Adaptive-state generation last restored.
+    adaptive_generation: u32,
+    /// MIDI CC change tracking.
+    cc: CcSender,
+    /// Records for the session thread (LSL features outlet).
+    records: Option<QueueSender<FeedbackRecord>>,
+    /// The session thread (started at the first activation, joined in `Drop`).
+    session: Option<SessionThread>,
+    /// Whether the session thread should keep the features outlet open (the `lslout`
+    /// parameter, mirrored each block so that thread never reads parameters).
+    outlet_on: Arc<AtomicBool>,
+    /// Seconds of audio rendered since activation.
+    audio_time: f64,
 }
 
 impl Default for MelodiaSync {
     fn default() -> Self {
+        let (programs_tx, programs) = bridge::program_channel();
         Self {
-            params: Arc::new(MelodiaSyncParams::default()),
-            // Re-prepared for the host's rate in `initialize`.
+            params: Arc::new(MelodiaSyncParams::new(programs_tx)),
+            // Re-prepared for the host's rate in `activate`.
             engine: Engine::new(48_000.0),
             worker: None,
             frames: None,
-            latest_frame: None,
+            programs,
+            adaptive_generation: 0,
+            cc: CcSender::default(),
+            records: None,
+            session: None,
+            outlet_on: Arc::new(AtomicBool::new(true)),
+            audio_time: 0.0,
         }
     }
 }
@@ -74,6 +103,82 @@ impl MelodiaSync {
                 self.frames = Some(outputs.audio);
                 self.worker = Some((worker, spec));
             }
+        }
+    }
+}
+
+impl MelodiaSync {
+    /// Starts the session thread (features outlet) once.
+    fn ensure_session(&mut self) {
+        if self.session.is_some() {
+            return;
+        }
+        let (tx, rx) = bridge::record_channel();
+        let n = INSTANCES.fetch_add(1, Ordering::Relaxed);
+        let opts = SessionOptions {
+            outlet_source_id: Some(format!("melodiasync-features-{}-{n}", std::process::id())),
+            outlet_switch: Some(self.outlet_on.clone()),
+            log: None,
+            live_clock: true,
+        };
+        self.session = Some(SessionThread::spawn(rx, opts));
+        self.records = Some(tx);
+    }
+
+    /// Applies what the main thread sent since the last block: compiled programs (state load,
+    /// calibration) and restored adaptive thresholds. Copies only.
+    fn apply_setup(&mut self, controls: &Controls) {
+        if let Some(table) = self.programs.latest() {
+            self.engine.set_programs(table, &controls.feedback);
+        }
+        self.engine.sync_program(controls);
+        let generation = self.params.adaptive_state.generation();
+        if generation != self.adaptive_generation {
+            self.adaptive_generation = generation;
+            let saved = self.params.adaptive_state.load();
+            self.engine.feedback_mut().restore_adaptive(&saved);
+        }
+    }
+
+    /// Scores every waiting EEG frame; the newest one's values go out as MIDI CC and every
+    /// one's record goes to the session thread.
+    fn score_frames(&mut self, controls: &Controls, context: &mut impl ProcessContext<Self>) {
+        let Some(frames) = self.frames.as_ref() else {
+            return;
+        };
+        let mut newest = None;
+        while let Some(frame) = frames.pop() {
+            let fb = self.engine.push_frame(&frame, controls);
+            if let Some(tx) = &self.records {
+                let modulation = self.engine.modulation(controls);
+                tx.push(FeedbackRecord {
+                    frame,
+                    feedback: fb,
+                    modulation,
+                    beat_hz: engine::beat_hz(controls, &modulation),
+                    audio_time: self.audio_time,
+                });
+            }
+            newest = Some((frame, fb));
+        }
+        let Some((frame, fb)) = newest else {
+            return;
+        };
+        self.params
+            .adaptive_state
+            .publish(&self.engine.feedback().adaptive_snapshot());
+        if self.params.cc_out.value() {
+            let channel = (self.params.cc_channel.value() - 1).clamp(0, 15) as u8;
+            let base = self.params.cc_base.value().clamp(0, 127) as u8;
+            self.cc.changes(&cc_values(&frame, &fb), |offset, value| {
+                // A full host event buffer loses this CC; the next change sends again.
+                let _ = context.try_send_event(NoteEvent::MidiCC {
+                    timing: 0,
+                    channel,
+                    cc: base.saturating_add(offset).min(127),
+                    value,
+                });
+            });
         }
     }
 }
@@ -108,6 +213,8 @@ impl Plugin for MelodiaSync {
     }];
 
     const MIDI_INPUT: MidiConfig = MidiConfig::Basic;
+    // Features and reward go out as CCs (see `midi_out.rs`).
+    const MIDI_OUTPUT: MidiConfig = MidiConfig::MidiCCs;
     const SAMPLE_ACCURATE_AUTOMATION: bool = false;
 
     type Editor = ();
@@ -125,12 +232,27 @@ impl Plugin for MelodiaSync {
         _context: &mut impl ActivateContext<Self>,
     ) -> bool {
         self.engine.set_sample_rate(buffer_config.sample_rate);
+        // The saved setup (calibration) compiled here, off the audio thread.
+        let controls = self.params.controls();
+        self.engine
+            .set_programs(self.params.setup.get().compile(), &controls.feedback);
+        self.engine.sync_program(&controls);
+        self.engine
+            .feedback_mut()
+            .restore_adaptive(&self.params.adaptive_state.load());
+        self.adaptive_generation = self.params.adaptive_state.generation();
         self.ensure_worker();
+        self.ensure_session();
         true
     }
 
     fn reset(&mut self) {
         self.engine.reset();
+        self.cc.reset();
+        // A reset forgets the session; saved adaptive thresholds still apply.
+        self.engine
+            .feedback_mut()
+            .restore_adaptive(&self.params.adaptive_state.load());
     }
 
     fn process(
@@ -139,11 +261,13 @@ impl Plugin for MelodiaSync {
         _aux: &mut AuxiliaryBuffers,
         context: &mut impl ProcessContext<Self>,
     ) -> ProcessStatus {
-        // Drain the EEG frames first: lock-free, allocation-free, newest wins.
-        if let Some(frame) = self.frames.as_ref().and_then(FrameConsumer::latest) {
-            self.latest_frame = Some(frame);
-        }
         let controls = self.params.controls();
+        self.apply_setup(&controls);
+        self.outlet_on
+            .store(self.params.lsl_out.value(), Ordering::Relaxed);
+        // EEG frames first: lock-free, allocation-free.
+        self.score_frames(&controls, context);
+        let samples = buffer.samples();
         let channels = buffer.as_slice();
         let (left, rest) = channels.split_at_mut(1);
         let (left, right) = (&mut *left[0], &mut *rest[0]);
@@ -162,12 +286,51 @@ impl Plugin for MelodiaSync {
             left,
             right,
         );
+        self.audio_time += samples as f64 / self.engine.sample_rate() as f64;
         // A free-running soundscape: the host must keep calling process() without notes.
         ProcessStatus::KeepAlive
     }
 }
 
 impl ClapPlugin for MelodiaSync {
+    fn remote_controls(&self, context: &mut impl RemoteControlsContext) {
+        let p = &self.params;
+        context.add_section("Feedback", |section| {
+            section.add_page("Feedback", |page| {
+                page.add_param(&p.program);
+                page.add_param(&p.feedback_depth);
+                page.add_param(&p.targets[0].position);
+                page.add_param(&p.ceilings[0].position);
+                page.add_param(&p.adaptive);
+                page.add_param(&p.freeze);
+                page.add_param(&p.success_rate);
+                page.add_param(&p.reward_smoothing);
+            });
+        });
+        context.add_section("Sound", |section| {
+            section.add_page("Layers", |page| {
+                page.add_param(&p.relaxation);
+                page.add_param(&p.drone_level);
+                page.add_param(&p.binaural_level);
+                page.add_param(&p.isochronic_level);
+                page.add_param(&p.noise_level);
+                page.add_param(&p.chime_level);
+                page.add_param(&p.tone);
+                page.add_param(&p.reverb_mix);
+            });
+            section.add_page("Entrainment", |page| {
+                page.add_param(&p.beat_hz);
+                page.add_param(&p.carrier_hz);
+                page.add_param(&p.pulse_tone_hz);
+                page.add_param(&p.glide);
+                page.add_param(&p.root_note);
+                page.add_param(&p.chord);
+                page.add_param(&p.drift);
+                page.add_param(&p.output_db);
+            });
+        });
+    }
+
     const CLAP_ID: &'static str = "com.melodiasync.melodiasync";
     const CLAP_DESCRIPTION: Option<&'static str> =
         Some("EEG-guided relaxation instrument: drones, binaural and isochronic beats, surf");

@@ -5,8 +5,11 @@ use std::sync::Arc;
 
 use nice_plug::prelude::*;
 
+use crate::bridge::{AdaptiveCell, ProgramTable, QueueSender, SetupCell};
 use crate::eeg::SourceSpec;
 use crate::engine::Controls;
+use crate::feedback::program::{ProgramKind, MAX_INHIBITS, MAX_REWARDS, MAX_TERMS};
+use crate::feedback::FeedbackKnobs;
 use crate::synth::{Chord, SynthSettings};
 
 /// The plugin's parameters.
@@ -75,10 +78,80 @@ pub struct MelodiaSyncParams {
     #[id = "out"]
     pub output_db: FloatParam,
 
+    /// Success chime level (how often they strike follows the reward).
+    #[id = "chimes"]
+    pub chime_level: FloatParam,
+
+    /// The neurofeedback program.
+    #[id = "program"]
+    pub program: EnumParam<ProgramKind>,
+    /// How much the EEG shapes the sound (0: not at all).
+    #[id = "fbdepth"]
+    pub feedback_depth: FloatParam,
+    /// Reward targets, as positions in each term's range (50 % = the program's target).
+    #[nested(array, group = "Targets")]
+    pub targets: [TargetParam; MAX_REWARDS],
+    /// Inhibit ceilings, likewise.
+    #[nested(array, group = "Ceilings")]
+    pub ceilings: [CeilingParam; MAX_INHIBITS],
+    /// Adaptive targets: thresholds follow the listener to keep the success rate near the goal.
+    #[id = "adapt"]
+    pub adaptive: BoolParam,
+    /// Holds adaptive targets where they are.
+    #[id = "freeze"]
+    pub freeze: BoolParam,
+    /// Success rate adaptive targets aim for.
+    #[id = "srate"]
+    pub success_rate: FloatParam,
+    /// Reward smoothing time constant.
+    #[id = "rsmooth"]
+    pub reward_smoothing: FloatParam,
+    /// Seconds without usable EEG before the sound glides to neutral.
+    #[id = "hold"]
+    pub stale_hold: FloatParam,
+    /// Entrainment glide from the listener's peak alpha to the program's band.
+    #[id = "glide"]
+    pub glide: BoolParam,
+
+    /// Send features and reward as MIDI CC.
+    #[id = "ccout"]
+    pub cc_out: BoolParam,
+    /// MIDI channel for the CCs.
+    #[id = "ccch"]
+    pub cc_channel: IntParam,
+    /// CC number of the first value (the reward); the others follow (see README).
+    #[id = "ccbase"]
+    pub cc_base: IntParam,
+    /// Publish features, reward and modulation as the LSL stream `MelodiaSync-Features`.
+    #[id = "lslout"]
+    pub lsl_out: BoolParam,
+
     /// Where EEG comes from (LSL by default; simulator or file one choice away). Saved with
     /// the project, never automated.
     #[persist = "eeg-source"]
     pub source: std::sync::RwLock<SourceSpec>,
+    /// Calibration baseline (and, with presets, program edits).
+    #[persist = "feedback-setup"]
+    pub setup: SetupCell,
+    /// Adaptive thresholds, so a session continues where it stopped.
+    #[persist = "adaptive"]
+    pub adaptive_state: AdaptiveCell,
+}
+
+/// One reward target parameter (ids `tgt1`..`tgt3`).
+#[derive(Params)]
+pub struct TargetParam {
+    /// Position in the term's range.
+    #[id = "tgt"]
+    pub position: FloatParam,
+}
+
+/// One inhibit ceiling parameter (ids `ceil1`, `ceil2`).
+#[derive(Params)]
+pub struct CeilingParam {
+    /// Position in the term's range.
+    #[id = "ceil"]
+    pub position: FloatParam,
 }
 
 /// A 0..1 parameter shown as a percentage.
@@ -104,8 +177,33 @@ fn hertz(name: &str, default: f32, min: f32, max: f32) -> FloatParam {
     .with_string_to_value(formatters::s2v_f32_hz_then_khz())
 }
 
+/// Seconds, skewed so short values get room.
+fn seconds(name: &str, default: f32, min: f32, max: f32) -> FloatParam {
+    FloatParam::new(
+        name,
+        default,
+        FloatRange::Skewed {
+            min,
+            max,
+            factor: FloatRange::skew_factor(-1.0),
+        },
+    )
+    .with_unit(" s")
+    .with_value_to_string(formatters::v2s_f32_rounded(1))
+}
+
 impl Default for MelodiaSyncParams {
+    /// Parameters whose compiled programs go nowhere (the CLI and tests); the plugin uses
+    /// [`MelodiaSyncParams::new`].
     fn default() -> Self {
+        Self::new(crate::bridge::program_channel().0)
+    }
+}
+
+impl MelodiaSyncParams {
+    /// Parameters that send compiled programs (after state loads and calibrations) to
+    /// `programs`, read by the audio thread.
+    pub fn new(programs: QueueSender<ProgramTable>) -> Self {
         let d = SynthSettings::DEFAULT;
         Self {
             relaxation: percent("Relaxation", 0.5),
@@ -162,7 +260,42 @@ impl Default for MelodiaSyncParams {
             )
             .with_unit(" dB")
             .with_value_to_string(formatters::v2s_f32_rounded(1)),
+            chime_level: percent("Chime level", d.chime_level),
+            program: EnumParam::new("Program", ProgramKind::Calm),
+            feedback_depth: percent("Feedback depth", 1.0),
+            targets: std::array::from_fn(|i| TargetParam {
+                position: percent(&format!("Reward target {}", i + 1), 0.5),
+            }),
+            ceilings: std::array::from_fn(|i| CeilingParam {
+                position: percent(&format!("Inhibit ceiling {}", i + 1), 0.5),
+            }),
+            adaptive: BoolParam::new("Adaptive targets", true),
+            freeze: BoolParam::new("Freeze targets", false),
+            success_rate: FloatParam::new(
+                "Target success rate",
+                0.6,
+                FloatRange::Linear { min: 0.1, max: 0.9 },
+            )
+            .with_unit(" %")
+            .with_value_to_string(formatters::v2s_f32_percentage(0))
+            .with_string_to_value(formatters::s2v_f32_percentage()),
+            reward_smoothing: seconds("Reward smoothing", 1.0, 0.1, 10.0),
+            stale_hold: seconds("Stale hold", 3.0, 0.5, 30.0),
+            glide: BoolParam::new("Entrainment glide", true),
+            cc_out: BoolParam::new("MIDI CC out", true),
+            cc_channel: IntParam::new("CC channel", 1, IntRange::Linear { min: 1, max: 16 }),
+            cc_base: IntParam::new(
+                "First CC",
+                20,
+                IntRange::Linear {
+                    min: 0,
+                    max: 127 - crate::midi_out::CC_COUNT as i32 + 1,
+                },
+            ),
+            lsl_out: BoolParam::new("LSL features out", true),
             source: std::sync::RwLock::new(SourceSpec::default()),
+            setup: SetupCell::new(programs),
+            adaptive_state: AdaptiveCell::default(),
         }
     }
 }
@@ -190,8 +323,32 @@ impl MelodiaSyncParams {
                 reverb_mix: self.reverb_mix.value(),
                 reverb_size: self.reverb_size.value(),
                 output_db: self.output_db.value(),
+                chime_level: self.chime_level.value(),
             },
             relaxation: self.relaxation.value(),
+            program: self.program.value(),
+            feedback: self.feedback_knobs(),
+        }
+    }
+
+    /// The feedback controls.
+    pub fn feedback_knobs(&self) -> FeedbackKnobs {
+        let mut positions = [0.5; MAX_TERMS];
+        for (p, t) in positions.iter_mut().zip(&self.targets) {
+            *p = t.position.value();
+        }
+        for (p, c) in positions[MAX_REWARDS..].iter_mut().zip(&self.ceilings) {
+            *p = c.position.value();
+        }
+        FeedbackKnobs {
+            depth: self.feedback_depth.value(),
+            positions,
+            adaptive: self.adaptive.value(),
+            freeze: self.freeze.value(),
+            success_rate: Some(self.success_rate.value()),
+            smoothing_s: self.reward_smoothing.value(),
+            hold_s: self.stale_hold.value(),
+            glide: self.glide.value(),
         }
     }
 }

@@ -1,10 +1,131 @@
 //! Offline rendering through the plugin's own signal path ([`Engine`]): the CLI's `render` and
 //! `bench` commands and the render tests all go through here.
 
+use std::path::PathBuf;
 use std::time::Instant;
 
-use crate::engine::{Controls, Engine, NoteAction, TimedNote};
+use crate::bridge::{record_channel, FeedbackRecord};
+use crate::eeg::recording::{self, Recording};
+use crate::eeg::sim::{Script, SimConfig, Simulator};
+use crate::eeg::worker::{extractor_for, AnalysisConfig};
+use crate::engine::{self, Controls, Engine, NoteAction, TimedNote};
+use crate::features::{Extractor, FeatureFrame};
 use crate::loudness::LoudnessMeter;
+use crate::session::{SessionOptions, SessionSummary, SessionThread};
+
+/// Where an offline render's EEG comes from.
+#[derive(Clone, Debug, PartialEq)]
+pub enum EegInput {
+    /// The built-in simulator (endless).
+    Simulator(SimConfig),
+    /// A recording file (CSV, EDF/BDF, XDF); `rate` for CSV files without timestamps. When it
+    /// ends the feedback holds, then glides to neutral, exactly as with a lost live stream.
+    File {
+        /// The file.
+        path: PathBuf,
+        /// CSV sample rate.
+        rate: Option<f32>,
+    },
+}
+
+impl EegInput {
+    /// Parses `sim`, `sim:SCRIPT` or a file path.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let t = text.trim();
+        if t == "sim" {
+            return Ok(EegInput::Simulator(SimConfig::default()));
+        }
+        if let Some(script) = t.strip_prefix("sim:") {
+            return Ok(EegInput::Simulator(SimConfig {
+                script: Script::parse(script)?,
+                ..SimConfig::default()
+            }));
+        }
+        Ok(EegInput::File {
+            path: PathBuf::from(t),
+            rate: None,
+        })
+    }
+}
+
+/// EEG for an offline render: the input, the analysis, and an optional session log.
+#[derive(Clone, Debug, PartialEq)]
+pub struct EegJob {
+    /// The samples.
+    pub input: EegInput,
+    /// Window, hop, montage, bands.
+    pub analysis: AnalysisConfig,
+    /// Per-frame CSV log.
+    pub log: Option<PathBuf>,
+}
+
+/// Samples from a simulator or a recording, with their times from 0.
+enum Samples {
+    /// Endless simulator.
+    Sim(Simulator, Vec<f32>),
+    /// A recording, played once.
+    Rec(Recording),
+}
+
+/// Feeds EEG to the extractor in step with the audio clock, so frames reach the feedback
+/// engine at the audio time they would in a live session, deterministically.
+pub struct EegDrive {
+    /// The samples.
+    samples: Samples,
+    /// The analysis.
+    extractor: Extractor,
+    /// Next sample index.
+    next: u64,
+    /// Sample rate.
+    rate: f64,
+}
+
+impl EegDrive {
+    /// Opens the input and builds the extractor (errors are sentences).
+    pub fn new(input: &EegInput, analysis: &AnalysisConfig) -> Result<Self, String> {
+        let samples = match input {
+            EegInput::Simulator(cfg) => {
+                let sim = Simulator::new(cfg.clone())?;
+                Samples::Sim(sim, vec![0.0; cfg.channels])
+            }
+            EegInput::File { path, rate } => Samples::Rec(recording::open(path, *rate)?),
+        };
+        let (labels, rate) = match &samples {
+            Samples::Sim(s, _) => (s.labels().to_vec(), s.rate()),
+            Samples::Rec(r) => (r.labels.clone(), r.sample_rate),
+        };
+        let extractor = extractor_for(&labels, rate, analysis)?;
+        Ok(Self {
+            samples,
+            extractor,
+            next: 0,
+            rate: rate as f64,
+        })
+    }
+
+    /// Pushes every sample before `until` seconds; `on_frame` gets each frame produced.
+    pub fn feed_until(&mut self, until: f64, mut on_frame: impl FnMut(&FeatureFrame)) {
+        while (self.next as f64) / self.rate < until {
+            let time = self.next as f64 / self.rate;
+            let frame = match &mut self.samples {
+                Samples::Sim(sim, buf) => {
+                    sim.next_sample(buf);
+                    self.extractor.push(buf, time)
+                }
+                Samples::Rec(rec) => {
+                    if self.next as usize >= rec.frames() {
+                        return;
+                    }
+                    self.extractor.push(rec.frame(self.next as usize), time)
+                }
+            };
+            self.next += 1;
+            if let Some(f) = frame {
+                on_frame(&f);
+            }
+        }
+    }
+}
 
 /// What to render.
 #[derive(Clone, Debug)]
@@ -21,10 +142,27 @@ pub struct RenderJob {
     pub relaxation_ramp: Option<(f32, f32)>,
     /// Note actions at times in seconds, sorted by time.
     pub notes: Vec<(f64, NoteAction)>,
+    /// EEG driving the feedback engine, if any.
+    pub eeg: Option<EegJob>,
+}
+
+impl RenderJob {
+    /// A job for `seconds` of audio with `controls`, 48 kHz, 512-sample blocks, nothing else.
+    pub fn new(controls: Controls, seconds: f64) -> Self {
+        Self {
+            controls,
+            seconds,
+            sample_rate: 48_000.0,
+            block: 512,
+            relaxation_ramp: None,
+            notes: Vec::new(),
+            eeg: None,
+        }
+    }
 }
 
 /// What a render measured.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct RenderReport {
     /// Integrated loudness (BS.1770), if the render was long and loud enough to measure.
     pub lufs: Option<f64>,
@@ -36,6 +174,19 @@ pub struct RenderReport {
     pub realtime_factor: f64,
     /// Whether every sample was finite.
     pub all_finite: bool,
+    /// The session summary, when EEG drove the render.
+    pub session: Option<SessionSummary>,
+    /// Where the session log went.
+    pub log: Option<PathBuf>,
+}
+
+/// Why a render stopped.
+#[derive(Debug)]
+pub enum RenderError<E> {
+    /// The sink failed.
+    Sink(E),
+    /// The EEG input or the session log failed (a sentence).
+    Session(String),
 }
 
 /// Renders `job`, handing every block to `sink` (e.g. a WAV writer). Stops at the first sink
@@ -43,11 +194,28 @@ pub struct RenderReport {
 pub fn render<E>(
     job: &RenderJob,
     mut sink: impl FnMut(&[f32], &[f32]) -> Result<(), E>,
-) -> Result<RenderReport, E> {
+) -> Result<RenderReport, RenderError<E>> {
     let sr = job.sample_rate;
     let total = (job.seconds * sr as f64).round() as usize;
     let block = job.block.max(1);
     let mut engine = Engine::new(sr);
+    let mut drive = match &job.eeg {
+        Some(e) => Some(EegDrive::new(&e.input, &e.analysis).map_err(RenderError::Session)?),
+        None => None,
+    };
+    // The session thread logs and summarises, as in the plugin; the render waits for it
+    // rather than dropping records.
+    let (records, session) = match &drive {
+        Some(_) => {
+            let (tx, rx) = record_channel();
+            let opts = SessionOptions {
+                log: job.eeg.as_ref().and_then(|e| e.log.clone()),
+                ..SessionOptions::default()
+            };
+            (Some(tx), Some(SessionThread::spawn(rx, opts)))
+        }
+        None => (None, None),
+    };
     let mut meter = LoudnessMeter::new(sr);
     let mut left = vec![0.0f32; block];
     let mut right = vec![0.0f32; block];
@@ -63,6 +231,22 @@ pub fn render<E>(
             controls.relaxation = from + (to - from) * t;
         }
         let block_end = done + n;
+        if let Some(d) = drive.as_mut() {
+            let now = done as f64 / sr as f64;
+            d.feed_until(now, |frame| {
+                let fb = engine.push_frame(frame, &controls);
+                if let Some(tx) = &records {
+                    let modulation = engine.modulation(&controls);
+                    tx.push_waiting(FeedbackRecord {
+                        frame: *frame,
+                        feedback: fb,
+                        modulation,
+                        beat_hz: engine::beat_hz(&controls, &modulation),
+                        audio_time: now,
+                    });
+                }
+            });
+        }
         let notes = &job.notes;
         engine.render(
             &controls,
@@ -83,9 +267,15 @@ pub fn render<E>(
         );
         all_finite &= left[..n].iter().chain(&right[..n]).all(|x| x.is_finite());
         meter.push(&left[..n], &right[..n]);
-        sink(&left[..n], &right[..n])?;
+        sink(&left[..n], &right[..n]).map_err(RenderError::Sink)?;
         done += n;
     }
+    drop(records);
+    let (session, log) = match session.map(SessionThread::finish).transpose() {
+        Ok(Some((summary, log))) => (Some(summary), log),
+        Ok(None) => (None, None),
+        Err(e) => return Err(RenderError::Session(e)),
+    };
     let elapsed = started.elapsed().as_secs_f64().max(1e-9);
     Ok(RenderReport {
         lufs: meter.integrated_lufs(),
@@ -93,11 +283,13 @@ pub fn render<E>(
         seconds: meter.seconds(sr),
         realtime_factor: job.seconds / elapsed,
         all_finite,
+        session,
+        log,
     })
 }
 
-/// Renders `job` into memory: `(left, right)`.
-pub fn render_to_vec(job: &RenderJob) -> (Vec<f32>, Vec<f32>, RenderReport) {
+/// Renders `job` into memory: `(left, right)`. Errors are the EEG input's or the log's.
+pub fn render_to_vec(job: &RenderJob) -> Result<(Vec<f32>, Vec<f32>, RenderReport), String> {
     let mut l = Vec::new();
     let mut r = Vec::new();
     let report = render::<std::convert::Infallible>(job, |a, b| {
@@ -105,8 +297,11 @@ pub fn render_to_vec(job: &RenderJob) -> (Vec<f32>, Vec<f32>, RenderReport) {
         r.extend_from_slice(b);
         Ok(())
     })
-    .unwrap_or_else(|never| match never {});
-    (l, r, report)
+    .map_err(|e| match e {
+        RenderError::Session(s) => s,
+        RenderError::Sink(never) => match never {},
+    })?;
+    Ok((l, r, report))
 }
 
 /// Parses a relaxation ramp "FROM:TO" (each 0..1).

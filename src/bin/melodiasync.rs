@@ -17,7 +17,8 @@ use melodiasync::features::extractor::resolve_channels;
 use melodiasync::features::spectrum::Detrend;
 use melodiasync::features::{Band, Extractor, ExtractorConfig, FeatureFrame};
 use melodiasync::params::{self, MelodiaSyncParams};
-use melodiasync::render::{self, RenderJob};
+use melodiasync::feedback::program::{Program, ProgramKind};
+use melodiasync::render::{self, EegInput, EegJob, RenderError, RenderJob};
 use melodiasync::MelodiaSync;
 
 #[derive(Parser)]
@@ -53,6 +54,20 @@ enum Command {
         /// Block size in samples, as a host would use.
         #[arg(long, default_value_t = 512)]
         block: usize,
+        /// Drive the neurofeedback engine with EEG: a recording (CSV, EDF/BDF, XDF), `sim`, or
+        /// `sim:SCRIPT` (steady, calm, eyes-closed, focus).
+        #[arg(long)]
+        eeg: Option<String>,
+        /// Neurofeedback program: calm, deep-rest, smr-focus, cool-down, balance, sleep-onset.
+        #[arg(long, default_value = "calm")]
+        program: String,
+        /// Write the per-frame session log (CSV) here; the summary goes beside it as
+        /// NAME.summary.json.
+        #[arg(long)]
+        log: Option<PathBuf>,
+        /// Sample rate of a CSV recording without a time column.
+        #[arg(long)]
+        eeg_rate: Option<f32>,
     },
     /// Measure speed.
     Bench {
@@ -264,7 +279,26 @@ fn main() -> ExitCode {
             relaxation_ramp,
             sets,
             block,
-        } => run_render(seconds, out, sample_rate, relaxation_ramp, &sets, block),
+            eeg,
+            program,
+            log,
+            eeg_rate,
+        } => ProgramKind::parse(&program).and_then(|program| {
+            run_render(
+                RenderArgs {
+                    seconds,
+                    out,
+                    sample_rate,
+                    relaxation_ramp,
+                    block,
+                    eeg,
+                    program,
+                    log,
+                    eeg_rate,
+                },
+                &sets,
+            )
+        }),
         Command::Bench {
             what:
                 BenchWhat::Synth {
@@ -368,14 +402,34 @@ fn params_with(sets: &[String]) -> Result<Arc<MelodiaSyncParams>, String> {
     Ok(p)
 }
 
-fn run_render(
+/// The render command's options.
+struct RenderArgs {
     seconds: f64,
     out: PathBuf,
     sample_rate: u32,
     relaxation_ramp: Option<(f32, f32)>,
-    sets: &[String],
     block: usize,
-) -> Result<(), String> {
+    eeg: Option<String>,
+    program: ProgramKind,
+    log: Option<PathBuf>,
+    eeg_rate: Option<f32>,
+}
+
+fn run_render(args: RenderArgs, sets: &[String]) -> Result<(), String> {
+    let RenderArgs {
+        seconds,
+        out,
+        sample_rate,
+        relaxation_ramp,
+        block,
+        eeg,
+        program,
+        log,
+        eeg_rate,
+    } = args;
+    if log.is_some() && eeg.is_none() {
+        return Err("--log records a neurofeedback session; add --eeg FILE or --eeg sim.".into());
+    }
     if !(seconds.is_finite() && seconds > 0.0 && seconds <= 24.0 * 3600.0) {
         return Err(format!(
             "--seconds {seconds} is out of range; use a length from 0 to 86400."
@@ -392,6 +446,23 @@ fn run_render(
         ));
     }
     let params = params_with(sets)?;
+    let eeg = match eeg {
+        Some(text) => {
+            let mut input = EegInput::parse(&text)?;
+            if let EegInput::File { rate, .. } = &mut input {
+                *rate = eeg_rate;
+            }
+            Some(EegJob {
+                input,
+                analysis: AnalysisConfig {
+                    montage: Program::factory(program).channels,
+                    ..AnalysisConfig::default()
+                },
+                log: log.clone(),
+            })
+        }
+        None => None,
+    };
     let spec = hound::WavSpec {
         channels: 2,
         sample_rate,
@@ -404,13 +475,14 @@ fn run_render(
             out.display()
         )
     })?;
+    let mut controls = params.controls();
+    controls.program = program;
     let job = RenderJob {
-        controls: params.controls(),
-        seconds,
         sample_rate: sample_rate as f32,
         block,
         relaxation_ramp,
-        notes: Vec::new(),
+        eeg,
+        ..RenderJob::new(controls, seconds)
     };
     let write_err = |e: hound::Error| format!("Writing '{}' failed: {e}.", out.display());
     let report = render::render(&job, |l, r| {
@@ -420,7 +492,10 @@ fn run_render(
         }
         Ok(())
     })
-    .map_err(write_err)?;
+    .map_err(|e| match e {
+        RenderError::Sink(e) => write_err(e),
+        RenderError::Session(s) => s,
+    })?;
     writer.finalize().map_err(write_err)?;
     let lufs = report
         .lufs
@@ -436,8 +511,23 @@ fn run_render(
         report.peak_dbfs,
         report.realtime_factor
     );
+    if let Some(summary) = &report.session {
+        let json = serde_json::to_string_pretty(summary)
+            .map_err(|e| format!("Cannot format the session summary: {e}."))?;
+        println!("session summary ({}):\n{json}", program.id());
+        if let Some(path) = &report.log {
+            let summary_path = path.with_extension("summary.json");
+            write_atomically(&summary_path, json.as_bytes())?;
+            println!(
+                "session log: {}, summary: {}",
+                path.display(),
+                summary_path.display()
+            );
+        }
+    }
     Ok(())
 }
+
 
 fn run_bench(seconds: f64, block: usize, sample_rate: u32, runs: usize) -> Result<(), String> {
     if block == 0 || seconds <= 0.0 || runs == 0 {

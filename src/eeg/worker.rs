@@ -203,7 +203,7 @@ impl Source for Idle {
 
 /// Builds an extractor for a stream layout; a montage naming channels the stream lacks is a
 /// sentence for the status (the stream is not used until the montage or stream changes).
-fn extractor_for(
+pub fn extractor_for(
     labels: &[String],
     rate: f32,
     analysis: &AnalysisConfig,

@@ -179,6 +179,17 @@ impl Drone {
         self.held = 0;
     }
 
+    /// The notes the drone is playing (MIDI numbers, glide targets) into `out`; returns how
+    /// many. Other layers use them to stay in key.
+    pub fn notes(&self, out: &mut [f32; MAX_VOICES]) -> usize {
+        let mut n = 0;
+        for v in self.voices.iter().filter(|v| v.active) {
+            out[n] = v.target_pitch;
+            n += 1;
+        }
+        n
+    }
+
     /// Assigns the chord for this block to the voice slots.
     fn assign_chord(&mut self, ctl: &DroneControl) {
         let mut pitches = [0.0f32; MAX_VOICES];

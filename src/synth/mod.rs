@@ -15,6 +15,7 @@
 //! change — automation jump, preset load, EEG spike — can click.
 
 pub mod binaural;
+pub mod chimes;
 pub mod drone;
 pub mod filter;
 pub mod isochronic;
@@ -29,7 +30,8 @@ pub mod wavetable;
 pub use drone::Chord;
 
 use binaural::Binaural;
-use drone::{Drone, DroneControl};
+use chimes::Chimes;
+use drone::{Drone, DroneControl, MAX_VOICES};
 use filter::{DcBlocker, Tilt};
 use isochronic::Isochronic;
 use limiter::Limiter;
@@ -54,6 +56,8 @@ const BINAURAL_SCALE: f32 = 0.11;
 const ISO_SCALE: f32 = 0.1;
 /// See [`DRONE_SCALE`].
 const NOISE_SCALE: f32 = 0.22;
+/// See [`DRONE_SCALE`]. Chimes are a cue above the bed, not a lead: about 6 dB under the drone.
+const CHIME_SCALE: f32 = 0.12;
 
 /// Everything the user sets, in physical units. Plain data: the plugin builds it from its
 /// parameters each block, the CLI from the same parameters' defaults.
@@ -67,6 +71,8 @@ pub struct SynthSettings {
     pub isochronic_level: f32,
     /// Noise level, 0..1.
     pub noise_level: f32,
+    /// Success chime level, 0..1 (how often they strike is the feedback engine's call).
+    pub chime_level: f32,
     /// Drone root as a MIDI note number (used while no MIDI note is held).
     pub root_note: f32,
     /// Drone chord shape.
@@ -105,6 +111,7 @@ impl SynthSettings {
         binaural_level: 0.5,
         isochronic_level: 0.3,
         noise_level: 0.5,
+        chime_level: 0.5,
         root_note: 45.0,
         chord: Chord::Suspended,
         drift: 0.5,
@@ -128,6 +135,7 @@ impl SynthSettings {
             binaural_level: 0.0,
             isochronic_level: 0.0,
             noise_level: 0.0,
+            chime_level: 0.0,
             ..Self::DEFAULT
         }
     }
@@ -144,6 +152,7 @@ impl SynthSettings {
             binaural_level: f(self.binaural_level, d.binaural_level),
             isochronic_level: f(self.isochronic_level, d.isochronic_level),
             noise_level: f(self.noise_level, d.noise_level),
+            chime_level: f(self.chime_level, d.chime_level),
             root_note: f(self.root_note, d.root_note).clamp(0.0, 127.0),
             chord: self.chord,
             drift: f(self.drift, d.drift),
@@ -192,6 +201,11 @@ pub struct Modulation {
     pub isochronic: f32,
     /// Noise layer gain multiplier.
     pub noise: f32,
+    /// Success chime density, 0 (none) ..1 (about one strike per second).
+    pub chimes: f32,
+    /// Entrainment rate in Hz that replaces the user's beat rate (the entrainment glide);
+    /// 0 = use the user's rate. `beat_shift` still applies on top.
+    pub beat_hz: f32,
 }
 
 impl Modulation {
@@ -206,6 +220,8 @@ impl Modulation {
         binaural: 1.0,
         isochronic: 1.0,
         noise: 1.0,
+        chimes: 0.0,
+        beat_hz: 0.0,
     };
 
     /// The Relaxation macro: 0 = tense/bright, 0.5 = neutral, 1 = deep/warm.
@@ -230,6 +246,8 @@ impl Modulation {
             binaural: 1.0,
             isochronic: 1.0 - 0.6 * u.max(0.0),
             noise: 1.0 - 0.5 * (-u).max(0.0),
+            chimes: 0.0,
+            beat_hz: 0.0,
         }
     }
 
@@ -260,6 +278,16 @@ impl Modulation {
             binaural: gain(self.binaural),
             isochronic: gain(self.isochronic),
             noise: gain(self.noise),
+            chimes: if self.chimes.is_finite() {
+                self.chimes.clamp(0.0, 1.0)
+            } else {
+                0.0
+            },
+            beat_hz: if self.beat_hz.is_finite() && self.beat_hz > 0.0 {
+                self.beat_hz.clamp(0.5, 40.0)
+            } else {
+                0.0
+            },
         }
     }
 }
@@ -278,6 +306,8 @@ enum C {
     BinauralGain,
     IsoGain,
     NoiseGain,
+    ChimeGain,
+    ChimeDensity,
     Drift,
     UpperWeight,
     /// log2 of the drone cutoff: cutoffs glide evenly in pitch.
@@ -308,11 +338,14 @@ fn targets(s: &SynthSettings, m: &Modulation) -> [f32; N_CONTROLS] {
     t[C::BinauralGain as usize] = unit(s.binaural_level).powi(2) * m.binaural * BINAURAL_SCALE;
     t[C::IsoGain as usize] = unit(s.isochronic_level).powi(2) * m.isochronic * ISO_SCALE;
     t[C::NoiseGain as usize] = unit(s.noise_level).powi(2) * m.noise * NOISE_SCALE;
+    t[C::ChimeGain as usize] = unit(s.chime_level).powi(2) * CHIME_SCALE;
+    t[C::ChimeDensity as usize] = unit(m.chimes);
     t[C::Drift as usize] = unit(s.drift * (1.0 + 0.5 * m.density));
     t[C::UpperWeight as usize] = 0.75 + 0.25 * m.density;
     t[C::DroneCutoffLog as usize] = 150f32.log2() + 6.5 * bright;
     t[C::Carrier as usize] = s.carrier_hz.clamp(20.0, 2000.0);
-    t[C::Beat as usize] = (s.beat_hz * m.beat_shift.exp2()).clamp(0.5, 40.0);
+    let beat = if m.beat_hz > 0.0 { m.beat_hz } else { s.beat_hz };
+    t[C::Beat as usize] = (beat * m.beat_shift.exp2()).clamp(0.5, 40.0);
     t[C::PulseTone as usize] = s.pulse_tone_hz.clamp(20.0, 4000.0);
     t[C::NoiseColour as usize] = unit(s.noise_colour);
     t[C::NoiseCutoffLog as usize] = s.noise_cutoff_hz.clamp(50.0, 20_000.0).log2() - 0.7 * m.warmth;
@@ -336,6 +369,8 @@ pub struct Synth {
     isochronic: Isochronic,
     /// Coloured noise layer.
     noise: Noise,
+    /// Success chimes.
+    chimes: Chimes,
     /// Soundscape reverb.
     reverb: Reverb,
     /// Tone tilt per channel.
@@ -372,6 +407,7 @@ impl Synth {
             binaural: Binaural::new(sample_rate),
             isochronic: Isochronic::new(sample_rate),
             noise: Noise::new(sample_rate, seed.wrapping_add(1)),
+            chimes: Chimes::new(sample_rate, seed.wrapping_add(2)),
             reverb: Reverb::new(sample_rate),
             tilt: [Tilt::new(800.0, sample_rate); 2],
             dc: [DcBlocker::new(5.0, sample_rate); 2],
@@ -402,6 +438,7 @@ impl Synth {
         self.binaural.set_sample_rate(sample_rate);
         self.isochronic.set_sample_rate(sample_rate);
         self.noise.set_sample_rate(sample_rate);
+        self.chimes.set_sample_rate(sample_rate);
         self.reverb.set_sample_rate(sample_rate);
         self.tilt = [Tilt::new(800.0, sample_rate); 2];
         self.dc = [DcBlocker::new(5.0, sample_rate); 2];
@@ -420,6 +457,7 @@ impl Synth {
         self.binaural.reset();
         self.isochronic.reset();
         self.noise.reset();
+        self.chimes.reset();
         self.reverb.reset();
         self.tilt.iter_mut().for_each(Tilt::reset);
         self.dc.iter_mut().for_each(DcBlocker::reset);
@@ -437,6 +475,11 @@ impl Synth {
     /// A MIDI note ends.
     pub fn note_off(&mut self, key: u8) {
         self.drone.note_off(key);
+    }
+
+    /// Chime strikes since the last reset.
+    pub fn chime_strikes(&self) -> u64 {
+        self.chimes.strikes()
     }
 
     /// Releases all notes (the drone returns to its free-running chord).
@@ -510,6 +553,9 @@ impl Synth {
             surf_period: get(C::SurfPeriod),
             swell_depth: get(C::SwellDepth),
         });
+        let mut notes = [0.0; MAX_VOICES];
+        let n = self.drone.notes(&mut notes);
+        self.chimes.control(get(C::ChimeDensity), &notes[..n]);
         let rt60 = get(C::ReverbRt60);
         let damping = get(C::DampingLog).exp2();
         if (rt60 - self.reverb_applied.0).abs() > 1e-3
@@ -544,6 +590,9 @@ impl Synth {
             }
         }
         self.noise.render(ramp(C::NoiseGain), offset, bl, br);
+        // Always rendered (ringing voices keep decaying even at zero level); silent voices cost
+        // nothing.
+        self.chimes.render(ramp(C::ChimeGain).at(offset), bl, br);
 
         // Entrainment bus: kept out of the reverb and the tilt.
         let mut ent_l = [0.0f32; CONTROL_BLOCK];

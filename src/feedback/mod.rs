@@ -1,0 +1,463 @@
+//! The neurofeedback engine: each [`FeatureFrame`] plus the user's program becomes a reward,
+//! and the reward (and any feature) becomes synth [`Modulation`] through the mapping matrix.
+//!
+//! It runs inside the audio callback: everything here is `Copy`-sized state, no allocation,
+//! no lock. Frames arrive at the EEG hop rate (about 32 per second); between frames the audio
+//! thread calls [`Feedback::advance`] per block so time-based behaviour (stale-data fade,
+//! entrainment glide) follows the audio clock, which makes offline renders deterministic.
+//!
+//! Timing (documented, and tested in `tests/feedback.rs`): the reward follows a change in the
+//! EEG with the reward smoothing time constant (default 1 s; 63 % after 1 s, 95 % after 3 s),
+//! on top of the feature window (1 s) and the synth's 60 ms control smoothing. Stale data:
+//! after the hold time (default 3 s) without a usable frame the feedback fades to neutral over
+//! [`FADE_OUT_S`]; when frames return it fades back in over [`FADE_IN_S`].
+
+pub mod mapping;
+pub mod program;
+pub mod reward;
+
+use mapping::{apply_routes, blend, RouteSource, MAX_ROUTES};
+use program::{CompiledProgram, TermBaseline, MAX_TERMS};
+use reward::{RewardState, RunningStats, TermState};
+
+use crate::features::FeatureFrame;
+use crate::synth::Modulation;
+
+/// Seconds to fade from full feedback to neutral once data is stale.
+pub const FADE_OUT_S: f32 = 8.0;
+/// Seconds to fade back in when frames return.
+pub const FADE_IN_S: f32 = 3.0;
+/// Peak-alpha confidence needed before the entrainment glide trusts the measured peak.
+const PEAK_CONFIDENCE: f32 = 0.3;
+/// Time constant of the in-target glide (chimes come and go gently), seconds.
+const IN_TARGET_TAU_S: f32 = 1.0;
+
+/// The user's feedback controls (automatable parameters), read each block.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct FeedbackKnobs {
+    /// Master feedback depth 0..1 (0: the EEG does not touch the sound).
+    pub depth: f32,
+    /// Target positions 0..1 (0.5 = the program's target): rewards first, then inhibits.
+    pub positions: [f32; MAX_TERMS],
+    /// Adaptive targets on.
+    pub adaptive: bool,
+    /// Adaptive targets frozen where they are.
+    pub freeze: bool,
+    /// Success rate adaptive targets aim for, 0..1 (`None`: the program's).
+    pub success_rate: Option<f32>,
+    /// Reward smoothing time constant, seconds.
+    pub smoothing_s: f32,
+    /// Seconds without a usable frame before the sound glides to neutral.
+    pub hold_s: f32,
+    /// Entrainment glide on.
+    pub glide: bool,
+}
+
+impl Default for FeedbackKnobs {
+    fn default() -> Self {
+        Self {
+            depth: 1.0,
+            positions: [0.5; MAX_TERMS],
+            adaptive: false,
+            freeze: false,
+            success_rate: None,
+            smoothing_s: 1.0,
+            hold_s: 3.0,
+            glide: true,
+        }
+    }
+}
+
+/// What the feedback engine computed, for meters, MIDI CC, the LSL outlet and the session log.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct FeedbackSnapshot {
+    /// Smoothed reward 0..1.
+    pub reward: f32,
+    /// Raw reward of the last valid frame.
+    pub raw_reward: f32,
+    /// Sustained success.
+    pub in_target: bool,
+    /// Recent success rate 0..1.
+    pub success_rate: f32,
+    /// Seconds of valid feedback so far.
+    pub valid_s: f32,
+    /// Seconds in target so far.
+    pub in_target_s: f32,
+    /// Whether the last frame was held (poor quality).
+    pub held: bool,
+    /// How much of the feedback reaches the sound, 0..1 (falls to 0 when data is stale).
+    pub engagement: f32,
+    /// Each term's value in its scale.
+    pub values: [f32; MAX_TERMS],
+    /// Each term's threshold in use.
+    pub thresholds: [f32; MAX_TERMS],
+    /// Terms in use (rewards then inhibits).
+    pub terms: usize,
+    /// Current entrainment glide frequency in Hz (0 = not started).
+    pub glide_hz: f32,
+    /// Frames scored.
+    pub frames: u64,
+}
+
+/// Adaptive thresholds as saved with the project.
+#[derive(Clone, Copy, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct AdaptiveSnapshot {
+    /// The program they belong to (`None`: a custom program).
+    pub program: Option<program::ProgramKind>,
+    /// Thresholds per term.
+    pub thresholds: [f32; MAX_TERMS],
+    /// Target positions they started from.
+    pub positions: [f32; MAX_TERMS],
+    /// Terms stored.
+    pub terms: usize,
+}
+
+/// The feedback configuration saved with the project (and, later, in presets): the
+/// calibration baseline every program's targets come from. Plain data; compiled for the audio
+/// thread with [`FeedbackSetup::compile`].
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct FeedbackSetup {
+    /// Format version of this record.
+    #[serde(default = "FeedbackSetup::version_now")]
+    pub version: u32,
+    /// The calibration baseline, if one was recorded and applied.
+    #[serde(default)]
+    pub baseline: Option<crate::features::baseline::BaselineStats>,
+}
+
+impl FeedbackSetup {
+    /// The current format version.
+    pub const VERSION: u32 = 1;
+
+    /// For serde's default.
+    fn version_now() -> u32 {
+        Self::VERSION
+    }
+
+    /// Every factory program with this setup's calibration applied.
+    pub fn compile(&self) -> [CompiledProgram; 6] {
+        let usable = self
+            .baseline
+            .as_ref()
+            .filter(|b| b.mean.len() == crate::features::baseline::N_FEATURES);
+        CompiledProgram::factory_table(usable)
+    }
+}
+
+/// Fade between feedback and neutral when frames stop and start.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct StaleGate {
+    /// Seconds since the last usable frame.
+    pub since: f32,
+    /// 0 (neutral) ..1 (full feedback).
+    pub weight: f32,
+}
+
+impl Default for StaleGate {
+    fn default() -> Self {
+        // No frame yet: neutral until data arrives, then fade in.
+        Self {
+            since: f32::INFINITY,
+            weight: 0.0,
+        }
+    }
+}
+
+impl StaleGate {
+    /// A usable frame arrived.
+    pub fn fresh(&mut self) {
+        self.since = 0.0;
+    }
+
+    /// `dt` seconds pass: after `hold_s` without data fade out, otherwise fade in; both at
+    /// constant rates so the sound never jumps.
+    pub fn advance(&mut self, dt: f32, hold_s: f32) {
+        self.since += dt;
+        if self.since > hold_s {
+            self.weight = (self.weight - dt / FADE_OUT_S).max(0.0);
+        } else {
+            self.weight = (self.weight + dt / FADE_IN_S).min(1.0);
+        }
+    }
+}
+
+/// The entrainment glide: from the listener's peak alpha to the program's target band.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Glide {
+    /// Current frequency in Hz (0 = not started).
+    pub hz: f32,
+}
+
+impl Glide {
+    /// Starts the glide from a frame, if not started.
+    fn start(&mut self, frame: &FeatureFrame, e: &program::Entrainment) {
+        if self.hz > 0.0 || !frame.valid {
+            return;
+        }
+        if !e.from_peak_alpha {
+            self.hz = e.target_hz;
+        } else if frame.peak_alpha_confidence >= PEAK_CONFIDENCE && frame.peak_alpha_hz > 0.0 {
+            self.hz = frame.peak_alpha_hz.clamp(0.5, 40.0);
+        }
+    }
+
+    /// Moves toward the target at the program's rate.
+    fn advance(&mut self, dt: f32, e: &program::Entrainment) {
+        if self.hz > 0.0 {
+            let step = e.rate_hz_per_min / 60.0 * dt;
+            let d = e.target_hz - self.hz;
+            self.hz += d.clamp(-step, step);
+        }
+    }
+}
+
+/// The feedback engine (one per plugin instance, owned by the audio thread).
+#[derive(Clone, Debug)]
+pub struct Feedback {
+    /// The program in use.
+    program: CompiledProgram,
+    /// Per-term state.
+    terms: [TermState; MAX_TERMS],
+    /// Reward state.
+    reward: RewardState,
+    /// Running statistics per route source (z-score routes without a baseline).
+    route_stats: [RunningStats; MAX_ROUTES],
+    /// Smoothed normalised route sources.
+    sources: [f32; MAX_ROUTES],
+    /// In-target state gliding 0..1.
+    in_target_glide: f32,
+    /// Stale-data fade.
+    stale: StaleGate,
+    /// Entrainment glide.
+    glide: Glide,
+    /// Source time of the last valid frame.
+    last_time: Option<f64>,
+    /// Frames scored.
+    frames: u64,
+}
+
+impl Feedback {
+    /// An engine running `program`.
+    pub fn new(program: CompiledProgram) -> Self {
+        let knobs = FeedbackKnobs::default();
+        Self {
+            terms: Self::fresh_terms(&program, &knobs),
+            program,
+            reward: RewardState::default(),
+            route_stats: [RunningStats::default(); MAX_ROUTES],
+            sources: [0.0; MAX_ROUTES],
+            in_target_glide: 0.0,
+            stale: StaleGate::default(),
+            glide: Glide::default(),
+            last_time: None,
+            frames: 0,
+        }
+    }
+
+    /// Term states for a program.
+    fn fresh_terms(program: &CompiledProgram, knobs: &FeedbackKnobs) -> [TermState; MAX_TERMS] {
+        let rate = knobs.success_rate.unwrap_or(program.success_rate);
+        std::array::from_fn(|i| {
+            TermState::new(
+                &program.terms[i],
+                knobs.positions[i],
+                i >= program.rewards,
+                rate,
+            )
+        })
+    }
+
+    /// The program in use.
+    pub fn program(&self) -> &CompiledProgram {
+        &self.program
+    }
+
+    /// Switches program (allocation-free): scores restart, the stale fade and glide carry on
+    /// so the sound does not jump.
+    pub fn set_program(&mut self, program: CompiledProgram, knobs: &FeedbackKnobs) {
+        self.program = program;
+        self.terms = Self::fresh_terms(&program, knobs);
+        self.reward = RewardState::default();
+        self.route_stats = [RunningStats::default(); MAX_ROUTES];
+        self.glide = Glide::default();
+    }
+
+    /// Forgets the session (scores, statistics, glide); keeps the program.
+    pub fn reset(&mut self) {
+        *self = Self::new(self.program);
+    }
+
+    /// Scores one frame. Invalid or poor-quality frames hold everything (the reward does not
+    /// follow artifacts) and do not count as fresh data.
+    pub fn on_frame(&mut self, frame: &FeatureFrame, knobs: &FeedbackKnobs) {
+        let p = self.program;
+        if let Some(e) = &p.entrainment {
+            self.glide.start(frame, e);
+        }
+        if !frame.valid || frame.quality < p.min_quality {
+            self.reward.held = true;
+            return;
+        }
+        let dt = self
+            .last_time
+            .map_or(0.0, |t| (frame.time - t).clamp(0.0, 1.0) as f32);
+        self.last_time = Some(frame.time);
+        self.stale.fresh();
+        self.frames += 1;
+
+        // Rewards: weighted mean of scores; success needs every term.
+        let (mut sum, mut weights, mut all_ok) = (0.0, 0.0, true);
+        let rate = knobs.success_rate.unwrap_or(p.success_rate).clamp(0.05, 0.95);
+        for i in 0..p.rewards + p.inhibits {
+            let t = &p.terms[i];
+            let raw = t.feature.of(frame);
+            self.terms[i].adaptive.target_rate = if i < p.rewards {
+                rate
+            } else {
+                reward::INHIBIT_SATISFIED_RATE
+            };
+            let (s, ok) = self.terms[i].update(
+                t,
+                p.baseline[i].as_ref(),
+                raw,
+                dt,
+                knobs.positions[i],
+                knobs.adaptive,
+                knobs.freeze,
+            );
+            all_ok &= ok;
+            if i < p.rewards {
+                sum += t.weight * s;
+                weights += t.weight;
+            }
+        }
+        let mut reward = if weights > 0.0 { sum / weights } else { 0.0 };
+        // Inhibits pull the reward down by their weight as they are exceeded.
+        for i in p.rewards..p.rewards + p.inhibits {
+            reward *= 1.0 - p.terms[i].weight * (1.0 - self.terms[i].score);
+        }
+        let program_dwell = p.dwell_s;
+        self.reward
+            .update(reward, all_ok, dt, knobs.smoothing_s, program_dwell);
+
+        // Route sources, smoothed like the reward.
+        let a = if knobs.smoothing_s > 1e-3 {
+            1.0 - (-dt / knobs.smoothing_s).exp()
+        } else {
+            1.0
+        };
+        for i in 0..p.route_count {
+            let u = self.route_value(i, frame, dt);
+            let first = self.frames == 1;
+            self.sources[i] += if first { u - self.sources[i] } else { (u - self.sources[i]) * a };
+        }
+    }
+
+    /// Route `i`'s source for `frame`, normalised to 0..1.
+    fn route_value(&mut self, i: usize, frame: &FeatureFrame, dt: f32) -> f32 {
+        let r = self.program.routes[i];
+        match r.source {
+            RouteSource::Reward => self.reward.level,
+            // The in-target glide runs on the audio clock (see `advance`).
+            RouteSource::InTarget => self.in_target_glide,
+            RouteSource::Feature { id, lo, hi } => (id.of(frame) - lo) / (hi - lo),
+            RouteSource::Z { id } => {
+                let x = id.of(frame);
+                self.route_stats[i].push(x, dt);
+                let base = self.program.route_baseline[i]
+                    .unwrap_or_else(|| self.route_stats[i].as_baseline());
+                let z = reward::to_scale(program::TargetKind::Z, x, &base);
+                (z + 3.0) / 6.0
+            }
+        }
+        .clamp(0.0, 1.0)
+    }
+
+    /// Moves time-based state on by `dt` seconds of audio.
+    pub fn advance(&mut self, dt: f32, knobs: &FeedbackKnobs) {
+        self.stale.advance(dt, knobs.hold_s.max(0.0));
+        let target = if self.reward.in_target { 1.0 } else { 0.0 };
+        self.in_target_glide += (target - self.in_target_glide) * (1.0 - (-dt / IN_TARGET_TAU_S).exp());
+        for i in 0..self.program.route_count {
+            if self.program.routes[i].source == RouteSource::InTarget {
+                self.sources[i] = self.in_target_glide;
+            }
+        }
+        if let Some(e) = &self.program.entrainment {
+            self.glide.advance(dt, e);
+        }
+    }
+
+    /// The modulation for the synth: `base` (the Relaxation macro) with the feedback mixed in
+    /// by depth × the stale fade, and the entrainment glide if on.
+    pub fn modulation(&self, base: &Modulation, user_beat_hz: f32, knobs: &FeedbackKnobs) -> Modulation {
+        let n = self.program.route_count;
+        let fb = apply_routes(&self.program.routes[..n], &self.sources[..n]);
+        let amount = knobs.depth.clamp(0.0, 1.0) * self.stale.weight;
+        let mut m = blend(base, &fb, amount);
+        if knobs.glide && self.glide.hz > 0.0 && user_beat_hz > 0.0 {
+            // Interpolated in pitch (log frequency): the glide and its fade sound even.
+            let ratio = (self.glide.hz / user_beat_hz).log2();
+            m.beat_hz = user_beat_hz * (ratio * amount).exp2();
+        }
+        m.sanitized()
+    }
+
+    /// What the engine computed, for display and outputs.
+    pub fn snapshot(&self) -> FeedbackSnapshot {
+        let p = &self.program;
+        let n = p.rewards + p.inhibits;
+        let mut values = [0.0; MAX_TERMS];
+        let mut thresholds = [0.0; MAX_TERMS];
+        for i in 0..n {
+            values[i] = self.terms[i].value;
+            thresholds[i] = self.terms[i].threshold;
+        }
+        FeedbackSnapshot {
+            reward: self.reward.level,
+            raw_reward: self.reward.raw,
+            in_target: self.reward.in_target,
+            success_rate: self.reward.success_rate,
+            valid_s: self.reward.valid_s,
+            in_target_s: self.reward.in_target_s,
+            held: self.reward.held,
+            engagement: self.stale.weight,
+            values,
+            thresholds,
+            terms: n,
+            glide_hz: self.glide.hz,
+            frames: self.frames,
+        }
+    }
+
+    /// The adaptive thresholds, for saving with the project.
+    pub fn adaptive_snapshot(&self) -> AdaptiveSnapshot {
+        let n = self.program.rewards + self.program.inhibits;
+        AdaptiveSnapshot {
+            program: self.program.kind,
+            thresholds: std::array::from_fn(|i| self.terms[i].adaptive.threshold),
+            positions: std::array::from_fn(|i| self.terms[i].position),
+            terms: n,
+        }
+    }
+
+    /// Restores saved adaptive thresholds (ignored if the term count differs: a different
+    /// program was saved).
+    pub fn restore_adaptive(&mut self, saved: &AdaptiveSnapshot) {
+        let n = self.program.rewards + self.program.inhibits;
+        if saved.terms != n || saved.program != self.program.kind {
+            return;
+        }
+        for i in 0..n {
+            if saved.thresholds[i].is_finite() && saved.positions[i].is_finite() {
+                self.terms[i].adaptive.threshold = saved.thresholds[i];
+                self.terms[i].position = saved.positions[i];
+            }
+        }
+    }
+
+    /// Baseline numbers a term uses right now (its calibration, else the running estimate).
+    pub fn term_baseline(&self, i: usize) -> TermBaseline {
+        self.program.baseline[i].unwrap_or_else(|| self.terms[i].running.as_baseline())
+    }
+}

@@ -1,0 +1,718 @@
+//! Neurofeedback programs: what to reward, what to inhibit, how the sound answers.
+//!
+//! A [`Program`] is plain serialisable data (presets ship it as JSON). Before it reaches the
+//! audio thread it is validated and compiled into a [`CompiledProgram`], a fixed-size `Copy`
+//! value, so switching programs in `process()` never allocates.
+
+use nice_plug::prelude::Enum;
+
+use super::mapping::{Curve, Dest, Route, RouteSource, MAX_ROUTES};
+use crate::features::bands::{ALPHA, BETA, DELTA, HIGH_BETA, SMR, THETA};
+use crate::features::baseline::{BaselineStats, FeatureId};
+
+/// Reward terms a program may have (each has an automatable target).
+pub const MAX_REWARDS: usize = 3;
+/// Inhibit terms a program may have (each has an automatable ceiling).
+pub const MAX_INHIBITS: usize = 2;
+/// All terms.
+pub const MAX_TERMS: usize = MAX_REWARDS + MAX_INHIBITS;
+
+/// The factory programs.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, Enum, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum ProgramKind {
+    /// Alpha up, high-beta inhibited: settle into calm wakefulness.
+    #[id = "calm"]
+    #[name = "Calm"]
+    Calm,
+    /// Alpha/theta crossover: theta rises past alpha, the classic deep-relaxation protocol.
+    #[id = "deep-rest"]
+    #[name = "Deep rest"]
+    DeepRest,
+    /// SMR (12–15 Hz) up, theta and high beta inhibited: calm focus.
+    #[id = "smr-focus"]
+    #[name = "SMR focus"]
+    SmrFocus,
+    /// High-beta relative power down: wind down after stress.
+    #[id = "cool-down"]
+    #[name = "Cool-down"]
+    CoolDown,
+    /// Frontal alpha asymmetry toward a target.
+    #[id = "balance"]
+    #[name = "Balance"]
+    Balance,
+    /// Theta and delta up, beta down: drifting toward sleep.
+    #[id = "sleep-onset"]
+    #[name = "Sleep onset"]
+    SleepOnset,
+}
+
+impl ProgramKind {
+    /// Every factory program, in parameter order.
+    pub const ALL: [ProgramKind; 6] = [
+        ProgramKind::Calm,
+        ProgramKind::DeepRest,
+        ProgramKind::SmrFocus,
+        ProgramKind::CoolDown,
+        ProgramKind::Balance,
+        ProgramKind::SleepOnset,
+    ];
+
+    /// Position in [`ProgramKind::ALL`].
+    pub fn index(self) -> usize {
+        Self::ALL.iter().position(|k| *k == self).unwrap_or(0)
+    }
+
+    /// Parses a program name as the CLI takes it (`calm`, `deep-rest`, `smr-focus`, ...).
+    pub fn parse(name: &str) -> Result<Self, String> {
+        let key = name.trim().to_ascii_lowercase().replace([' ', '_'], "-");
+        Self::ALL
+            .into_iter()
+            .find(|k| k.id() == key)
+            .ok_or_else(|| {
+                let names: Vec<&str> = Self::ALL.iter().map(|k| k.id()).collect();
+                format!(
+                    "'{name}' is not a program; choose one of {}.",
+                    names.join(", ")
+                )
+            })
+    }
+
+    /// The stable id (as in presets and the CLI).
+    pub fn id(self) -> &'static str {
+        match self {
+            ProgramKind::Calm => "calm",
+            ProgramKind::DeepRest => "deep-rest",
+            ProgramKind::SmrFocus => "smr-focus",
+            ProgramKind::CoolDown => "cool-down",
+            ProgramKind::Balance => "balance",
+            ProgramKind::SleepOnset => "sleep-onset",
+        }
+    }
+}
+
+/// Which way a term wants its feature to go.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    /// Satisfied above the target (rewards) or: an inhibit satisfied below its ceiling uses
+    /// `Down`.
+    Up,
+    /// Satisfied below the target.
+    Down,
+    /// Satisfied within `width` of the target.
+    Toward,
+}
+
+/// The scale a target is expressed in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TargetKind {
+    /// The feature's own units (µV², share of power, ratio, Hz).
+    Absolute,
+    /// A multiple of the baseline median (1.2 = 20 % above the baseline). Without a baseline,
+    /// of a running median estimate over the last minute.
+    Relative,
+    /// Standard deviations from the baseline mean. Without a baseline, from a running mean
+    /// and deviation over the last minute.
+    Z,
+}
+
+/// One reward or inhibit term.
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Term {
+    /// The feature it watches.
+    pub feature: FeatureId,
+    /// Which side of the target is success.
+    pub direction: Direction,
+    /// The scale of `target`, `min`, `max` and `width`.
+    pub kind: TargetKind,
+    /// The target (the automatable target parameter's 50 % position).
+    pub target: f32,
+    /// The target parameter's 0 % position.
+    pub min: f32,
+    /// The target parameter's 100 % position.
+    pub max: f32,
+    /// Soft margin: the term's score goes from 0 to 1 across `target ± width`.
+    pub width: f32,
+    /// Weight among rewards, or how strongly an inhibit pulls the reward down (0..1).
+    pub weight: f32,
+}
+
+impl Term {
+    /// The threshold for a target parameter position `pos` (0..1, 0.5 = `target`).
+    pub fn threshold_at(&self, pos: f32) -> f32 {
+        let p = if pos.is_finite() {
+            pos.clamp(0.0, 1.0)
+        } else {
+            0.5
+        };
+        if p <= 0.5 {
+            self.min + (self.target - self.min) * (p / 0.5)
+        } else {
+            self.target + (self.max - self.target) * ((p - 0.5) / 0.5)
+        }
+    }
+
+    /// The parameter position (0..1) whose threshold is `value` (the inverse of
+    /// [`Term::threshold_at`]), clamped to the range.
+    pub fn position_of(&self, value: f32) -> f32 {
+        let lo = self.min.min(self.target);
+        let hi = self.max.max(self.target);
+        let v = value.clamp(lo, hi);
+        if (v <= self.target && self.min <= self.target) || (v >= self.target && self.min > self.target)
+        {
+            let span = self.target - self.min;
+            if span.abs() < 1e-12 {
+                0.5
+            } else {
+                0.5 * (v - self.min) / span
+            }
+        } else {
+            let span = self.max - self.target;
+            if span.abs() < 1e-12 {
+                0.5
+            } else {
+                0.5 + 0.5 * (v - self.target) / span
+            }
+        }
+    }
+}
+
+/// Starting the entrainment beat where the listener is and gliding it to the program's band.
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Entrainment {
+    /// Where the beat ends, Hz.
+    pub target_hz: f32,
+    /// Start at the listener's measured peak alpha frequency (else at the target).
+    pub from_peak_alpha: bool,
+    /// Glide speed in Hz per minute (rate-limited so the change is never noticed as a jump).
+    pub rate_hz_per_min: f32,
+}
+
+/// A neurofeedback program (serialisable; presets carry it).
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Program {
+    /// Display name.
+    pub name: String,
+    /// One or two sentences for the practitioner.
+    pub description: String,
+    /// Montage channels by label (empty: every channel of the stream).
+    #[serde(default)]
+    pub channels: Vec<String>,
+    /// What is rewarded (1..=3 terms).
+    pub rewards: Vec<Term>,
+    /// What is inhibited (0..=2 terms).
+    #[serde(default)]
+    pub inhibits: Vec<Term>,
+    /// Frames whose quality (share of clean channels) is below this hold instead of rewarding.
+    pub min_quality: f32,
+    /// Seconds the reward must stay high before the "in target" state (and the chimes) starts.
+    pub dwell_s: f32,
+    /// The success rate adaptive targets aim for, 0..1.
+    pub success_rate: f32,
+    /// How the sound answers (up to 8 routes).
+    pub mapping: Vec<Route>,
+    /// The entrainment glide, if the program uses one.
+    #[serde(default)]
+    pub entrainment: Option<Entrainment>,
+}
+
+/// A term with an absolute target in `range`.
+fn term(
+    feature: FeatureId,
+    direction: Direction,
+    target: f32,
+    range: (f32, f32),
+    width: f32,
+    weight: f32,
+) -> Term {
+    Term {
+        feature,
+        direction,
+        kind: TargetKind::Absolute,
+        target,
+        min: range.0,
+        max: range.1,
+        width,
+        weight,
+    }
+}
+
+/// A term on band `band`'s relative power (soft margin 0.05: five points of share).
+fn rel(band: usize, direction: Direction, target: f32, min: f32, max: f32, weight: f32) -> Term {
+    term(
+        FeatureId::Rel(band as u8),
+        direction,
+        target,
+        (min, max),
+        0.05,
+        weight,
+    )
+}
+
+/// A route from `source` to `dest`.
+fn route(source: RouteSource, dest: Dest, depth: f32) -> Route {
+    Route {
+        source,
+        dest,
+        depth,
+        curve: Curve::Smooth,
+    }
+}
+
+impl Program {
+    /// The factory definition of `kind`. Targets are typical adult values for relative band
+    /// power over 1–45 Hz (eyes closed, resting); calibration replaces them with the listener's.
+    pub fn factory(kind: ProgramKind) -> Self {
+        use Dest::*;
+        use Direction::*;
+        use RouteSource::{InTarget, Reward};
+        let base = |name: &str, description: &str| Program {
+            name: name.into(),
+            description: description.into(),
+            channels: Vec::new(),
+            rewards: Vec::new(),
+            inhibits: Vec::new(),
+            min_quality: 0.5,
+            dwell_s: 2.0,
+            success_rate: 0.6,
+            mapping: Vec::new(),
+            entrainment: None,
+        };
+        match kind {
+            ProgramKind::Calm => Program {
+                rewards: vec![rel(ALPHA, Up, 0.25, 0.05, 0.6, 1.0)],
+                inhibits: vec![rel(HIGH_BETA, Down, 0.12, 0.03, 0.4, 0.7)],
+                mapping: vec![
+                    route(Reward, Warmth, 0.8),
+                    route(Reward, Space, 0.6),
+                    route(Reward, Swell, 0.5),
+                    route(Reward, IsochronicLevel, -0.5),
+                    route(InTarget, Chimes, 0.8),
+                ],
+                entrainment: Some(Entrainment {
+                    target_hz: 8.0,
+                    from_peak_alpha: true,
+                    rate_hz_per_min: 0.5,
+                }),
+                ..base(
+                    "Calm",
+                    "Rewards alpha (8-12 Hz) and holds back high beta (20-30 Hz): the sound \
+                     warms, opens and chimes as the listener settles.",
+                )
+            },
+            ProgramKind::DeepRest => Program {
+                rewards: vec![
+                    term(FeatureId::AlphaTheta, Down, 1.0, (0.3, 3.0), 0.2, 1.0),
+                    rel(THETA, Up, 0.2, 0.05, 0.5, 0.6),
+                ],
+                inhibits: vec![rel(HIGH_BETA, Down, 0.12, 0.03, 0.4, 0.5)],
+                dwell_s: 3.0,
+                mapping: vec![
+                    route(Reward, Warmth, 1.0),
+                    route(Reward, Space, 0.8),
+                    route(Reward, Density, -0.5),
+                    route(Reward, BinauralLevel, 0.6),
+                    route(InTarget, Chimes, 0.5),
+                ],
+                entrainment: Some(Entrainment {
+                    target_hz: 6.0,
+                    from_peak_alpha: true,
+                    rate_hz_per_min: 0.6,
+                }),
+                ..base(
+                    "Deep rest",
+                    "Alpha/theta crossover: rewards theta rising to meet and pass alpha, the \
+                     classic deep-relaxation protocol. The sound deepens and slows.",
+                )
+            },
+            ProgramKind::SmrFocus => Program {
+                rewards: vec![rel(SMR, Up, 0.08, 0.02, 0.25, 1.0)],
+                inhibits: vec![
+                    rel(THETA, Down, 0.25, 0.05, 0.6, 0.6),
+                    rel(HIGH_BETA, Down, 0.12, 0.03, 0.4, 0.6),
+                ],
+                dwell_s: 1.0,
+                mapping: vec![
+                    route(Reward, Warmth, -0.5),
+                    route(Reward, Density, 0.6),
+                    route(Reward, NoiseLevel, 0.7),
+                    route(InTarget, Chimes, 0.9),
+                ],
+                entrainment: Some(Entrainment {
+                    target_hz: 13.5,
+                    from_peak_alpha: true,
+                    rate_hz_per_min: 1.0,
+                }),
+                ..base(
+                    "SMR focus",
+                    "Rewards the sensorimotor rhythm (12-15 Hz) and holds back theta and high \
+                     beta: calm, alert focus. The sound clears and brightens.",
+                )
+            },
+            ProgramKind::CoolDown => Program {
+                rewards: vec![rel(HIGH_BETA, Down, 0.10, 0.02, 0.35, 1.0)],
+                mapping: vec![
+                    route(Reward, Warmth, 0.7),
+                    route(Reward, Swell, 0.7),
+                    route(Reward, Space, 0.4),
+                    route(InTarget, Chimes, 0.6),
+                ],
+                entrainment: Some(Entrainment {
+                    target_hz: 10.0,
+                    from_peak_alpha: false,
+                    rate_hz_per_min: 1.0,
+                }),
+                ..base(
+                    "Cool-down",
+                    "Rewards high-beta (20-30 Hz) relative power going down: winding down after \
+                     stress. The surf deepens and the tone softens.",
+                )
+            },
+            ProgramKind::Balance => Program {
+                channels: vec!["F3".into(), "F4".into()],
+                rewards: vec![term(
+                    FeatureId::Asymmetry,
+                    Toward,
+                    0.1,
+                    (-0.5, 0.5),
+                    0.15,
+                    1.0,
+                )],
+                mapping: vec![
+                    route(Reward, Warmth, 0.6),
+                    route(Reward, Density, 0.5),
+                    route(InTarget, Chimes, 0.7),
+                ],
+                ..base(
+                    "Balance",
+                    "Frontal alpha asymmetry (ln F4 alpha - ln F3 alpha) toward a target; \
+                     slightly positive is the usual goal. Needs F3 and F4.",
+                )
+            },
+            ProgramKind::SleepOnset => Program {
+                rewards: vec![
+                    rel(THETA, Up, 0.22, 0.05, 0.5, 1.0),
+                    rel(DELTA, Up, 0.35, 0.1, 0.7, 0.7),
+                    rel(BETA, Down, 0.12, 0.03, 0.35, 0.7),
+                ],
+                dwell_s: 4.0,
+                success_rate: 0.5,
+                mapping: vec![
+                    route(Reward, Warmth, 1.0),
+                    route(Reward, Space, 1.0),
+                    route(Reward, IsochronicLevel, -1.0),
+                    route(Reward, DroneLevel, -0.3),
+                    route(Reward, BeatShift, -0.3),
+                    route(InTarget, Chimes, 0.3),
+                ],
+                entrainment: Some(Entrainment {
+                    target_hz: 4.0,
+                    from_peak_alpha: true,
+                    rate_hz_per_min: 0.5,
+                }),
+                ..base(
+                    "Sleep onset",
+                    "Rewards theta and delta rising and beta falling, as at the edge of sleep. \
+                     The sound darkens, widens and the pulse fades away.",
+                )
+            },
+        }
+    }
+
+    /// Checks the program against the limits the audio thread relies on; the error is one
+    /// sentence naming the field.
+    pub fn validate(&self) -> Result<(), String> {
+        let name = &self.name;
+        if self.rewards.is_empty() || self.rewards.len() > MAX_REWARDS {
+            return Err(format!(
+                "Program '{name}': 'rewards' must have 1 to {MAX_REWARDS} terms, not {}.",
+                self.rewards.len()
+            ));
+        }
+        if self.inhibits.len() > MAX_INHIBITS {
+            return Err(format!(
+                "Program '{name}': 'inhibits' may have at most {MAX_INHIBITS} terms, not {}.",
+                self.inhibits.len()
+            ));
+        }
+        if self.mapping.len() > MAX_ROUTES {
+            return Err(format!(
+                "Program '{name}': 'mapping' may have at most {MAX_ROUTES} routes, not {}.",
+                self.mapping.len()
+            ));
+        }
+        let terms = self.rewards.iter().map(|t| ("rewards", t));
+        for (i, (field, t)) in terms
+            .chain(self.inhibits.iter().map(|t| ("inhibits", t)))
+            .enumerate()
+        {
+            let nums = [t.target, t.min, t.max, t.width, t.weight];
+            if nums.iter().any(|x| !x.is_finite() || x.abs() > 1e9) {
+                return Err(format!(
+                    "Program '{name}': {field} term {} has a number that is not finite or is \
+                     out of range.",
+                    i + 1
+                ));
+            }
+            if t.width <= 0.0 {
+                return Err(format!(
+                    "Program '{name}': {field} term {} needs a 'width' above 0.",
+                    i + 1
+                ));
+            }
+            if !(0.0..=1.0).contains(&t.weight) {
+                return Err(format!(
+                    "Program '{name}': {field} term {} has weight {}; use 0 to 1.",
+                    i + 1,
+                    t.weight
+                ));
+            }
+        }
+        for (field, v, lo, hi) in [
+            ("min_quality", self.min_quality, 0.0, 1.0),
+            ("dwell_s", self.dwell_s, 0.0, 60.0),
+            ("success_rate", self.success_rate, 0.05, 0.95),
+        ] {
+            if !v.is_finite() || v < lo || v > hi {
+                return Err(format!(
+                    "Program '{name}': '{field}' is {v}; it must be between {lo} and {hi}."
+                ));
+            }
+        }
+        for (i, r) in self.mapping.iter().enumerate() {
+            if !r.depth.is_finite() || r.depth.abs() > 1.0 {
+                return Err(format!(
+                    "Program '{name}': mapping route {} has depth {}; use -1 to 1.",
+                    i + 1,
+                    r.depth
+                ));
+            }
+            if let RouteSource::Feature { lo, hi, .. } = r.source {
+                if !(lo.is_finite() && hi.is_finite()) || (hi - lo).abs() < 1e-12 {
+                    return Err(format!(
+                        "Program '{name}': mapping route {} needs a feature range with lo != hi.",
+                        i + 1
+                    ));
+                }
+            }
+        }
+        if let Some(e) = &self.entrainment {
+            if !(0.5..=40.0).contains(&e.target_hz) || !(0.0..=60.0).contains(&e.rate_hz_per_min)
+            {
+                return Err(format!(
+                    "Program '{name}': the entrainment target must be 0.5-40 Hz and the glide \
+                     0-60 Hz per minute."
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Sets every term's target from the baseline's percentiles (see [`CALIBRATION_PERCENTILES`]),
+    /// expressed in the term's own scale. Ranges widen if the new target falls outside them.
+    pub fn calibrate(&mut self, baseline: &BaselineStats) {
+        for (t, inhibit) in self
+            .rewards
+            .iter_mut()
+            .map(|t| (t, false))
+            .chain(self.inhibits.iter_mut().map(|t| (t, true)))
+        {
+            let p = calibration_percentile(t.direction, inhibit);
+            let raw = baseline.percentile(t.feature, p);
+            let median = baseline.percentile(t.feature, 50.0);
+            let value = match t.kind {
+                TargetKind::Absolute => raw,
+                TargetKind::Relative if median.abs() > 1e-12 => raw / median,
+                TargetKind::Relative => 1.0,
+                TargetKind::Z => baseline.z(t.feature, raw),
+            };
+            if value.is_finite() {
+                t.target = value;
+                t.min = t.min.min(value);
+                t.max = t.max.max(value);
+            }
+        }
+    }
+}
+
+/// Percentiles of the baseline that calibration sets targets at: a reward that asks for "more"
+/// starts at the 60th percentile (reached 40 % of the baseline time: hard enough to mean
+/// something, easy enough to find), "less" at the 40th, "toward" at the median; an inhibit
+/// ceiling at the 85th percentile (only clear excursions are held back), a floor at the 15th.
+pub const CALIBRATION_PERCENTILES: [(&str, f32); 5] = [
+    ("reward up", 60.0),
+    ("reward down", 40.0),
+    ("reward toward", 50.0),
+    ("inhibit ceiling", 85.0),
+    ("inhibit floor", 15.0),
+];
+
+/// The calibration percentile for a term.
+pub fn calibration_percentile(direction: Direction, inhibit: bool) -> f32 {
+    let i = match (inhibit, direction) {
+        (false, Direction::Up) => 0,
+        (false, Direction::Down) => 1,
+        (_, Direction::Toward) => 2,
+        (true, Direction::Down) => 3,
+        (true, Direction::Up) => 4,
+    };
+    CALIBRATION_PERCENTILES[i].1
+}
+
+/// Baseline numbers one term needs (copied out of [`BaselineStats`] so the audio thread never
+/// touches a `Vec`).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct TermBaseline {
+    /// Mean.
+    pub mean: f32,
+    /// Standard deviation.
+    pub std: f32,
+    /// Median.
+    pub median: f32,
+}
+
+/// A validated program in fixed-size form for the audio thread.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct CompiledProgram {
+    /// Which factory program it came from (for display and state), if any.
+    pub kind: Option<ProgramKind>,
+    /// Reward terms, then inhibit terms.
+    pub terms: [Term; MAX_TERMS],
+    /// Reward terms in use.
+    pub rewards: usize,
+    /// Inhibit terms in use.
+    pub inhibits: usize,
+    /// Baseline per term, when calibrated.
+    pub baseline: [Option<TermBaseline>; MAX_TERMS],
+    /// See [`Program::min_quality`].
+    pub min_quality: f32,
+    /// See [`Program::dwell_s`].
+    pub dwell_s: f32,
+    /// See [`Program::success_rate`].
+    pub success_rate: f32,
+    /// Routes in use first.
+    pub routes: [Route; MAX_ROUTES],
+    /// Routes in use.
+    pub route_count: usize,
+    /// Baseline per route source (for z-score sources).
+    pub route_baseline: [Option<TermBaseline>; MAX_ROUTES],
+    /// See [`Program::entrainment`].
+    pub entrainment: Option<Entrainment>,
+}
+
+impl CompiledProgram {
+    /// Compiles a validated program, with the baseline numbers its terms need.
+    pub fn compile(
+        program: &Program,
+        kind: Option<ProgramKind>,
+        baseline: Option<&BaselineStats>,
+    ) -> Result<Self, String> {
+        program.validate()?;
+        let placeholder = program.rewards[0];
+        let mut terms = [placeholder; MAX_TERMS];
+        for (slot, t) in terms
+            .iter_mut()
+            .zip(program.rewards.iter().chain(&program.inhibits))
+        {
+            *slot = *t;
+        }
+        let of = |id: FeatureId| {
+            baseline.map(|b| TermBaseline {
+                mean: b.mean[id.index()],
+                std: b.std[id.index()],
+                median: b.percentile(id, 50.0),
+            })
+        };
+        let mut base = [None; MAX_TERMS];
+        for (b, t) in base.iter_mut().zip(&terms) {
+            *b = of(t.feature);
+        }
+        let mut routes = [Route::NONE; MAX_ROUTES];
+        let mut route_baseline = [None; MAX_ROUTES];
+        for (i, r) in program.mapping.iter().enumerate() {
+            routes[i] = *r;
+            if let Some(id) = r.source.feature() {
+                route_baseline[i] = of(id);
+            }
+        }
+        Ok(Self {
+            kind,
+            terms,
+            rewards: program.rewards.len(),
+            inhibits: program.inhibits.len(),
+            baseline: base,
+            min_quality: program.min_quality,
+            dwell_s: program.dwell_s,
+            success_rate: program.success_rate,
+            routes,
+            route_count: program.mapping.len(),
+            route_baseline,
+            entrainment: program.entrainment,
+        })
+    }
+
+    /// The factory program `kind`, compiled (with `baseline` if calibrated).
+    pub fn factory(kind: ProgramKind, baseline: Option<&BaselineStats>) -> Self {
+        let mut p = Program::factory(kind);
+        if let Some(b) = baseline {
+            p.calibrate(b);
+        }
+        Self::compile(&p, Some(kind), baseline)
+            .expect("factory programs are valid (checked by a unit test)")
+    }
+
+    /// Every factory program, compiled, in [`ProgramKind::ALL`] order.
+    pub fn factory_table(baseline: Option<&BaselineStats>) -> [Self; 6] {
+        ProgramKind::ALL.map(|k| Self::factory(k, baseline))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_factory_program_is_valid_and_serialises() {
+        for kind in ProgramKind::ALL {
+            let p = Program::factory(kind);
+            p.validate().unwrap();
+            let json = serde_json::to_string(&p).unwrap();
+            let back: Program = serde_json::from_str(&json).unwrap();
+            assert_eq!(back, p);
+            assert_eq!(ProgramKind::parse(kind.id()), Ok(kind));
+            for t in p.rewards.iter().chain(&p.inhibits) {
+                assert!(t.min <= t.target && t.target <= t.max, "{kind:?} {t:?}");
+            }
+        }
+        assert!(ProgramKind::parse("nap").unwrap_err().contains("calm"));
+    }
+
+    #[test]
+    fn target_positions_invert() {
+        let t = rel(ALPHA, Direction::Up, 0.25, 0.05, 0.6, 1.0);
+        assert_eq!(t.threshold_at(0.5), 0.25);
+        assert_eq!(t.threshold_at(0.0), 0.05);
+        assert!((t.threshold_at(1.0) - 0.6).abs() < 1e-6);
+        for p in [0.0, 0.1, 0.3, 0.5, 0.7, 0.95, 1.0] {
+            let back = t.position_of(t.threshold_at(p));
+            assert!((back - p).abs() < 1e-5, "{p} -> {back}");
+        }
+    }
+
+    #[test]
+    fn validation_names_the_field() {
+        let mut p = Program::factory(ProgramKind::Calm);
+        p.rewards[0].width = 0.0;
+        assert!(p.validate().unwrap_err().contains("width"));
+        let mut p = Program::factory(ProgramKind::Calm);
+        p.success_rate = f32::NAN;
+        assert!(p.validate().unwrap_err().contains("success_rate"));
+        let mut p = Program::factory(ProgramKind::Calm);
+        p.rewards.clear();
+        assert!(p.validate().unwrap_err().contains("rewards"));
+    }
+}
