@@ -6,7 +6,27 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use melodiasync::engine::{Engine, NoteAction, TimedNote};
 use melodiasync::features::{Extractor, ExtractorConfig};
+use melodiasync::eeg::sim::{SimConfig, Simulator};
+use melodiasync::features::FeatureFrame;
+use melodiasync::feedback::program::ProgramKind;
 use melodiasync::params::MelodiaSyncParams;
+
+/// Frames of `seconds` of simulated EEG (8 channels, 256 Hz), computed before counting.
+fn simulated_frames(seconds: f64) -> Vec<FeatureFrame> {
+    let cfg = SimConfig::default();
+    let mut sim = Simulator::new(cfg.clone()).unwrap();
+    let ecfg = ExtractorConfig::new(cfg.rate, sim.labels().to_vec());
+    let mut ex = Extractor::new(ecfg).unwrap();
+    let mut buf = vec![0.0; cfg.channels];
+    let mut out = Vec::new();
+    for i in 0..(seconds * cfg.rate as f64) as usize {
+        sim.next_sample(&mut buf);
+        if let Some(f) = ex.push(&buf, i as f64 / cfg.rate as f64) {
+            out.push(f);
+        }
+    }
+    out
+}
 
 /// Counts every allocation and reallocation on any thread.
 struct Counting;
@@ -68,9 +88,13 @@ fn extractor_and_engine_do_not_allocate_in_steady_state() {
         "extractor allocated {during} times in steady state"
     );
 
-    // Engine: every layer on, notes, odd block sizes.
-    let controls = MelodiaSyncParams::default().controls();
+    // Engine with the full feedback engine on: frames from the simulator, every program,
+    // adaptive targets, chimes, notes, odd block sizes.
+    let sim_frames = simulated_frames(20.0);
+    let mut controls = MelodiaSyncParams::default().controls();
+    controls.feedback.adaptive = true;
     let mut engine = Engine::new(48_000.0);
+    let table = melodiasync::feedback::FeedbackSetup::default().compile();
     let mut l = vec![0.0f32; 4096];
     let mut r = vec![0.0f32; 4096];
     engine.render(&controls, || None, &mut l[..512], &mut r[..512]);
@@ -85,8 +109,19 @@ fn extractor_and_engine_do_not_allocate_in_steady_state() {
                 NoteAction::Off(40 + (i % 30) as u8)
             },
         });
+        if i % 300 == 0 {
+            controls.program = ProgramKind::ALL[(i / 300) % ProgramKind::ALL.len()];
+        }
+        if i == 1000 {
+            engine.set_programs(table, &controls.feedback);
+        }
+        let frame = sim_frames[i % sim_frames.len()];
+        let fb = engine.push_frame(&frame, &controls);
+        assert!(fb.reward.is_finite());
         engine.render(&controls, || ev.take(), &mut l[..n], &mut r[..n]);
+        assert!(l[..n].iter().all(|x| x.is_finite()));
     }
+    assert!(engine.feedback().snapshot().frames > 100);
     let during = ALLOCATIONS.load(Ordering::SeqCst) - before;
     assert_eq!(during, 0, "engine allocated {during} times while rendering");
 }

@@ -211,9 +211,10 @@ impl BaselineStats {
 /// A reward threshold that adapts so that the share of successful frames approaches a target.
 ///
 /// Quantile tracking: after each frame the threshold moves by
-/// `gain · spread · dt · (success - target)`, which settles where P(success) = target for a
-/// stationary signal. `spread` is a running mean absolute deviation, so the speed is in units of
-/// the signal's own variation; the step is also capped at `max_speed · dt`. `frozen` stops it.
+/// `min(gain · spread, max_speed) · dt · (success - target)`, which settles where
+/// P(success) = target for a stationary signal. `spread` is a running mean absolute deviation,
+/// so the speed is in units of the signal's own variation, and never above `max_speed` per
+/// second. `frozen` stops it.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct AdaptiveThreshold {
     /// Current threshold.
@@ -280,10 +281,11 @@ impl AdaptiveThreshold {
         self.success_rate += (s - self.success_rate) * (1.0 - (-dt / 10.0).exp());
         if !self.frozen {
             // Too many successes: raise the bar (for "above"), and the reverse.
+            // The speed limit caps the step size, not each step: clipping single steps would
+            // make up- and down-steps equal and pull the balance point to a 50 % success rate.
             let dir = if self.reward_above { 1.0 } else { -1.0 };
-            let step = dir * self.gain * self.spread * dt * (s - self.target_rate);
-            let cap = self.max_speed * dt;
-            self.threshold += step.clamp(-cap, cap);
+            let speed = (self.gain * self.spread).min(self.max_speed);
+            self.threshold += dir * speed * dt * (s - self.target_rate);
         }
         success
     }

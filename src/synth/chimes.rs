@@ -244,7 +244,7 @@ mod tests {
     fn chimes_decay_to_silence_and_stay_finite() {
         let mut ch = Chimes::new(44_100.0, 1);
         ch.strike(81.0, 1.0, 0.5);
-        let (out, _) = run(&mut ch, 0.0, 12.0);
+        let (out, _) = run(&mut ch, 0.0, 25.0);
         assert!(out.iter().all(|x| x.is_finite()));
         let peak = out.iter().fold(0.0f32, |a, x| a.max(x.abs()));
         assert!(peak > 0.3 && peak < 1.5, "peak {peak}");

@@ -11,7 +11,7 @@ use clack_extensions::audio_ports::{AudioPortInfoBuffer, PluginAudioPorts};
 use clack_extensions::note_ports::{NotePortInfoBuffer, PluginNotePorts};
 use clack_extensions::params::{ParamInfoBuffer, PluginParams};
 use clack_extensions::state::PluginState;
-use clack_host::events::event_types::{NoteOffEvent, NoteOnEvent, ParamValueEvent};
+use clack_host::events::event_types::{MidiEvent, NoteOffEvent, NoteOnEvent, ParamValueEvent};
 use clack_host::events::Match;
 use clack_host::prelude::*;
 
@@ -167,9 +167,45 @@ pub fn render(
     instance: &mut PluginInstance<Host>,
     sample_rate: f64,
     frames: usize,
-    mut block_size: impl FnMut(usize) -> usize,
+    block_size: impl FnMut(usize) -> usize,
     events: &[(usize, HostEvent)],
 ) -> (Vec<f32>, Vec<f32>) {
+    let out = render_with(instance, sample_rate, frames, block_size, events, false);
+    (out.left, out.right)
+}
+
+/// A MIDI message the plugin sent: frame position and the three bytes.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct MidiOut {
+    /// Frame position from the render's start.
+    pub frame: usize,
+    /// Status, data 1, data 2.
+    pub bytes: [u8; 3],
+}
+
+/// What a render produced.
+pub struct Rendered {
+    /// Left channel.
+    pub left: Vec<f32>,
+    /// Right channel.
+    pub right: Vec<f32>,
+    /// MIDI the plugin sent.
+    pub midi: Vec<MidiOut>,
+}
+
+/// [`render`], also collecting the plugin's MIDI output; with `realtime` each block waits
+/// until its wall-clock time, as a live host would (so the plugin's EEG worker, which runs in
+/// real time, delivers frames during the render).
+pub fn render_with(
+    instance: &mut PluginInstance<Host>,
+    sample_rate: f64,
+    frames: usize,
+    mut block_size: impl FnMut(usize) -> usize,
+    events: &[(usize, HostEvent)],
+    realtime: bool,
+) -> Rendered {
+    let started = std::time::Instant::now();
+    let mut midi = Vec::new();
     let config = PluginAudioConfiguration {
         sample_rate,
         min_frames_count: 1,
@@ -233,14 +269,44 @@ pub fn render(
                 None,
             )
             .expect("process");
+        for ev in out_events.iter() {
+            if let Some(m) = ev.as_event::<MidiEvent>() {
+                midi.push(MidiOut {
+                    frame: pos + m.header().time() as usize,
+                    bytes: m.data(),
+                });
+            }
+        }
         steady += n as u64;
+        if realtime {
+            let due = std::time::Duration::from_secs_f64((pos + n) as f64 / sample_rate);
+            if let Some(wait) = due.checked_sub(started.elapsed()) {
+                std::thread::sleep(wait);
+            }
+        }
         left.extend_from_slice(&out_l[..n]);
         right.extend_from_slice(&out_r[..n]);
         pos += n;
     }
     let stopped = processor.stop_processing();
     instance.deactivate(stopped);
-    (left, right)
+    Rendered { left, right, midi }
+}
+
+/// `state` with persisted field `key` replaced by `value` (serialised as JSON): how a test
+/// picks the simulator source or sets a baseline without an editor. nice-plug stores the state
+/// as JSON with each persisted field as a JSON string.
+pub fn with_field(state: &[u8], key: &str, value: &serde_json::Value) -> Vec<u8> {
+    let mut json: serde_json::Value = serde_json::from_slice(state).expect("state is JSON");
+    json["fields"][key] = serde_json::Value::String(value.to_string());
+    serde_json::to_vec(&json).unwrap()
+}
+
+/// A persisted field of a saved state, parsed.
+pub fn field(state: &[u8], key: &str) -> serde_json::Value {
+    let json: serde_json::Value = serde_json::from_slice(state).expect("state is JSON");
+    let text = json["fields"][key].as_str().expect("field present");
+    serde_json::from_str(text).unwrap()
 }
 
 /// The parameter named `name`.

@@ -1,0 +1,380 @@
+//! The neurofeedback engine through the instrument core (`Engine`): reward, inhibits,
+//! artifact hold, adaptive targets, calibration, stale data, entrainment glide — with frames
+//! from the simulator or built by hand so every expected value is known independently.
+
+use melodiasync::engine::{Controls, Engine};
+use melodiasync::features::bands::{ALPHA, HIGH_BETA};
+use melodiasync::features::baseline::{BaselineRecorder, FeatureId};
+use melodiasync::features::FeatureFrame;
+use melodiasync::feedback::program::{Program, ProgramKind};
+use melodiasync::feedback::{FADE_IN_S, FADE_OUT_S};
+use melodiasync::render::{EegDrive, EegInput};
+use melodiasync::eeg::sim::{Script, SimConfig};
+use melodiasync::eeg::worker::AnalysisConfig;
+use melodiasync::synth::rng::Rng;
+
+const SR: f32 = 48_000.0;
+/// Frames per second (the worker's default hop).
+const FPS: f64 = 32.0;
+/// One block per frame: 1500 samples at 48 kHz.
+const BLOCK: usize = 1500;
+
+/// A clean frame with the given relative alpha and high-beta power.
+fn frame(t: f64, alpha: f32, high_beta: f32) -> FeatureFrame {
+    let mut f = FeatureFrame {
+        time: t,
+        valid: true,
+        quality: 1.0,
+        band_count: 7,
+        peak_alpha_hz: 10.2,
+        peak_alpha_confidence: 0.8,
+        ..Default::default()
+    };
+    f.bands[ALPHA].rel = alpha;
+    f.bands[HIGH_BETA].rel = high_beta;
+    f
+}
+
+/// Calm, fixed targets (no adaptation) unless a test says otherwise.
+fn calm() -> Controls {
+    let mut c = Controls::default();
+    c.program = ProgramKind::Calm;
+    c.feedback.adaptive = false;
+    c
+}
+
+/// Runs `seconds` with one frame (from `make(t)`, or none) and one audio block per hop;
+/// calls `watch(t, engine)` after each block. Returns the audio (left).
+fn run(
+    engine: &mut Engine,
+    controls: &Controls,
+    seconds: f64,
+    mut make: impl FnMut(f64) -> Option<FeatureFrame>,
+    mut watch: impl FnMut(f64, &Engine),
+) -> Vec<f32> {
+    let mut l = vec![0.0; BLOCK];
+    let mut r = vec![0.0; BLOCK];
+    let mut out = Vec::new();
+    let n = (seconds * FPS) as usize;
+    for i in 0..n {
+        let t = i as f64 / FPS;
+        if let Some(f) = make(t) {
+            engine.push_frame(&f, controls);
+        }
+        engine.render(controls, || None, &mut l, &mut r);
+        assert!(l.iter().chain(&r).all(|x| x.is_finite()), "non-finite at {t}");
+        out.extend_from_slice(&l);
+        watch(t, engine);
+    }
+    out
+}
+
+#[test]
+fn simulated_alpha_rise_under_calm_raises_reward_and_moves_the_sound() {
+    let controls = calm();
+    let mut engine = Engine::new(SR);
+    let input = EegInput::Simulator(SimConfig {
+        script: Script::Calm,
+        ..SimConfig::default()
+    });
+    let mut drive = EegDrive::new(&input, &AnalysisConfig::default()).unwrap();
+    let mut l = vec![0.0; 512];
+    let mut r = vec![0.0; 512];
+    let mut early = None;
+    let mut late = None;
+    let blocks = (300.0 * SR / 512.0) as usize;
+    for b in 0..blocks {
+        let now = b as f64 * 512.0 / SR as f64;
+        drive.feed_until(now, |f| {
+            engine.push_frame(f, &controls);
+        });
+        engine.render(&controls, || None, &mut l, &mut r);
+        let snap = (engine.feedback().snapshot(), engine.modulation(&controls));
+        if (now - 20.0).abs() < 0.01 {
+            early = Some(snap);
+        }
+        late = Some(snap);
+    }
+    let (e_fb, e_mod) = early.unwrap();
+    let (l_fb, l_mod) = late.unwrap();
+    // The script's alpha grows 4 -> 20 µV: relative alpha passes Calm's 0.25 target.
+    assert!(e_fb.reward < 0.2, "early reward {}", e_fb.reward);
+    assert!(l_fb.reward > 0.8, "late reward {}", l_fb.reward);
+    assert!(l_fb.in_target && !e_fb.in_target);
+    // Calm's documented directions: warmer, more space, deeper swell, softer pulse, chimes.
+    assert!(l_mod.warmth > e_mod.warmth + 0.5, "{e_mod:?} -> {l_mod:?}");
+    assert!(l_mod.space > e_mod.space + 0.3);
+    assert!(l_mod.swell > e_mod.swell + 0.3);
+    assert!(l_mod.isochronic < e_mod.isochronic - 0.3);
+    assert!(l_mod.chimes > 0.5 && e_mod.chimes < 0.05);
+    assert!(engine.chime_strikes() > 20, "{} strikes", engine.chime_strikes());
+}
+
+#[test]
+fn reward_and_destinations_follow_a_step_within_the_documented_latency() {
+    let controls = calm();
+    let mut engine = Engine::new(SR);
+    let step_at = 20.0;
+    let mut crossed = None;
+    let mut warmth_at = Vec::new();
+    run(
+        &mut engine,
+        &controls,
+        30.0,
+        |t| Some(frame(t, if t < step_at { 0.1 } else { 0.45 }, 0.05)),
+        |t, e| {
+            let fb = e.feedback().snapshot();
+            if t >= step_at && crossed.is_none() && fb.reward >= 1.0 - (-1.0f32).exp() {
+                crossed = Some(t - step_at);
+            }
+            warmth_at.push((t, e.modulation(&controls).warmth));
+        },
+    );
+    // The raw reward steps 0 -> 1; a 1 s one-pole reaches 63 % after 1 s (one frame of slack).
+    let lag = crossed.expect("reward never rose");
+    assert!((lag - 1.0).abs() <= 1.5 / FPS, "63 % after {lag} s");
+    let at = |s: f64| {
+        warmth_at
+            .iter()
+            .find(|(t, _)| *t >= s)
+            .map(|(_, w)| *w)
+            .unwrap()
+    };
+    assert!(at(step_at - 0.1).abs() < 0.01);
+    // Warmth = 0.8 · smoothstep(reward): rising, and above 95 % of its swing 3 s after the step.
+    assert!(at(step_at + 3.0) > 0.8 * 0.95 * 0.95, "{}", at(step_at + 3.0));
+    let mut prev = -1.0;
+    for (_, w) in warmth_at.iter().filter(|(t, _)| *t >= step_at) {
+        assert!(*w >= prev - 1e-6, "warmth went down after the step");
+        prev = *w;
+    }
+}
+
+#[test]
+fn high_beta_inhibit_pulls_the_reward_down_by_its_weight() {
+    let controls = calm();
+    let mut engine = Engine::new(SR);
+    let mut before = 0.0;
+    run(
+        &mut engine,
+        &controls,
+        40.0,
+        |t| Some(frame(t, 0.45, if t < 20.0 { 0.05 } else { 0.35 })),
+        |t, e| {
+            if (t - 19.0).abs() < 0.5 / FPS {
+                before = e.feedback().snapshot().reward;
+            }
+        },
+    );
+    let after = engine.feedback().snapshot().reward;
+    let weight = Program::factory(ProgramKind::Calm).inhibits[0].weight;
+    assert!(before > 0.99, "{before}");
+    // Fully exceeded inhibit: reward × (1 - weight).
+    assert!((after - (1.0 - weight)).abs() < 0.01, "{after}");
+}
+
+#[test]
+fn artifact_frames_hold_the_reward() {
+    let controls = calm();
+    let mut engine = Engine::new(SR);
+    run(&mut engine, &controls, 20.0, |t| Some(frame(t, 0.45, 0.05)), |_, _| {});
+    let good = engine.feedback().snapshot();
+    // Five seconds of poor-quality frames that would otherwise zero the reward.
+    run(
+        &mut engine,
+        &controls,
+        5.0,
+        |t| {
+            let mut f = frame(20.0 + t, 0.0, 0.9);
+            f.quality = 0.2;
+            Some(f)
+        },
+        |_, _| {},
+    );
+    let held = engine.feedback().snapshot();
+    assert!(held.held);
+    assert_eq!(held.reward, good.reward);
+    assert_eq!(held.frames, good.frames);
+    // Held frames are not fresh data: after the 3 s hold the sound starts gliding to neutral.
+    let expected = 1.0 - (5.0 - 3.0) / FADE_OUT_S;
+    assert!((held.engagement - expected).abs() < 0.02, "{}", held.engagement);
+}
+
+#[test]
+fn adaptive_targets_converge_to_the_chosen_success_rate() {
+    for rate in [0.3f32, 0.6, 0.8] {
+        let mut controls = calm();
+        controls.feedback.adaptive = true;
+        controls.feedback.success_rate = Some(rate);
+        let mut engine = Engine::new(SR);
+        let mut rng = Rng::new(rate.to_bits() as u64);
+        // Stationary relative alpha, uniform on 0.1..0.5; the inhibit is never exceeded.
+        let mut hits = 0usize;
+        let mut total = 0usize;
+        let mut l = vec![0.0; 64];
+        let mut r = vec![0.0; 64];
+        for i in 0..(900.0 * FPS) as usize {
+            let t = i as f64 / FPS;
+            let alpha = 0.3 + 0.2 * rng.bipolar();
+            let fb = engine.push_frame(&frame(t, alpha, 0.05), &controls);
+            engine.render(&controls, || None, &mut l, &mut r);
+            if t >= 450.0 {
+                total += 1;
+                // Success judged independently: the raw value against the threshold in use.
+                hits += (alpha > fb.thresholds[0]) as usize;
+            }
+        }
+        let got = hits as f32 / total as f32;
+        assert!((got - rate).abs() < 0.05, "aimed at {rate}, got {got}");
+    }
+}
+
+#[test]
+fn frozen_adaptive_targets_stay_put() {
+    let mut controls = calm();
+    controls.feedback.adaptive = true;
+    controls.feedback.freeze = true;
+    let mut engine = Engine::new(SR);
+    run(&mut engine, &controls, 30.0, |t| Some(frame(t, 0.5, 0.05)), |_, _| {});
+    let fb = engine.feedback().snapshot();
+    let start = Program::factory(ProgramKind::Calm).rewards[0].target;
+    assert_eq!(fb.thresholds[0], start);
+}
+
+#[test]
+fn calibration_sets_targets_at_the_documented_percentiles() {
+    // A minute of simulated eyes-closed EEG as the baseline.
+    let input = EegInput::Simulator(SimConfig {
+        script: Script::EyesClosed,
+        ..SimConfig::default()
+    });
+    let mut drive = EegDrive::new(&input, &AnalysisConfig::default()).unwrap();
+    let mut rec = BaselineRecorder::new(60.0, 32.0);
+    let mut alpha = Vec::new();
+    let mut high_beta = Vec::new();
+    drive.feed_until(70.0, |f| {
+        if !rec.is_full() && f.valid {
+            alpha.push(f.bands[ALPHA].rel);
+            high_beta.push(f.bands[HIGH_BETA].rel);
+        }
+        rec.push(f, 0.0);
+    });
+    let stats = rec.finish().unwrap();
+    let mut calm = Program::factory(ProgramKind::Calm);
+    calm.calibrate(&stats);
+    // numpy's default (linear) percentile, computed here independently.
+    let pct = |v: &mut Vec<f32>, p: f64| {
+        v.sort_by(f32::total_cmp);
+        let pos = p / 100.0 * (v.len() - 1) as f64;
+        let i = pos.floor() as usize;
+        let j = (i + 1).min(v.len() - 1);
+        v[i] as f64 + (v[j] - v[i]) as f64 * (pos - i as f64)
+    };
+    let want_reward = pct(&mut alpha, 60.0);
+    let want_inhibit = pct(&mut high_beta, 85.0);
+    assert!(
+        (calm.rewards[0].target as f64 - want_reward).abs() < 1e-5,
+        "{} vs {want_reward}",
+        calm.rewards[0].target
+    );
+    assert!((calm.inhibits[0].target as f64 - want_inhibit).abs() < 1e-5);
+    assert_eq!(calm.rewards[0].feature, FeatureId::Rel(ALPHA as u8));
+    calm.validate().unwrap();
+}
+
+#[test]
+fn stale_data_holds_then_glides_to_neutral_and_back_without_jumps() {
+    let controls = calm();
+    let mut engine = Engine::new(SR);
+    let gap = (30.0, 40.0);
+    let mut track = Vec::new();
+    let audio = run(
+        &mut engine,
+        &controls,
+        60.0,
+        |t| (t < gap.0 || t >= gap.1).then(|| frame(t, 0.45, 0.05)),
+        |t, e| {
+            let fb = e.feedback().snapshot();
+            track.push((t, fb.engagement, e.modulation(&controls)));
+        },
+    );
+    let at = |s: f64| track.iter().find(|(t, _, _)| *t >= s).unwrap();
+    // Held for the 3 s hold time, then a linear glide toward neutral, then back.
+    assert_eq!(at(gap.0 + 2.8).1, 1.0);
+    let expected = 1.0 - (gap.1 - gap.0 - 3.0) as f32 / FADE_OUT_S;
+    assert!((at(gap.1 - 0.05).1 - expected).abs() < 0.02, "{}", at(gap.1 - 0.05).1);
+    assert_eq!(track.last().unwrap().1, 1.0);
+    // From the gap on, every modulation value moves by at most the fade rate per block (the
+    // reward itself is settled by then): no jumps.
+    let dt = BLOCK as f32 / SR;
+    for w in track.windows(2).filter(|w| w[0].0 >= gap.0 - 1.0) {
+        let (a, b) = (&w[0].2, &w[1].2);
+        for (x, y) in [
+            (a.warmth, b.warmth),
+            (a.space, b.space),
+            (a.swell, b.swell),
+            (a.isochronic, b.isochronic),
+            (a.chimes, b.chimes),
+        ] {
+            assert!(
+                (x - y).abs() <= dt / FADE_IN_S.min(FADE_OUT_S) + 1e-4,
+                "jump {x} -> {y} at {}",
+                w[1].0
+            );
+        }
+    }
+    // Audio: the largest sample step around the gap is no larger than in steady play.
+    let step = |from: f64, to: f64| {
+        let (a, b) = ((from * SR as f64) as usize, (to * SR as f64) as usize);
+        audio[a..b]
+            .windows(2)
+            .map(|w| (w[1] - w[0]).abs())
+            .fold(0.0f32, f32::max)
+    };
+    let steady = step(10.0, 28.0);
+    let around = step(29.0, 55.0);
+    assert!(around <= 1.5 * steady, "steady {steady}, around the gap {around}");
+}
+
+#[test]
+fn entrainment_starts_at_peak_alpha_and_glides_to_the_program_band() {
+    let controls = calm();
+    let mut engine = Engine::new(SR);
+    run(&mut engine, &controls, 60.0, |t| Some(frame(t, 0.45, 0.05)), |_, _| {});
+    let e = Program::factory(ProgramKind::Calm).entrainment.unwrap();
+    let fb = engine.feedback().snapshot();
+    // Started at 10.2 Hz (the frames' peak alpha), gliding down at the program's rate.
+    let expected = 10.2 - e.rate_hz_per_min * 60.0 / 60.0;
+    assert!((fb.glide_hz - expected).abs() < 0.02, "{}", fb.glide_hz);
+    let m = engine.modulation(&controls);
+    assert!((m.beat_hz - fb.glide_hz).abs() < 0.01, "{} vs {}", m.beat_hz, fb.glide_hz);
+    // With the glide off the user's beat rate plays.
+    let mut off = controls;
+    off.feedback.glide = false;
+    assert_eq!(engine.modulation(&off).beat_hz, 0.0);
+}
+
+#[test]
+fn every_program_renders_finite_audio_from_the_simulator() {
+    for kind in ProgramKind::ALL {
+        let mut controls = calm();
+        controls.program = kind;
+        controls.feedback.adaptive = true;
+        let job = melodiasync::render::RenderJob {
+            eeg: Some(melodiasync::render::EegJob {
+                input: EegInput::parse("sim:focus").unwrap(),
+                analysis: AnalysisConfig {
+                    montage: Program::factory(kind).channels,
+                    ..AnalysisConfig::default()
+                },
+                log: None,
+            }),
+            ..melodiasync::render::RenderJob::new(controls, 30.0)
+        };
+        let (_, _, report) = melodiasync::render::render_to_vec(&job).unwrap();
+        assert!(report.all_finite, "{kind:?}");
+        let s = report.session.unwrap();
+        assert!(s.frames > 800, "{kind:?}: {} frames", s.frames);
+        assert!(s.mean_reward.is_finite());
+    }
+}
