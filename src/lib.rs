@@ -232,7 +232,10 @@ impl Plugin for MelodiaSync {
         _context: &mut impl ActivateContext<Self>,
     ) -> bool {
         self.engine.set_sample_rate(buffer_config.sample_rate);
-        // The saved setup (calibration) compiled here, off the audio thread.
+        // The saved setup (calibration) compiled here, off the audio thread; tables queued by
+        // earlier state loads are the same setup, so they are dropped here rather than
+        // replacing (and resetting) the restored engine in the first block.
+        while self.programs.pop().is_some() {}
         let controls = self.params.controls();
         self.engine
             .set_programs(self.params.setup.get().compile(), &controls.feedback);

@@ -433,10 +433,11 @@ impl Feedback {
     /// The adaptive thresholds, for saving with the project.
     pub fn adaptive_snapshot(&self) -> AdaptiveSnapshot {
         let n = self.program.rewards + self.program.inhibits;
+        let used = |i: usize, x: f32| if i < n { x } else { 0.0 };
         AdaptiveSnapshot {
             program: self.program.kind,
-            thresholds: std::array::from_fn(|i| self.terms[i].adaptive.threshold),
-            positions: std::array::from_fn(|i| self.terms[i].position),
+            thresholds: std::array::from_fn(|i| used(i, self.terms[i].adaptive.threshold)),
+            positions: std::array::from_fn(|i| used(i, self.terms[i].position)),
             terms: n,
         }
     }

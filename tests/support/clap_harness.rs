@@ -293,18 +293,40 @@ pub fn render_with(
     Rendered { left, right, midi }
 }
 
-/// `state` with persisted field `key` replaced by `value` (serialised as JSON): how a test
-/// picks the simulator source or sets a baseline without an editor. nice-plug stores the state
-/// as JSON with each persisted field as a JSON string.
+/// The JSON of a saved CLAP state: nice-plug writes a little-endian u64 length, then the
+/// JSON (parameters as `{"f32": ..}` / `{"bool": ..}` / `{"string": id}`, each persisted field
+/// as a JSON string).
+pub fn state_json(state: &[u8]) -> serde_json::Value {
+    let len = u64::from_le_bytes(state[..8].try_into().unwrap()) as usize;
+    serde_json::from_slice(&state[8..8 + len]).expect("state is JSON")
+}
+
+/// A CLAP state holding `json`.
+pub fn state_bytes(json: &serde_json::Value) -> Vec<u8> {
+    let body = serde_json::to_vec(json).unwrap();
+    let mut out = (body.len() as u64).to_le_bytes().to_vec();
+    out.extend_from_slice(&body);
+    out
+}
+
+/// `state` with persisted field `key` replaced by `value`: how a test picks the simulator
+/// source or sets a baseline without an editor.
 pub fn with_field(state: &[u8], key: &str, value: &serde_json::Value) -> Vec<u8> {
-    let mut json: serde_json::Value = serde_json::from_slice(state).expect("state is JSON");
+    let mut json = state_json(state);
     json["fields"][key] = serde_json::Value::String(value.to_string());
-    serde_json::to_vec(&json).unwrap()
+    state_bytes(&json)
+}
+
+/// `state` with parameter `id` stored as `value` (e.g. `{"bool": true}`).
+pub fn with_param(state: &[u8], id: &str, value: serde_json::Value) -> Vec<u8> {
+    let mut json = state_json(state);
+    json["params"][id] = value;
+    state_bytes(&json)
 }
 
 /// A persisted field of a saved state, parsed.
 pub fn field(state: &[u8], key: &str) -> serde_json::Value {
-    let json: serde_json::Value = serde_json::from_slice(state).expect("state is JSON");
+    let json = state_json(state);
     let text = json["fields"][key].as_str().expect("field present");
     serde_json::from_str(text).unwrap()
 }

@@ -1,0 +1,202 @@
+//! The feedback engine inside the built `.clap`, through the real CLAP ABI: MIDI CC output,
+//! target automation, and state (program, baseline, adaptive thresholds) across save/load.
+//! The plugin's EEG comes from its built-in simulator, chosen through the saved state, and the
+//! renders run at real-time pace so the plugin's EEG worker delivers frames as it would live.
+
+mod support;
+
+use melodiasync::eeg::sim::{Script, SimConfig, Simulator};
+use melodiasync::eeg::SourceSpec;
+use melodiasync::features::bands::ALPHA;
+use melodiasync::features::baseline::BaselineRecorder;
+use melodiasync::features::{Extractor, ExtractorConfig, FeatureFrame};
+use melodiasync::feedback::program::ProgramKind;
+use melodiasync::feedback::{AdaptiveSnapshot, FeedbackSetup};
+use support::clap_harness::*;
+
+const SR: f64 = 48_000.0;
+
+/// The simulator as the plugin's source.
+fn sim_source(script: Script) -> serde_json::Value {
+    let spec = SourceSpec::Simulator(SimConfig {
+        script,
+        blinks: false,
+        ..SimConfig::default()
+    });
+    serde_json::to_value(&spec).unwrap()
+}
+
+/// A fresh instance whose EEG source is the simulator.
+fn instance_on_sim(
+    entry: &clack_host::prelude::PluginEntry,
+    script: Script,
+) -> clack_host::prelude::PluginInstance<Host> {
+    let mut inst = instantiate(entry);
+    let state = save_state(&mut inst);
+    load_state(&mut inst, &with_field(&state, "eeg-source", &sim_source(script)));
+    inst
+}
+
+/// The frames the plugin's simulator produces, computed here with the library (same seed,
+/// same analysis defaults), in order.
+fn expected_frames(script: Script, seconds: f64) -> Vec<FeatureFrame> {
+    let cfg = SimConfig {
+        script,
+        blinks: false,
+        ..SimConfig::default()
+    };
+    let mut sim = Simulator::new(cfg.clone()).unwrap();
+    let mut ex = Extractor::new(ExtractorConfig::new(cfg.rate, sim.labels().to_vec())).unwrap();
+    let mut buf = vec![0.0; cfg.channels];
+    let mut out = Vec::new();
+    for i in 0..(seconds * cfg.rate as f64) as usize {
+        sim.next_sample(&mut buf);
+        if let Some(f) = ex.push(&buf, i as f64 / cfg.rate as f64) {
+            out.push(f);
+        }
+    }
+    out
+}
+
+/// CC messages with `status` and controller `cc`, as (frame, value 0..127).
+fn ccs(midi: &[MidiOut], status: u8, cc: u8) -> Vec<(usize, u8)> {
+    midi.iter()
+        .filter(|m| m.bytes[0] == status && m.bytes[1] == cc)
+        .map(|m| (m.frame, m.bytes[2]))
+        .collect()
+}
+
+#[test]
+fn midi_cc_output_uses_the_configured_numbers_and_tracks_the_features() {
+    let entry = load_entry();
+    let mut inst = instance_on_sim(&entry, Script::EyesClosed);
+    let params = params(&mut inst);
+    let base = find(&params, "First CC");
+    let channel = find(&params, "CC channel");
+    let events = [
+        (0, HostEvent::Param(base.id, 40.0)),
+        // Stepped CLAP parameters count steps from their minimum: 2 steps above 1 is channel 3.
+        (0, HostEvent::Param(channel.id, 2.0)),
+    ];
+    let out = render_with(&mut inst, SR, (6.0 * SR) as usize, |_| 512, &events, true);
+    assert!(out.left.iter().all(|x| x.is_finite()));
+    // Channel 3 is status 0xB2; CCs 40.. in the documented order (reward first, alpha 6th).
+    let stray: Vec<_> = out
+        .midi
+        .iter()
+        .filter(|m| m.bytes[0] != 0xB2 || !(40..51).contains(&m.bytes[1]))
+        .collect();
+    assert!(
+        stray.is_empty(),
+        "{} unexpected MIDI messages, first {:?}",
+        stray.len(),
+        stray[0]
+    );
+    let alpha = ccs(&out.midi, 0xB2, 45);
+    let reward = ccs(&out.midi, 0xB2, 40);
+    let quality = ccs(&out.midi, 0xB2, 50);
+    assert!(alpha.len() >= 20, "{} alpha CCs in 5 s of frames", alpha.len());
+    assert!(!reward.is_empty() && !quality.is_empty());
+    // Every alpha CC is one of the simulator's frames, in order: the CC value is the frame's
+    // relative alpha in 7 bits (frames can be skipped: only the newest per block is sent).
+    let expected: Vec<u8> = expected_frames(Script::EyesClosed, 10.0)
+        .iter()
+        .map(|f| (f.bands[ALPHA].rel.clamp(0.0, 1.0) * 127.0).round() as u8)
+        .collect();
+    let mut k = 0;
+    for (frame, v) in &alpha {
+        match expected[k..].iter().position(|e| e == v) {
+            Some(p) => k += p,
+            None => panic!("alpha CC {v} at frame {frame} matches no simulator frame after #{k}"),
+        }
+    }
+}
+
+#[test]
+fn automating_a_target_changes_the_reward() {
+    let entry = load_entry();
+    let mut inst = instance_on_sim(&entry, Script::Steady);
+    let params = params(&mut inst);
+    let adapt = find(&params, "Adaptive targets");
+    let target = find(&params, "Reward target 1");
+    let half = (5.0 * SR) as usize;
+    // Calm: target 1 is relative alpha; 0 % = 0.05 (always met), 100 % = 0.6 (out of reach).
+    let events = [
+        (0, HostEvent::Param(adapt.id, 0.0)),
+        (0, HostEvent::Param(target.id, 0.0)),
+        (half, HostEvent::Param(target.id, 1.0)),
+    ];
+    let out = render_with(&mut inst, SR, 2 * half, |_| 512, &events, true);
+    let reward = ccs(&out.midi, 0xB0, 20);
+    let last_before = reward
+        .iter()
+        .filter(|(f, _)| *f < half)
+        .last()
+        .expect("reward CCs before the change");
+    let last_after = reward.last().unwrap();
+    assert!(last_before.1 > 100, "easy target: reward {}", last_before.1);
+    assert!(last_after.1 < 20, "hard target: reward {}", last_after.1);
+}
+
+/// `state` with the program set to Deep rest and adaptive targets frozen (nice-plug stores
+/// enum parameters by their stable id).
+fn deep_rest_frozen(state: &[u8]) -> Vec<u8> {
+    let s = with_param(state, "program", serde_json::json!({ "string": "deep-rest" }));
+    with_param(&s, "freeze", serde_json::json!({ "bool": true }))
+}
+
+#[test]
+fn state_keeps_program_baseline_and_adaptive_thresholds() {
+    let entry = load_entry();
+    // A baseline recorded with the library from a minute of simulated EEG.
+    let mut rec = BaselineRecorder::new(60.0, 32.0);
+    for f in expected_frames(Script::Steady, 62.0) {
+        rec.push(&f, 0.0);
+    }
+    let setup = FeedbackSetup {
+        baseline: Some(rec.finish().unwrap()),
+        ..FeedbackSetup::default()
+    };
+    // Distinctive adaptive thresholds for Deep rest (3 terms), as a saved session would have.
+    let saved = AdaptiveSnapshot {
+        program: Some(ProgramKind::DeepRest),
+        thresholds: [1.37, 0.29, 0.21, 0.0, 0.0],
+        positions: [0.5; 5],
+        terms: 3,
+    };
+    let mut a = instantiate(&entry);
+    let params_a = params(&mut a);
+    let program = find(&params_a, "Program");
+    let freeze = find(&params_a, "Freeze targets");
+    let mut state = save_state(&mut a);
+    state = with_field(&state, "eeg-source", &sim_source(Script::Steady));
+    state = with_field(&state, "feedback-setup", &serde_json::to_value(&setup).unwrap());
+    state = with_field(&state, "adaptive", &serde_json::to_value(saved).unwrap());
+    state = deep_rest_frozen(&state);
+
+    let mut b = instantiate(&entry);
+    load_state(&mut b, &state);
+    assert!((param_value(&mut b, program.id) - 1.0).abs() < 1e-6, "program not restored");
+    assert!((param_value(&mut b, freeze.id) - 1.0).abs() < 1e-6);
+    // Play with EEG: the restored, frozen thresholds drive the feedback engine, which
+    // publishes them back after every frame; a fresh engine would publish its own.
+    render_with(&mut b, SR, (2.0 * SR) as usize, |_| 512, &[], true);
+    let again = save_state(&mut b);
+    let thresholds: AdaptiveSnapshot = serde_json::from_value(field(&again, "adaptive")).unwrap();
+    assert_eq!(thresholds.program, Some(ProgramKind::DeepRest));
+    assert_eq!(thresholds.terms, 3);
+    assert_eq!(thresholds.thresholds, saved.thresholds);
+    let setup_back: FeedbackSetup =
+        serde_json::from_value(field(&again, "feedback-setup")).unwrap();
+    assert_eq!(setup_back, setup);
+
+    // Control: the same session without the saved thresholds publishes different ones.
+    let mut c = instance_on_sim(&entry, Script::Steady);
+    let st = save_state(&mut c);
+    load_state(&mut c, &deep_rest_frozen(&st));
+    render_with(&mut c, SR, (2.0 * SR) as usize, |_| 512, &[], true);
+    let fresh: AdaptiveSnapshot =
+        serde_json::from_value(field(&save_state(&mut c), "adaptive")).unwrap();
+    assert_eq!(fresh.program, Some(ProgramKind::DeepRest));
+    assert_ne!(fresh.thresholds, saved.thresholds);
+}

@@ -1,0 +1,97 @@
+"""The plugin's LSL features outlet seen by an independent LSL peer: a pylsl outlet sends EEG
+with known band powers (10 Hz alpha, 17 Hz beta), the VST3 (hosted by pedalboard) analyses it
+on its worker thread and publishes `MelodiaSync-Features`, and a pylsl inlet checks the labels
+and the values against the powers of the signal it sent."""
+import threading
+import time
+
+import numpy as np
+import pedalboard
+import pylsl
+
+RATE = 250.0
+LABELS = ["O1", "O2", "C3", "C4"]
+ALPHA_UV, BETA_UV = 20.0, 10.0
+# Sine power is A^2/2: the share of 1-45 Hz power in each band.
+ALPHA_REL = ALPHA_UV**2 / (ALPHA_UV**2 + BETA_UV**2)
+BETA_REL = 1.0 - ALPHA_REL
+EXPECTED_LABELS = [
+    "reward", "reward_raw", "in_target", "success_rate", "engagement", "held", "quality",
+    "delta_rel", "theta_rel", "alpha_rel", "beta_rel", "gamma_rel", "smr_rel", "high_beta_rel",
+    "theta_beta", "alpha_theta", "engagement_index", "asymmetry", "peak_alpha_hz",
+    "mod_warmth", "mod_density", "mod_swell", "mod_space", "mod_beat_shift", "mod_drone",
+    "mod_binaural", "mod_isochronic", "mod_noise", "mod_chimes", "beat_hz",
+]
+
+
+def eeg_outlet(stop):
+    info = pylsl.StreamInfo("PyFeaturesSource", "EEG", len(LABELS), RATE, "float32", "pyfeat-src")
+    chans = info.desc().append_child("channels")
+    for label in LABELS:
+        chans.append_child("channel").append_child_value("label", label)
+    outlet = pylsl.StreamOutlet(info)
+    start, n = pylsl.local_clock(), 0
+    while not stop.is_set():
+        due = int((pylsl.local_clock() - start) * RATE)
+        while n < due:
+            t = n / RATE
+            x = ALPHA_UV * np.sin(2 * np.pi * 10 * t) + BETA_UV * np.sin(2 * np.pi * 17 * t)
+            outlet.push_sample([x] * len(LABELS), start + t)
+            n += 1
+        time.sleep(0.002)
+
+
+def host(vst3_path, stop, errors):
+    """Plays the instrument in 50 ms blocks at real-time pace, as a DAW would."""
+    try:
+        plugin = pedalboard.load_plugin(str(vst3_path))
+        start, done = time.monotonic(), 0.0
+        while not stop.is_set():
+            out = plugin([], duration=0.05, sample_rate=48000, num_channels=2, reset=False)
+            assert np.isfinite(out).all()
+            done += 0.05
+            time.sleep(max(0.0, start + done - time.monotonic()))
+    except Exception as e:  # surfaced by the test
+        errors.append(e)
+
+
+def test_features_outlet_is_seen_with_labels_and_values(vst3_path):
+    stop = threading.Event()
+    errors = []
+    threads = [threading.Thread(target=eeg_outlet, args=(stop,), daemon=True),
+               threading.Thread(target=host, args=(vst3_path, stop, errors), daemon=True)]
+    for t in threads:
+        t.start()
+    try:
+        found = pylsl.resolve_byprop("name", "MelodiaSync-Features", timeout=15)
+        assert found, "the plugin's features outlet did not appear"
+        inlet = pylsl.StreamInlet(found[0])
+        info = inlet.info()
+        assert info.type() == "Features"
+        ch = info.desc().child("channels").child("channel")
+        labels = []
+        while not ch.empty():
+            labels.append(ch.child_value("label"))
+            ch = ch.next_sibling()
+        assert labels == EXPECTED_LABELS
+        samples = []
+        deadline = time.monotonic() + 8
+        while time.monotonic() < deadline:
+            s, _ = inlet.pull_sample(timeout=0.5)
+            if s is not None:
+                samples.append(s)
+        assert not errors, errors
+        assert len(samples) > 100, len(samples)
+        col = {name: np.array([s[i] for s in samples[-30:]]) for i, name in enumerate(labels)}
+        assert np.all(np.abs(col["alpha_rel"] - ALPHA_REL) < 0.02), col["alpha_rel"]
+        assert np.all(np.abs(col["beta_rel"] - BETA_REL) < 0.02), col["beta_rel"]
+        assert np.all(np.abs(col["peak_alpha_hz"] - 10.0) < 0.2)
+        assert np.all(col["quality"] == 1.0)
+        # Calm rewards alpha above 25 %: the reward is high and the sound warms.
+        assert np.all(col["reward"] > 0.8), col["reward"]
+        assert np.all(col["mod_warmth"] > 0.5)
+        assert np.all(np.isfinite(np.array(samples)))
+    finally:
+        stop.set()
+        for t in threads:
+            t.join(timeout=5)
