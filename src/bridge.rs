@@ -17,9 +17,10 @@ use std::sync::{Arc, Mutex, RwLock};
 use crossbeam_queue::ArrayQueue;
 
 use crate::eeg::SourceSpec;
+use crate::features::baseline::BaselineStats;
 use crate::features::FeatureFrame;
 use crate::feedback::program::{CompiledProgram, ProgramKind, MAX_TERMS};
-use crate::feedback::{AdaptiveSnapshot, FeedbackSetup, FeedbackSnapshot};
+use crate::feedback::{AdaptiveSnapshot, Condition, FeedbackSetup, FeedbackSnapshot};
 use crate::synth::Modulation;
 
 /// Sending half of a bounded, lock-free queue. Never blocks: when the queue is full the oldest
@@ -159,7 +160,36 @@ pub type StatusCell = Arc<Mutex<SourceStatus>>;
 pub enum WorkerCommand {
     /// Switch to another source (closes the current one on the worker thread).
     SetSource(SourceSpec),
+    /// Record a baseline of `seconds` of clean frames (restarts one in progress).
+    Calibrate {
+        /// Length of the baseline.
+        seconds: f32,
+        /// The listener's state while recording.
+        condition: Condition,
+    },
+    /// Abandon a calibration in progress.
+    CancelCalibration,
 }
+
+/// A calibration's progress and result, for the editor and CLI.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct CalibrationStatus {
+    /// Recording now.
+    pub running: bool,
+    /// Share recorded, 0..1.
+    pub progress: f32,
+    /// Planned length in seconds.
+    pub seconds: f32,
+    /// Condition of the recording.
+    pub condition: Option<Condition>,
+    /// The finished baseline (kept until the next calibration starts).
+    pub result: Option<BaselineStats>,
+    /// A sentence about the state (done, cancelled, failed and why).
+    pub message: String,
+}
+
+/// Written by the worker, read by the editor and CLI.
+pub type CalibrationCell = Arc<Mutex<CalibrationStatus>>;
 
 /// The owner's side of the command queue.
 pub type CommandSender = QueueSender<WorkerCommand>;
@@ -271,7 +301,9 @@ impl AdaptiveCell {
     pub fn load(&self) -> AdaptiveSnapshot {
         let program = self.program.load(Ordering::Relaxed) as usize;
         AdaptiveSnapshot {
-            program: program.checked_sub(1).and_then(|i| ProgramKind::ALL.get(i).copied()),
+            program: program
+                .checked_sub(1)
+                .and_then(|i| ProgramKind::ALL.get(i).copied()),
             terms: (self.terms.load(Ordering::Relaxed) as usize).min(MAX_TERMS),
             thresholds: std::array::from_fn(|i| {
                 f32::from_bits(self.thresholds[i].load(Ordering::Relaxed))

@@ -5,9 +5,9 @@
 //! splits each host block at note events so every note reaches the synth in order and at its
 //! own position (the synth then acts on it at its next 32-sample control point).
 
+use crate::features::FeatureFrame;
 use crate::feedback::program::{CompiledProgram, ProgramKind};
 use crate::feedback::{Feedback, FeedbackKnobs, FeedbackSnapshot};
-use crate::features::FeatureFrame;
 use crate::synth::{Modulation, Synth, SynthSettings};
 
 /// Seed of the built-in soundscape: every instance and every render starts identical.

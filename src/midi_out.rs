@@ -50,7 +50,13 @@ pub fn cc_values(frame: &FeatureFrame, fb: &FeedbackSnapshot) -> [f32; CC_COUNT]
         rel(HIGH_BETA),
         frame.quality,
     ];
-    v.map(|x| if x.is_finite() { x.clamp(0.0, 1.0) } else { 0.0 })
+    v.map(|x| {
+        if x.is_finite() {
+            x.clamp(0.0, 1.0)
+        } else {
+            0.0
+        }
+    })
 }
 
 /// Remembers what was sent, so only changes go out (a DAW lane of 32 identical events per

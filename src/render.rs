@@ -144,6 +144,8 @@ pub struct RenderJob {
     pub notes: Vec<(f64, NoteAction)>,
     /// EEG driving the feedback engine, if any.
     pub eeg: Option<EegJob>,
+    /// Compiled programs from a calibration (default: the factory programs).
+    pub programs: Option<crate::bridge::ProgramTable>,
 }
 
 impl RenderJob {
@@ -157,6 +159,7 @@ impl RenderJob {
             relaxation_ramp: None,
             notes: Vec::new(),
             eeg: None,
+            programs: None,
         }
     }
 }
@@ -199,6 +202,9 @@ pub fn render<E>(
     let total = (job.seconds * sr as f64).round() as usize;
     let block = job.block.max(1);
     let mut engine = Engine::new(sr);
+    if let Some(table) = job.programs {
+        engine.set_programs(table, &job.controls.feedback);
+    }
     let mut drive = match &job.eeg {
         Some(e) => Some(EegDrive::new(&e.input, &e.analysis).map_err(RenderError::Session)?),
         None => None,

@@ -183,7 +183,11 @@ impl SummaryBuilder {
         let (t0, t1) = self.span.unwrap_or((0.0, 0.0));
         let duration = t1 - t0;
         let valid = self.rows.len();
-        let edge = if duration > 180.0 { 60.0 } else { duration / 3.0 };
+        let edge = if duration > 180.0 {
+            60.0
+        } else {
+            duration / 3.0
+        };
         let mean_where = |band: usize, keep: &dyn Fn(f64) -> bool| {
             let v: Vec<f32> = self
                 .rows
@@ -371,10 +375,13 @@ pub struct SessionOptions {
     pub live_clock: bool,
 }
 
+/// What a finished session hands back: the summary and where the log went.
+pub type SessionResult = Result<(SessionSummary, Option<PathBuf>), String>;
+
 /// The running session thread.
 pub struct SessionThread {
     /// The thread; returns the summary and any error.
-    handle: Option<JoinHandle<Result<(SessionSummary, Option<PathBuf>), String>>>,
+    handle: Option<JoinHandle<SessionResult>>,
     /// Stop request.
     stop: StopFlag,
 }
@@ -395,7 +402,7 @@ impl SessionThread {
     }
 
     /// Drains what is left, stops, and returns the summary and the log path.
-    pub fn finish(mut self) -> Result<(SessionSummary, Option<PathBuf>), String> {
+    pub fn finish(mut self) -> SessionResult {
         self.stop.stop();
         match self.handle.take().map(JoinHandle::join) {
             Some(Ok(result)) => result,
@@ -418,7 +425,7 @@ fn run(
     records: QueueReceiver<FeedbackRecord>,
     opts: SessionOptions,
     stop: StopFlag,
-) -> Result<(SessionSummary, Option<PathBuf>), String> {
+) -> SessionResult {
     let wanted = || {
         opts.outlet_source_id.is_some()
             && opts
@@ -437,15 +444,17 @@ fn run(
         // Read the flag before draining: records pushed before `finish` are all handled.
         let stopping = stop.is_stopped();
         match (wanted(), outlet.is_some()) {
-            (true, false) => match FeaturesOutlet::open(opts.outlet_source_id.as_deref().unwrap_or("")) {
-                Ok(o) => outlet = Some(o),
-                // No network for LSL: the session goes on without the outlet.
-                Err(e) if !outlet_error_shown => {
-                    eprintln!("{e}");
-                    outlet_error_shown = true;
+            (true, false) => {
+                match FeaturesOutlet::open(opts.outlet_source_id.as_deref().unwrap_or("")) {
+                    Ok(o) => outlet = Some(o),
+                    // No network for LSL: the session goes on without the outlet.
+                    Err(e) if !outlet_error_shown => {
+                        eprintln!("{e}");
+                        outlet_error_shown = true;
+                    }
+                    Err(_) => {}
                 }
-                Err(_) => {}
-            },
+            }
             (false, true) => outlet = None,
             _ => {}
         }

@@ -33,7 +33,10 @@ fn instance_on_sim(
 ) -> clack_host::prelude::PluginInstance<Host> {
     let mut inst = instantiate(entry);
     let state = save_state(&mut inst);
-    load_state(&mut inst, &with_field(&state, "eeg-source", &sim_source(script)));
+    load_state(
+        &mut inst,
+        &with_field(&state, "eeg-source", &sim_source(script)),
+    );
     inst
 }
 
@@ -95,7 +98,11 @@ fn midi_cc_output_uses_the_configured_numbers_and_tracks_the_features() {
     let alpha = ccs(&out.midi, 0xB2, 45);
     let reward = ccs(&out.midi, 0xB2, 40);
     let quality = ccs(&out.midi, 0xB2, 50);
-    assert!(alpha.len() >= 20, "{} alpha CCs in 5 s of frames", alpha.len());
+    assert!(
+        alpha.len() >= 20,
+        "{} alpha CCs in 5 s of frames",
+        alpha.len()
+    );
     assert!(!reward.is_empty() && !quality.is_empty());
     // Every alpha CC is one of the simulator's frames, in order: the CC value is the frame's
     // relative alpha in 7 bits (frames can be skipped: only the newest per block is sent).
@@ -130,8 +137,7 @@ fn automating_a_target_changes_the_reward() {
     let reward = ccs(&out.midi, 0xB0, 20);
     let last_before = reward
         .iter()
-        .filter(|(f, _)| *f < half)
-        .last()
+        .rfind(|(f, _)| *f < half)
         .expect("reward CCs before the change");
     let last_after = reward.last().unwrap();
     assert!(last_before.1 > 100, "easy target: reward {}", last_before.1);
@@ -141,7 +147,11 @@ fn automating_a_target_changes_the_reward() {
 /// `state` with the program set to Deep rest and adaptive targets frozen (nice-plug stores
 /// enum parameters by their stable id).
 fn deep_rest_frozen(state: &[u8]) -> Vec<u8> {
-    let s = with_param(state, "program", serde_json::json!({ "string": "deep-rest" }));
+    let s = with_param(
+        state,
+        "program",
+        serde_json::json!({ "string": "deep-rest" }),
+    );
     with_param(&s, "freeze", serde_json::json!({ "bool": true }))
 }
 
@@ -170,13 +180,20 @@ fn state_keeps_program_baseline_and_adaptive_thresholds() {
     let freeze = find(&params_a, "Freeze targets");
     let mut state = save_state(&mut a);
     state = with_field(&state, "eeg-source", &sim_source(Script::Steady));
-    state = with_field(&state, "feedback-setup", &serde_json::to_value(&setup).unwrap());
+    state = with_field(
+        &state,
+        "feedback-setup",
+        &serde_json::to_value(&setup).unwrap(),
+    );
     state = with_field(&state, "adaptive", &serde_json::to_value(saved).unwrap());
     state = deep_rest_frozen(&state);
 
     let mut b = instantiate(&entry);
     load_state(&mut b, &state);
-    assert!((param_value(&mut b, program.id) - 1.0).abs() < 1e-6, "program not restored");
+    assert!(
+        (param_value(&mut b, program.id) - 1.0).abs() < 1e-6,
+        "program not restored"
+    );
     assert!((param_value(&mut b, freeze.id) - 1.0).abs() < 1e-6);
     // Play with EEG: the restored, frozen thresholds drive the feedback engine, which
     // publishes them back after every frame; a fresh engine would publish its own.

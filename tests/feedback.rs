@@ -2,6 +2,8 @@
 //! artifact hold, adaptive targets, calibration, stale data, entrainment glide — with frames
 //! from the simulator or built by hand so every expected value is known independently.
 
+use melodiasync::eeg::sim::{Script, SimConfig};
+use melodiasync::eeg::worker::AnalysisConfig;
 use melodiasync::engine::{Controls, Engine};
 use melodiasync::features::bands::{ALPHA, HIGH_BETA};
 use melodiasync::features::baseline::{BaselineRecorder, FeatureId};
@@ -9,8 +11,6 @@ use melodiasync::features::FeatureFrame;
 use melodiasync::feedback::program::{Program, ProgramKind};
 use melodiasync::feedback::{FADE_IN_S, FADE_OUT_S};
 use melodiasync::render::{EegDrive, EegInput};
-use melodiasync::eeg::sim::{Script, SimConfig};
-use melodiasync::eeg::worker::AnalysisConfig;
 use melodiasync::synth::rng::Rng;
 
 const SR: f32 = 48_000.0;
@@ -37,8 +37,10 @@ fn frame(t: f64, alpha: f32, high_beta: f32) -> FeatureFrame {
 
 /// Calm, fixed targets (no adaptation) unless a test says otherwise.
 fn calm() -> Controls {
-    let mut c = Controls::default();
-    c.program = ProgramKind::Calm;
+    let mut c = Controls {
+        program: ProgramKind::Calm,
+        ..Controls::default()
+    };
     c.feedback.adaptive = false;
     c
 }
@@ -62,7 +64,10 @@ fn run(
             engine.push_frame(&f, controls);
         }
         engine.render(controls, || None, &mut l, &mut r);
-        assert!(l.iter().chain(&r).all(|x| x.is_finite()), "non-finite at {t}");
+        assert!(
+            l.iter().chain(&r).all(|x| x.is_finite()),
+            "non-finite at {t}"
+        );
         out.extend_from_slice(&l);
         watch(t, engine);
     }
@@ -107,7 +112,11 @@ fn simulated_alpha_rise_under_calm_raises_reward_and_moves_the_sound() {
     assert!(l_mod.swell > e_mod.swell + 0.3);
     assert!(l_mod.isochronic < e_mod.isochronic - 0.3);
     assert!(l_mod.chimes > 0.5 && e_mod.chimes < 0.05);
-    assert!(engine.chime_strikes() > 20, "{} strikes", engine.chime_strikes());
+    assert!(
+        engine.chime_strikes() > 20,
+        "{} strikes",
+        engine.chime_strikes()
+    );
 }
 
 #[test]
@@ -142,7 +151,11 @@ fn reward_and_destinations_follow_a_step_within_the_documented_latency() {
     };
     assert!(at(step_at - 0.1).abs() < 0.01);
     // Warmth = 0.8 · smoothstep(reward): rising, and above 95 % of its swing 3 s after the step.
-    assert!(at(step_at + 3.0) > 0.8 * 0.95 * 0.95, "{}", at(step_at + 3.0));
+    assert!(
+        at(step_at + 3.0) > 0.8 * 0.95 * 0.95,
+        "{}",
+        at(step_at + 3.0)
+    );
     let mut prev = -1.0;
     for (_, w) in warmth_at.iter().filter(|(t, _)| *t >= step_at) {
         assert!(*w >= prev - 1e-6, "warmth went down after the step");
@@ -177,7 +190,13 @@ fn high_beta_inhibit_pulls_the_reward_down_by_its_weight() {
 fn artifact_frames_hold_the_reward() {
     let controls = calm();
     let mut engine = Engine::new(SR);
-    run(&mut engine, &controls, 20.0, |t| Some(frame(t, 0.45, 0.05)), |_, _| {});
+    run(
+        &mut engine,
+        &controls,
+        20.0,
+        |t| Some(frame(t, 0.45, 0.05)),
+        |_, _| {},
+    );
     let good = engine.feedback().snapshot();
     // Five seconds of poor-quality frames that would otherwise zero the reward.
     run(
@@ -197,7 +216,11 @@ fn artifact_frames_hold_the_reward() {
     assert_eq!(held.frames, good.frames);
     // Held frames are not fresh data: after the 3 s hold the sound starts gliding to neutral.
     let expected = 1.0 - (5.0 - 3.0) / FADE_OUT_S;
-    assert!((held.engagement - expected).abs() < 0.02, "{}", held.engagement);
+    assert!(
+        (held.engagement - expected).abs() < 0.02,
+        "{}",
+        held.engagement
+    );
 }
 
 #[test]
@@ -235,7 +258,13 @@ fn frozen_adaptive_targets_stay_put() {
     controls.feedback.adaptive = true;
     controls.feedback.freeze = true;
     let mut engine = Engine::new(SR);
-    run(&mut engine, &controls, 30.0, |t| Some(frame(t, 0.5, 0.05)), |_, _| {});
+    run(
+        &mut engine,
+        &controls,
+        30.0,
+        |t| Some(frame(t, 0.5, 0.05)),
+        |_, _| {},
+    );
     let fb = engine.feedback().snapshot();
     let start = Program::factory(ProgramKind::Calm).rewards[0].target;
     assert_eq!(fb.thresholds[0], start);
@@ -302,7 +331,11 @@ fn stale_data_holds_then_glides_to_neutral_and_back_without_jumps() {
     // Held for the 3 s hold time, then a linear glide toward neutral, then back.
     assert_eq!(at(gap.0 + 2.8).1, 1.0);
     let expected = 1.0 - (gap.1 - gap.0 - 3.0) as f32 / FADE_OUT_S;
-    assert!((at(gap.1 - 0.05).1 - expected).abs() < 0.02, "{}", at(gap.1 - 0.05).1);
+    assert!(
+        (at(gap.1 - 0.05).1 - expected).abs() < 0.02,
+        "{}",
+        at(gap.1 - 0.05).1
+    );
     assert_eq!(track.last().unwrap().1, 1.0);
     // From the gap on, every modulation value moves by at most the fade rate per block (the
     // reward itself is settled by then): no jumps.
@@ -333,21 +366,35 @@ fn stale_data_holds_then_glides_to_neutral_and_back_without_jumps() {
     };
     let steady = step(10.0, 28.0);
     let around = step(29.0, 55.0);
-    assert!(around <= 1.5 * steady, "steady {steady}, around the gap {around}");
+    assert!(
+        around <= 1.5 * steady,
+        "steady {steady}, around the gap {around}"
+    );
 }
 
 #[test]
 fn entrainment_starts_at_peak_alpha_and_glides_to_the_program_band() {
     let controls = calm();
     let mut engine = Engine::new(SR);
-    run(&mut engine, &controls, 60.0, |t| Some(frame(t, 0.45, 0.05)), |_, _| {});
+    run(
+        &mut engine,
+        &controls,
+        60.0,
+        |t| Some(frame(t, 0.45, 0.05)),
+        |_, _| {},
+    );
     let e = Program::factory(ProgramKind::Calm).entrainment.unwrap();
     let fb = engine.feedback().snapshot();
     // Started at 10.2 Hz (the frames' peak alpha), gliding down at the program's rate.
     let expected = 10.2 - e.rate_hz_per_min * 60.0 / 60.0;
     assert!((fb.glide_hz - expected).abs() < 0.02, "{}", fb.glide_hz);
     let m = engine.modulation(&controls);
-    assert!((m.beat_hz - fb.glide_hz).abs() < 0.01, "{} vs {}", m.beat_hz, fb.glide_hz);
+    assert!(
+        (m.beat_hz - fb.glide_hz).abs() < 0.01,
+        "{} vs {}",
+        m.beat_hz,
+        fb.glide_hz
+    );
     // With the glide off the user's beat rate plays.
     let mut off = controls;
     off.feedback.glide = false;
@@ -377,4 +424,51 @@ fn every_program_renders_finite_audio_from_the_simulator() {
         assert!(s.frames > 800, "{kind:?}: {} frames", s.frames);
         assert!(s.mean_reward.is_finite());
     }
+}
+
+#[test]
+fn session_log_and_summary_agree_with_an_independent_reading_of_the_csv() {
+    let dir = std::env::temp_dir().join(format!("melodiasync-session-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let log = dir.join("session.csv");
+    let job = melodiasync::render::RenderJob {
+        eeg: Some(melodiasync::render::EegJob {
+            input: EegInput::parse("sim:calm").unwrap(),
+            analysis: AnalysisConfig::default(),
+            log: Some(log.clone()),
+        }),
+        ..melodiasync::render::RenderJob::new(calm(), 240.0)
+    };
+    let (_, _, report) = melodiasync::render::render_to_vec(&job).unwrap();
+    let summary = report.session.unwrap();
+    assert_eq!(report.log.as_deref(), Some(log.as_path()));
+    assert!(!dir.join("session.csv.partial").exists());
+    let text = std::fs::read_to_string(&log).unwrap();
+    let mut lines = text.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    assert_eq!(header[..2], ["audio_time_s", "eeg_time_s"]);
+    assert_eq!(header[2..], melodiasync::session::LABELS);
+    let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    let rows: Vec<Vec<f64>> = lines
+        .map(|l| l.split(',').map(|v| v.parse().unwrap()).collect())
+        .collect();
+    assert_eq!(rows.len() as u64, summary.frames);
+    // Time in target: the audio time between consecutive rows while in target.
+    let (t, it) = (col("audio_time_s"), col("in_target"));
+    let in_target: f64 = rows
+        .windows(2)
+        .filter(|w| w[0][it] == 1.0)
+        .map(|w| w[1][t] - w[0][t])
+        .sum();
+    assert!(
+        (in_target - summary.time_in_target_s).abs() < 0.05,
+        "{in_target}"
+    );
+    let mean_reward = rows.iter().map(|r| r[col("reward")]).sum::<f64>() / rows.len() as f64;
+    assert!((mean_reward - summary.mean_reward).abs() < 1e-3);
+    // The Calm script raises alpha: the trend says so.
+    let alpha = summary.bands.iter().find(|b| b.band == "alpha").unwrap();
+    assert!(alpha.slope_per_min > 0.0 && alpha.end_mean > alpha.start_mean);
+    assert_eq!(summary.dropped, 0);
+    std::fs::remove_dir_all(&dir).ok();
 }

@@ -235,35 +235,92 @@ fn a_montage_the_stream_lacks_gets_a_status_sentence() {
     outlet.join().unwrap();
 }
 
+/// What the audio side saw while a stream came and went.
+struct AudioTrace {
+    /// (seconds since start, feedback engagement) per block.
+    engagement: Vec<(f64, f32)>,
+    /// Blocks rendered.
+    blocks: usize,
+    /// Every sample finite.
+    finite: bool,
+}
+
+/// Plays the instrument core in real time on its own thread, fed by the worker's audio-side
+/// frame queue exactly as `process()` is, until `stop`.
+fn play(
+    frames: melodiasync::bridge::FrameConsumer,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    start: Instant,
+) -> std::thread::JoinHandle<AudioTrace> {
+    std::thread::spawn(move || {
+        let sr = 48_000.0;
+        let block = 512;
+        let mut engine = melodiasync::engine::Engine::new(sr);
+        let mut controls = melodiasync::engine::Controls::default();
+        controls.feedback.adaptive = false;
+        let (mut l, mut r) = (vec![0.0; block], vec![0.0; block]);
+        let mut trace = AudioTrace {
+            engagement: Vec::new(),
+            blocks: 0,
+            finite: true,
+        };
+        while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+            while let Some(f) = frames.pop() {
+                engine.push_frame(&f, &controls);
+            }
+            engine.render(&controls, || None, &mut l, &mut r);
+            trace.finite &= l.iter().chain(&r).all(|x| x.is_finite());
+            trace.blocks += 1;
+            let t = start.elapsed().as_secs_f64();
+            trace
+                .engagement
+                .push((t, engine.feedback().snapshot().engagement));
+            let due = trace.blocks as f64 * block as f64 / sr as f64;
+            if due > t {
+                std::thread::sleep(Duration::from_secs_f64(due - t));
+            }
+        }
+        trace
+    })
+}
+
 #[test]
 fn a_vanished_stream_is_reported_lost_and_reconnects_within_two_seconds() {
+    use melodiasync::feedback::{FADE_IN_S, FADE_OUT_S};
+    let start = Instant::now();
     let first = spawn_outlet(
         "Comeback",
         "EEG-test-reconnect",
         &["O1", "O2"],
         256.0,
         "comeback-42",
-        2.5,
+        6.0,
         alpha_on_o1,
     );
     let (worker, out) = Worker::spawn(lsl_spec("EEG-test-reconnect"), AnalysisConfig::default());
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let audio = play(out.audio, stop.clone(), start);
     assert!(wait_for(&worker, 5.0, |s| s.state == SourceState::Connected).is_some());
     first.join().unwrap();
+    let gone = start.elapsed().as_secs_f64();
     assert!(
         wait_for(&worker, 3.0, |s| s.state == SourceState::Lost).is_some(),
         "{:?}",
         worker.status()
     );
     while out.monitor.pop().is_some() {}
+    // Long enough without data for the sound to start gliding to neutral.
+    std::thread::sleep(Duration::from_millis(5000));
     // The same source comes back: reconnection within 2 s of its reappearance.
     let back = Instant::now();
+    let back_at = start.elapsed().as_secs_f64();
     let second = spawn_outlet(
         "Comeback",
         "EEG-test-reconnect",
         &["O1", "O2"],
         256.0,
         "comeback-42",
-        4.0,
+        6.0,
         alpha_on_o1,
     );
     let took = wait_for(&worker, 5.0, |s| {
@@ -272,13 +329,50 @@ fn a_vanished_stream_is_reported_lost_and_reconnects_within_two_seconds() {
     assert!(took.is_some(), "{:?}", worker.status());
     let took = back.elapsed().as_secs_f64();
     assert!(took < 2.0, "reconnected after {took:.2} s");
-    std::thread::sleep(Duration::from_millis(1500));
+    std::thread::sleep(Duration::from_millis(4500));
     let mut resumed = 0;
     while let Some(f) = out.monitor.pop() {
         assert!(f.bands.iter().all(|b| b.abs.is_finite()));
         resumed += 1;
     }
     assert!(resumed > 10, "frames did not resume ({resumed})");
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let trace = audio.join().unwrap();
+    let total = start.elapsed().as_secs_f64();
+
+    // The audio never stopped and never went non-finite.
+    assert!(trace.finite);
+    let expected_blocks = total * 48_000.0 / 512.0;
+    assert!(
+        trace.blocks as f64 > 0.9 * expected_blocks,
+        "{} blocks in {total:.1} s",
+        trace.blocks
+    );
+    let at = |s: f64| {
+        trace
+            .engagement
+            .iter()
+            .find(|(t, _)| *t >= s)
+            .map(|(_, e)| *e)
+            .unwrap()
+    };
+    // Full feedback before the loss; held just after it; gliding toward neutral (not jumping)
+    // during the gap; back to full after the reconnection.
+    assert!(at(gone - 0.2) > 0.99, "{}", at(gone - 0.2));
+    assert!(at(gone + 1.5) > 0.99, "not held: {}", at(gone + 1.5));
+    let lowest = trace
+        .engagement
+        .iter()
+        .filter(|(t, _)| *t > gone && *t < back_at + 1.0)
+        .map(|(_, e)| *e)
+        .fold(1.0f32, f32::min);
+    assert!(lowest < 0.9 && lowest > 0.3, "lowest engagement {lowest}");
+    assert!(trace.engagement.last().unwrap().1 > 0.99);
+    // The fade runs on the audio clock: at most one block's worth of fade per block.
+    let bound = (512.0 / 48_000.0) / FADE_IN_S.min(FADE_OUT_S) + 1e-4;
+    for w in trace.engagement.windows(2) {
+        assert!((w[1].1 - w[0].1).abs() <= bound, "jump at {}", w[1].0);
+    }
     drop(worker);
     second.join().unwrap();
 }

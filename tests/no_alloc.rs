@@ -4,10 +4,10 @@
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use melodiasync::engine::{Engine, NoteAction, TimedNote};
-use melodiasync::features::{Extractor, ExtractorConfig};
 use melodiasync::eeg::sim::{SimConfig, Simulator};
+use melodiasync::engine::{Engine, NoteAction, TimedNote};
 use melodiasync::features::FeatureFrame;
+use melodiasync::features::{Extractor, ExtractorConfig};
 use melodiasync::feedback::program::ProgramKind;
 use melodiasync::params::MelodiaSyncParams;
 

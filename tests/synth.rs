@@ -316,7 +316,7 @@ fn relaxation_macro_warms_the_sound_and_slows_the_beat() {
         let n = 1 << 20;
         let mut l = vec![0.0; n + 48_000];
         let mut r = vec![0.0; n + 48_000];
-        s.process(&c.settings, &Engine::modulation(&c), &mut l, &mut r);
+        s.process(&c.settings, &Engine::new(sr).modulation(&c), &mut l, &mut r);
         let beat = peak_frequency(&r[48_000..], sr, 50.0, 500.0)
             - peak_frequency(&l[48_000..], sr, 50.0, 500.0);
         assert!(

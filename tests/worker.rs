@@ -103,3 +103,56 @@ fn simulator_runs_in_real_time_and_sources_switch_without_restart() {
     );
     std::fs::remove_dir_all(dir).ok();
 }
+
+#[test]
+fn calibration_records_a_baseline_from_the_live_source() {
+    use melodiasync::features::baseline::FeatureId;
+    use melodiasync::feedback::Condition;
+    let sim = SimConfig {
+        script: Script::Steady,
+        blinks: false,
+        ..SimConfig::default()
+    };
+    let (worker, out) = Worker::spawn(SourceSpec::Simulator(sim), AnalysisConfig::default());
+    // Let the first window fill, then record 5 s.
+    std::thread::sleep(Duration::from_millis(1200));
+    drain(&out.monitor);
+    worker.calibrate(5.0, Condition::EyesOpen);
+    let start = Instant::now();
+    let mut seen = Vec::new();
+    let mut halfway = false;
+    let status = loop {
+        seen.extend(drain(&out.monitor));
+        let c = worker.calibration();
+        halfway |= c.running && c.progress > 0.3 && c.progress < 0.9;
+        if !c.running && c.progress >= 1.0 {
+            break c;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "calibration stuck: {c:?}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(halfway, "progress was never reported part-way");
+    let stats = status.result.expect("baseline");
+    assert_eq!(status.condition, Some(Condition::EyesOpen));
+    // 5 s at 32 frames/s.
+    assert_eq!(stats.frames, 160);
+    // The baseline describes the frames the worker delivered meanwhile (the same stream).
+    let alpha: Vec<f32> = seen.iter().map(|f| f.bands[ALPHA].rel).collect();
+    let mean = alpha.iter().sum::<f32>() / alpha.len() as f32;
+    let id = FeatureId::Rel(ALPHA as u8);
+    let got = stats.mean[id.index()];
+    assert!(
+        (got - mean).abs() < 0.05 * mean,
+        "baseline {got} vs frames {mean}"
+    );
+    // A cancelled calibration leaves the last result alone.
+    worker.calibrate(30.0, Condition::EyesClosed);
+    std::thread::sleep(Duration::from_millis(300));
+    worker.cancel_calibration();
+    std::thread::sleep(Duration::from_millis(300));
+    let c = worker.calibration();
+    assert!(!c.running && c.message.contains("cancelled"), "{c:?}");
+}

@@ -5,20 +5,24 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
+use melodiasync::bridge::ProgramTable;
 use melodiasync::bridge::{SourceState, StopFlag};
 use melodiasync::eeg::outlet::{publish, OutletSpec};
 use melodiasync::eeg::recording::{self, Recording};
 use melodiasync::eeg::sim::{Script, SimConfig, Simulator};
+use melodiasync::eeg::worker::CALIBRATION_MIN_QUALITY;
 use melodiasync::eeg::worker::{AnalysisConfig, Worker};
 use melodiasync::eeg::{LslProp, SourceSpec};
 use melodiasync::features::bands::{ALPHA, BETA, THETA};
+use melodiasync::features::baseline::BaselineRecorder;
 use melodiasync::features::baseline::FeatureId;
 use melodiasync::features::extractor::resolve_channels;
 use melodiasync::features::spectrum::Detrend;
 use melodiasync::features::{Band, Extractor, ExtractorConfig, FeatureFrame};
-use melodiasync::params::{self, MelodiaSyncParams};
 use melodiasync::feedback::program::{Program, ProgramKind};
-use melodiasync::render::{self, EegInput, EegJob, RenderError, RenderJob};
+use melodiasync::feedback::{Condition, FeedbackSetup};
+use melodiasync::params::{self, MelodiaSyncParams};
+use melodiasync::render::{self, EegDrive, EegInput, EegJob, RenderError, RenderJob};
 use melodiasync::MelodiaSync;
 
 #[derive(Parser)]
@@ -68,6 +72,9 @@ enum Command {
         /// Sample rate of a CSV recording without a time column.
         #[arg(long)]
         eeg_rate: Option<f32>,
+        /// A calibration setup from `melodiasync calibrate` (targets from a baseline).
+        #[arg(long)]
+        setup: Option<PathBuf>,
     },
     /// Measure speed.
     Bench {
@@ -146,6 +153,28 @@ enum Command {
         /// Montage channels by label, comma separated (default: all).
         #[arg(long, value_delimiter = ',')]
         channels: Vec<String>,
+    },
+    /// Record a baseline and write a setup file whose targets come from its percentiles
+    /// (use it with `render --setup`; the editor applies the same to the plugin).
+    Calibrate {
+        /// `sim`, `sim:SCRIPT` or a recording, analysed offline; without it, a live LSL stream.
+        #[arg(long)]
+        eeg: Option<String>,
+        /// Live: match LSL streams of this type.
+        #[arg(long = "type", default_value = "EEG")]
+        stream_type: String,
+        /// Live: match the LSL stream with this name.
+        #[arg(long)]
+        name: Option<String>,
+        /// Baseline length in seconds.
+        #[arg(long, default_value_t = 60.0)]
+        seconds: f32,
+        /// eyes-open or eyes-closed.
+        #[arg(long, default_value = "eyes-closed")]
+        condition: String,
+        /// Where to write the setup (JSON).
+        #[arg(long)]
+        out: PathBuf,
     },
     /// List every parameter: id, name and default.
     Params,
@@ -283,6 +312,7 @@ fn main() -> ExitCode {
             program,
             log,
             eeg_rate,
+            setup,
         } => ProgramKind::parse(&program).and_then(|program| {
             run_render(
                 RenderArgs {
@@ -295,10 +325,19 @@ fn main() -> ExitCode {
                     program,
                     log,
                     eeg_rate,
+                    setup,
                 },
                 &sets,
             )
         }),
+        Command::Calibrate {
+            eeg,
+            stream_type,
+            name,
+            seconds,
+            condition,
+            out,
+        } => run_calibrate(eeg, stream_type, name, seconds, &condition, &out),
         Command::Bench {
             what:
                 BenchWhat::Synth {
@@ -413,6 +452,7 @@ struct RenderArgs {
     program: ProgramKind,
     log: Option<PathBuf>,
     eeg_rate: Option<f32>,
+    setup: Option<PathBuf>,
 }
 
 fn run_render(args: RenderArgs, sets: &[String]) -> Result<(), String> {
@@ -426,7 +466,9 @@ fn run_render(args: RenderArgs, sets: &[String]) -> Result<(), String> {
         program,
         log,
         eeg_rate,
+        setup,
     } = args;
+    let programs = setup.as_deref().map(read_setup).transpose()?;
     if log.is_some() && eeg.is_none() {
         return Err("--log records a neurofeedback session; add --eeg FILE or --eeg sim.".into());
     }
@@ -482,6 +524,7 @@ fn run_render(args: RenderArgs, sets: &[String]) -> Result<(), String> {
         block,
         relaxation_ramp,
         eeg,
+        programs,
         ..RenderJob::new(controls, seconds)
     };
     let write_err = |e: hound::Error| format!("Writing '{}' failed: {e}.", out.display());
@@ -528,6 +571,141 @@ fn run_render(args: RenderArgs, sets: &[String]) -> Result<(), String> {
     Ok(())
 }
 
+/// Reads a setup file and compiles its programs.
+fn read_setup(path: &std::path::Path) -> Result<ProgramTable, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("Cannot read the setup '{}': {e}.", path.display()))?;
+    let setup: FeedbackSetup = serde_json::from_str(&text).map_err(|e| {
+        format!(
+            "'{}' is not a MelodiaSync setup ({e}); make one with `melodiasync calibrate`.",
+            path.display()
+        )
+    })?;
+    if let Some(b) = &setup.baseline {
+        let n = melodiasync::features::baseline::N_FEATURES;
+        if b.mean.len() != n || b.std.len() != n || b.percentiles.len() != n {
+            return Err(format!(
+                "The baseline in '{}' has the wrong number of features; record it again.",
+                path.display()
+            ));
+        }
+        if b.mean.iter().chain(&b.std).any(|x| !x.is_finite()) {
+            return Err(format!(
+                "The baseline in '{}' holds non-finite numbers; record it again.",
+                path.display()
+            ));
+        }
+    }
+    Ok(setup.compile())
+}
+
+fn run_calibrate(
+    eeg: Option<String>,
+    stream_type: String,
+    name: Option<String>,
+    seconds: f32,
+    condition: &str,
+    out: &std::path::Path,
+) -> Result<(), String> {
+    let condition = Condition::parse(condition)?;
+    if !(5.0..=600.0).contains(&seconds) {
+        return Err(format!(
+            "--seconds {seconds} is out of range; a baseline is 5 to 600 s."
+        ));
+    }
+    let stats = match eeg {
+        Some(text) => {
+            let input = EegInput::parse(&text)?;
+            let analysis = AnalysisConfig::default();
+            let mut drive = EegDrive::new(&input, &analysis)?;
+            let mut rec = BaselineRecorder::new(seconds, 1.0 / analysis.hop_s);
+            // Up to three times the length, so artifacts can be skipped.
+            drive.feed_until(3.0 * seconds as f64 + analysis.window_s as f64, |f| {
+                rec.push(f, CALIBRATION_MIN_QUALITY);
+            });
+            if !rec.is_full() {
+                return Err(format!(
+                    "Only {:.0} % of a {seconds:.0} s baseline had clean frames in '{text}'; use a                      longer or cleaner recording.",
+                    100.0 * rec.progress()
+                ));
+            }
+            rec.finish()
+        }
+        None => {
+            let spec = match name {
+                Some(n) => SourceSpec::Lsl {
+                    prop: LslProp::Name,
+                    value: n,
+                },
+                None => SourceSpec::Lsl {
+                    prop: LslProp::Type,
+                    value: stream_type,
+                },
+            };
+            let (worker, _out) = Worker::spawn(spec, AnalysisConfig::default());
+            worker.calibrate(seconds, condition);
+            let start = std::time::Instant::now();
+            let mut shown = -1;
+            loop {
+                let c = worker.calibration();
+                let pct = (c.progress * 100.0) as i32;
+                if pct / 10 != shown / 10 {
+                    println!("calibrating: {pct} % — {}", worker.status().message);
+                    shown = pct;
+                }
+                if !c.running && c.progress >= 1.0 {
+                    break c.result.ok_or(c.message)?;
+                }
+                if start.elapsed().as_secs_f32() > 3.0 * seconds + 30.0 {
+                    return Err(format!(
+                        "The baseline did not complete ({pct} % after {:.0} s): {}",
+                        start.elapsed().as_secs_f32(),
+                        worker.status().message
+                    ));
+                }
+                std::thread::sleep(std::time::Duration::from_millis(100));
+            }
+            .into()
+        }
+    }
+    .ok_or("The baseline had too few clean frames; check the electrodes and try again.")?;
+    println!(
+        "baseline: {} frames ({condition:?}); targets from its percentiles:",
+        stats.frames
+    );
+    for kind in ProgramKind::ALL {
+        let mut p = Program::factory(kind);
+        p.calibrate(&stats);
+        let terms: Vec<String> = p
+            .rewards
+            .iter()
+            .map(|t| {
+                format!(
+                    "reward {} {:?} {:.3}",
+                    t.feature.label(),
+                    t.direction,
+                    t.target
+                )
+            })
+            .chain(
+                p.inhibits
+                    .iter()
+                    .map(|t| format!("inhibit {} below {:.3}", t.feature.label(), t.target)),
+            )
+            .collect();
+        println!("  {:<12} {}", kind.id(), terms.join("; "));
+    }
+    let setup = FeedbackSetup {
+        baseline: Some(stats),
+        condition: Some(condition),
+        ..FeedbackSetup::default()
+    };
+    let json = serde_json::to_string_pretty(&setup)
+        .map_err(|e| format!("Cannot format the setup: {e}."))?;
+    write_atomically(out, json.as_bytes())?;
+    println!("wrote {}", out.display());
+    Ok(())
+}
 
 fn run_bench(seconds: f64, block: usize, sample_rate: u32, runs: usize) -> Result<(), String> {
     if block == 0 || seconds <= 0.0 || runs == 0 {

@@ -12,9 +12,15 @@ use super::sim::Simulator;
 use super::source::{Pacer, Source};
 use super::{lsl::LslSource, SourceSpec};
 use crate::bridge::{
-    command_channel, frame_channel, CommandReceiver, CommandSender, FrameConsumer, FrameProducer,
-    SourceState, SourceStatus, StatusCell, StopFlag, WorkerCommand,
+    command_channel, frame_channel, CalibrationCell, CalibrationStatus, CommandReceiver,
+    CommandSender, FrameConsumer, FrameProducer, SourceState, SourceStatus, StatusCell, StopFlag,
+    WorkerCommand,
 };
+use crate::features::baseline::BaselineRecorder;
+use crate::feedback::Condition;
+
+/// Frames below this quality are left out of a baseline (artifacts are not the listener).
+pub const CALIBRATION_MIN_QUALITY: f32 = 0.5;
 use crate::features::extractor::resolve_channels;
 use crate::features::{Band, Extractor, ExtractorConfig};
 
@@ -179,6 +185,13 @@ fn open(spec: &SourceSpec) -> (Box<dyn Source>, SourceStatus) {
     (source, status)
 }
 
+/// Updates the calibration cell (never poisoned in practice; a poisoned one is skipped).
+fn set_calibration(cell: &CalibrationCell, f: impl FnOnce(&mut CalibrationStatus)) {
+    if let Ok(mut c) = cell.lock() {
+        f(&mut c);
+    }
+}
+
 fn error_status(message: String) -> SourceStatus {
     SourceStatus {
         state: SourceState::Error,
@@ -228,6 +241,8 @@ pub struct Worker {
     commands: CommandSender,
     /// Latest status.
     status: StatusCell,
+    /// Calibration progress and result.
+    calibration: CalibrationCell,
 }
 
 /// The frame consumers a new worker hands out.
@@ -246,8 +261,10 @@ impl Worker {
         let (cmd_tx, cmd_rx) = command_channel();
         let stop = StopFlag::default();
         let status = StatusCell::default();
+        let calibration = CalibrationCell::default();
         let thread_stop = stop.clone();
         let thread_status = status.clone();
+        let thread_calibration = calibration.clone();
         let handle = std::thread::Builder::new()
             .name("melodiasync-eeg".into())
             .spawn(move || {
@@ -256,7 +273,7 @@ impl Worker {
                     analysis,
                     cmd_rx,
                     thread_stop,
-                    thread_status,
+                    (thread_status, thread_calibration),
                     audio_tx,
                     mon_tx,
                 )
@@ -268,6 +285,7 @@ impl Worker {
                 stop,
                 commands: cmd_tx,
                 status,
+                calibration,
             },
             WorkerOutputs {
                 audio: audio_rx,
@@ -284,6 +302,25 @@ impl Worker {
     /// A copy of the current status.
     pub fn status(&self) -> SourceStatus {
         self.status.lock().map(|s| s.clone()).unwrap_or_default()
+    }
+
+    /// Starts recording a baseline of `seconds` of clean frames from the current source.
+    pub fn calibrate(&self, seconds: f32, condition: Condition) {
+        self.commands
+            .push(WorkerCommand::Calibrate { seconds, condition });
+    }
+
+    /// Abandons a calibration in progress.
+    pub fn cancel_calibration(&self) {
+        self.commands.push(WorkerCommand::CancelCalibration);
+    }
+
+    /// A copy of the calibration's progress and result.
+    pub fn calibration(&self) -> CalibrationStatus {
+        self.calibration
+            .lock()
+            .map(|s| s.clone())
+            .unwrap_or_default()
     }
 }
 
@@ -302,12 +339,14 @@ fn run(
     analysis: AnalysisConfig,
     commands: CommandReceiver,
     stop: StopFlag,
-    shared: StatusCell,
+    (shared, calibration): (StatusCell, CalibrationCell),
     audio: FrameProducer,
     monitor: FrameProducer,
 ) {
     let (mut source, mut status) = open(&spec);
     let mut extractor: Option<Extractor> = None;
+    let mut recorder: Option<(BaselineRecorder, Condition, f32)> = None;
+    let frames_per_s = 1.0 / analysis.hop_s.max(1e-3);
     let mut published = std::time::Instant::now();
     while !stop.is_stopped() {
         while let Some(cmd) = commands.pop() {
@@ -316,6 +355,35 @@ fn run(
                     // The old source (and any liblsl inlet) is dropped here, on this thread.
                     (source, status) = open(&spec);
                     extractor = None;
+                }
+                WorkerCommand::Calibrate { seconds, condition } => {
+                    let seconds = if seconds.is_finite() {
+                        seconds.clamp(5.0, 600.0)
+                    } else {
+                        60.0
+                    };
+                    recorder = Some((
+                        BaselineRecorder::new(seconds, frames_per_s),
+                        condition,
+                        seconds,
+                    ));
+                    set_calibration(&calibration, |c| {
+                        *c = CalibrationStatus {
+                            running: true,
+                            seconds,
+                            condition: Some(condition),
+                            message: format!("Recording a {seconds:.0} s baseline."),
+                            ..CalibrationStatus::default()
+                        }
+                    });
+                }
+                WorkerCommand::CancelCalibration => {
+                    if recorder.take().is_some() {
+                        set_calibration(&calibration, |c| {
+                            c.running = false;
+                            c.message = "Calibration cancelled; the targets are unchanged.".into();
+                        });
+                    }
                 }
             }
         }
@@ -341,10 +409,36 @@ fn run(
                 if let Some(frame) = ex.push(sample, time) {
                     audio.push(frame);
                     monitor.push(frame);
+                    if let Some((rec, _, _)) = recorder.as_mut() {
+                        rec.push(&frame, CALIBRATION_MIN_QUALITY);
+                    }
                 }
             }
         };
         source.pump(&mut status, &mut sink);
+        if let Some((rec, condition, seconds)) = &recorder {
+            let progress = rec.progress();
+            if rec.is_full() {
+                let result = rec.finish();
+                let (condition, seconds) = (*condition, *seconds);
+                recorder = None;
+                set_calibration(&calibration, |c| {
+                    c.running = false;
+                    c.progress = 1.0;
+                    c.message = if result.is_some() {
+                        format!("Baseline recorded: {seconds:.0} s, {condition:?}.")
+                    } else {
+                        "The baseline had too few clean frames; check the electrodes and try again."
+                            .into()
+                    };
+                    c.result = result;
+                });
+            } else if (progress - calibration.lock().map(|c| c.progress).unwrap_or(0.0)).abs()
+                >= 0.01
+            {
+                set_calibration(&calibration, |c| c.progress = progress);
+            }
+        }
         if status.state == SourceState::Lost && before == SourceState::Connected {
             // The next connection starts a fresh window: no frame mixes two sessions.
             if let Some(ex) = extractor.as_mut() {

@@ -46,6 +46,25 @@ impl FeatureId {
         }
     }
 
+    /// A short readable name ("alpha rel", "theta/beta"), with standard band names.
+    pub fn label(self) -> String {
+        let band = |i: u8| {
+            super::bands::standard_bands()
+                .get(i as usize)
+                .map_or(format!("band {i}"), |b| b.name.clone())
+        };
+        match self {
+            FeatureId::Abs(i) => format!("{} abs", band(i)),
+            FeatureId::Rel(i) => format!("{} rel", band(i)),
+            FeatureId::Db(i) => format!("{} dB", band(i)),
+            FeatureId::ThetaBeta => "theta/beta".into(),
+            FeatureId::AlphaTheta => "alpha/theta".into(),
+            FeatureId::Engagement => "engagement".into(),
+            FeatureId::Asymmetry => "asymmetry".into(),
+            FeatureId::PeakAlpha => "peak alpha".into(),
+        }
+    }
+
     /// The value of this feature in `frame`.
     pub fn of(self, frame: &FeatureFrame) -> f32 {
         let band = |i: u8| frame.bands[(i as usize).min(MAX_BANDS - 1)];

@@ -106,7 +106,11 @@ pub enum Curve {
 impl Curve {
     /// Applies the curve to `u` in 0..1.
     pub fn apply(self, u: f32) -> f32 {
-        let u = if u.is_finite() { u.clamp(0.0, 1.0) } else { 0.0 };
+        let u = if u.is_finite() {
+            u.clamp(0.0, 1.0)
+        } else {
+            0.0
+        };
         match self {
             Curve::Linear => u,
             Curve::Smooth => u * u * (3.0 - 2.0 * u),
@@ -253,7 +257,10 @@ mod tests {
     #[test]
     fn blend_fades_between_base_and_feedback() {
         let base = Modulation::from_relaxation(0.7);
-        let fb = apply_routes(&[r(Dest::Warmth, 1.0), r(Dest::DroneLevel, 1.0)], &[0.5, 0.0]);
+        let fb = apply_routes(
+            &[r(Dest::Warmth, 1.0), r(Dest::DroneLevel, 1.0)],
+            &[0.5, 0.0],
+        );
         assert_eq!(blend(&base, &fb, 0.0), base.sanitized());
         let full = blend(&base, &fb, 1.0);
         assert!((full.warmth - (base.warmth + 0.5)).abs() < 1e-6);

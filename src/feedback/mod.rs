@@ -112,6 +112,30 @@ pub struct AdaptiveSnapshot {
     pub terms: usize,
 }
 
+/// The state the listener was in while the baseline was recorded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Condition {
+    /// Eyes open, resting.
+    EyesOpen,
+    /// Eyes closed, resting (alpha is higher: targets from it are harder to reach with the
+    /// eyes open).
+    EyesClosed,
+}
+
+impl Condition {
+    /// Parses `eyes-open` / `eyes-closed` (also `open` / `closed`).
+    pub fn parse(text: &str) -> Result<Self, String> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "eyes-open" | "open" => Ok(Condition::EyesOpen),
+            "eyes-closed" | "closed" => Ok(Condition::EyesClosed),
+            other => Err(format!(
+                "'{other}' is not a baseline condition; use eyes-open or eyes-closed."
+            )),
+        }
+    }
+}
+
 /// The feedback configuration saved with the project (and, later, in presets): the
 /// calibration baseline every program's targets come from. Plain data; compiled for the audio
 /// thread with [`FeedbackSetup::compile`].
@@ -123,6 +147,9 @@ pub struct FeedbackSetup {
     /// The calibration baseline, if one was recorded and applied.
     #[serde(default)]
     pub baseline: Option<crate::features::baseline::BaselineStats>,
+    /// The condition the baseline was recorded in.
+    #[serde(default)]
+    pub condition: Option<Condition>,
 }
 
 impl FeedbackSetup {
@@ -307,7 +334,10 @@ impl Feedback {
 
         // Rewards: weighted mean of scores; success needs every term.
         let (mut sum, mut weights, mut all_ok) = (0.0, 0.0, true);
-        let rate = knobs.success_rate.unwrap_or(p.success_rate).clamp(0.05, 0.95);
+        let rate = knobs
+            .success_rate
+            .unwrap_or(p.success_rate)
+            .clamp(0.05, 0.95);
         for i in 0..p.rewards + p.inhibits {
             let t = &p.terms[i];
             let raw = t.feature.of(frame);
@@ -349,7 +379,11 @@ impl Feedback {
         for i in 0..p.route_count {
             let u = self.route_value(i, frame, dt);
             let first = self.frames == 1;
-            self.sources[i] += if first { u - self.sources[i] } else { (u - self.sources[i]) * a };
+            self.sources[i] += if first {
+                u - self.sources[i]
+            } else {
+                (u - self.sources[i]) * a
+            };
         }
     }
 
@@ -377,7 +411,8 @@ impl Feedback {
     pub fn advance(&mut self, dt: f32, knobs: &FeedbackKnobs) {
         self.stale.advance(dt, knobs.hold_s.max(0.0));
         let target = if self.reward.in_target { 1.0 } else { 0.0 };
-        self.in_target_glide += (target - self.in_target_glide) * (1.0 - (-dt / IN_TARGET_TAU_S).exp());
+        self.in_target_glide +=
+            (target - self.in_target_glide) * (1.0 - (-dt / IN_TARGET_TAU_S).exp());
         for i in 0..self.program.route_count {
             if self.program.routes[i].source == RouteSource::InTarget {
                 self.sources[i] = self.in_target_glide;
@@ -390,7 +425,12 @@ impl Feedback {
 
     /// The modulation for the synth: `base` (the Relaxation macro) with the feedback mixed in
     /// by depth × the stale fade, and the entrainment glide if on.
-    pub fn modulation(&self, base: &Modulation, user_beat_hz: f32, knobs: &FeedbackKnobs) -> Modulation {
+    pub fn modulation(
+        &self,
+        base: &Modulation,
+        user_beat_hz: f32,
+        knobs: &FeedbackKnobs,
+    ) -> Modulation {
         let n = self.program.route_count;
         let fb = apply_routes(&self.program.routes[..n], &self.sources[..n]);
         let amount = knobs.depth.clamp(0.0, 1.0) * self.stale.weight;

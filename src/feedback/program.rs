@@ -18,9 +18,7 @@ pub const MAX_INHIBITS: usize = 2;
 pub const MAX_TERMS: usize = MAX_REWARDS + MAX_INHIBITS;
 
 /// The factory programs.
-#[derive(
-    Clone, Copy, Debug, PartialEq, Eq, Hash, Enum, serde::Serialize, serde::Deserialize,
-)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Enum, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ProgramKind {
     /// Alpha up, high-beta inhibited: settle into calm wakefulness.
@@ -162,7 +160,8 @@ impl Term {
         let lo = self.min.min(self.target);
         let hi = self.max.max(self.target);
         let v = value.clamp(lo, hi);
-        if (v <= self.target && self.min <= self.target) || (v >= self.target && self.min > self.target)
+        if (v <= self.target && self.min <= self.target)
+            || (v >= self.target && self.min > self.target)
         {
             let span = self.target - self.min;
             if span.abs() < 1e-12 {
@@ -501,8 +500,7 @@ impl Program {
             }
         }
         if let Some(e) = &self.entrainment {
-            if !(0.5..=40.0).contains(&e.target_hz) || !(0.0..=60.0).contains(&e.rate_hz_per_min)
-            {
+            if !(0.5..=40.0).contains(&e.target_hz) || !(0.0..=60.0).contains(&e.rate_hz_per_min) {
                 return Err(format!(
                     "Program '{name}': the entrainment target must be 0.5-40 Hz and the glide \
                      0-60 Hz per minute."

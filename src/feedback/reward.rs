@@ -154,7 +154,9 @@ impl TermState {
         freeze: bool,
     ) -> (f32, bool) {
         self.running.push(raw, dt);
-        let base = baseline.copied().unwrap_or_else(|| self.running.as_baseline());
+        let base = baseline
+            .copied()
+            .unwrap_or_else(|| self.running.as_baseline());
         let x = to_scale(term.kind, raw, &base);
         let positioned = term.threshold_at(position);
         if (position - self.position).abs() > 1e-4 {

@@ -257,7 +257,10 @@ mod tests {
         let mut r = vec![0.0; 64];
         ch.strike(81.0, 1.0, 0.5);
         ch.render(1.0, &mut l, &mut r);
-        let steps = l.windows(2).map(|w| (w[1] - w[0]).abs()).fold(0.0, f32::max);
+        let steps = l
+            .windows(2)
+            .map(|w| (w[1] - w[0]).abs())
+            .fold(0.0, f32::max);
         assert!(steps < 0.05, "largest step {steps}");
     }
 
@@ -268,7 +271,11 @@ mod tests {
             ch.control(1.0, &[45.0, 52.0, 59.0]);
             if ch.last_note != 0.0 {
                 let pc = (ch.last_note as i32).rem_euclid(12);
-                assert!([9, 4, 11].contains(&pc), "note {} off the chord", ch.last_note);
+                assert!(
+                    [9, 4, 11].contains(&pc),
+                    "note {} off the chord",
+                    ch.last_note
+                );
             }
         }
     }

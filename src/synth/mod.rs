@@ -344,7 +344,11 @@ fn targets(s: &SynthSettings, m: &Modulation) -> [f32; N_CONTROLS] {
     t[C::UpperWeight as usize] = 0.75 + 0.25 * m.density;
     t[C::DroneCutoffLog as usize] = 150f32.log2() + 6.5 * bright;
     t[C::Carrier as usize] = s.carrier_hz.clamp(20.0, 2000.0);
-    let beat = if m.beat_hz > 0.0 { m.beat_hz } else { s.beat_hz };
+    let beat = if m.beat_hz > 0.0 {
+        m.beat_hz
+    } else {
+        s.beat_hz
+    };
     t[C::Beat as usize] = (beat * m.beat_shift.exp2()).clamp(0.5, 40.0);
     t[C::PulseTone as usize] = s.pulse_tone_hz.clamp(20.0, 4000.0);
     t[C::NoiseColour as usize] = unit(s.noise_colour);
