@@ -13,6 +13,7 @@ pub mod feedback;
 pub mod loudness;
 pub mod midi_out;
 pub mod params;
+pub mod preset;
 pub mod render;
 pub mod session;
 pub mod synth;
@@ -223,6 +224,10 @@ impl Plugin for MelodiaSync {
 
     fn params(&self) -> Arc<dyn Params> {
         self.params.clone()
+    }
+
+    fn filter_state(state: &mut PluginState) {
+        params::migrate_state(state);
     }
 
     fn activate(

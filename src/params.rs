@@ -136,6 +136,40 @@ pub struct MelodiaSyncParams {
     /// Adaptive thresholds, so a session continues where it stopped.
     #[persist = "adaptive"]
     pub adaptive_state: AdaptiveCell,
+    /// Version of the saved state (see [`migrate_state`]).
+    #[persist = "state-version"]
+    pub state_version: std::sync::atomic::AtomicU32,
+}
+
+/// The plugin state version this build writes. 1: before neurofeedback (synth parameters and
+/// `eeg-source` only). 2: feedback parameters, `feedback-setup`, `adaptive`, `state-version`.
+pub const STATE_VERSION: u32 = 2;
+
+/// Brings a saved plugin state up to [`STATE_VERSION`] before nice-plug loads it.
+///
+/// A version 1 project was made when the EEG did not touch the sound and there were no chimes:
+/// it loads with feedback depth 0 and chime level 0, so it sounds exactly as it did; the user
+/// turns the feedback up when they want it.
+pub fn migrate_state(state: &mut nice_plug::plugin::PluginState) {
+    use nice_plug::plugin::ParamValue;
+    let version = state
+        .fields
+        .get("state-version")
+        .and_then(|v| serde_json::from_str::<u32>(v).ok())
+        .unwrap_or(1);
+    if version < 2 {
+        state
+            .params
+            .entry("fbdepth".into())
+            .or_insert(ParamValue::F32(0.0));
+        state
+            .params
+            .entry("chimes".into())
+            .or_insert(ParamValue::F32(0.0));
+    }
+    state
+        .fields
+        .insert("state-version".into(), STATE_VERSION.to_string());
 }
 
 /// One reward target parameter (ids `tgt1`..`tgt3`).
@@ -296,6 +330,7 @@ impl MelodiaSyncParams {
             source: std::sync::RwLock::new(SourceSpec::default()),
             setup: SetupCell::new(programs),
             adaptive_state: AdaptiveCell::default(),
+            state_version: std::sync::atomic::AtomicU32::new(STATE_VERSION),
         }
     }
 }

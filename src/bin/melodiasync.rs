@@ -5,7 +5,6 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
-use melodiasync::bridge::ProgramTable;
 use melodiasync::bridge::{SourceState, StopFlag};
 use melodiasync::eeg::outlet::{publish, OutletSpec};
 use melodiasync::eeg::recording::{self, Recording};
@@ -22,6 +21,7 @@ use melodiasync::features::{Band, Extractor, ExtractorConfig, FeatureFrame};
 use melodiasync::feedback::program::{Program, ProgramKind};
 use melodiasync::feedback::{Condition, FeedbackSetup};
 use melodiasync::params::{self, MelodiaSyncParams};
+use melodiasync::preset;
 use melodiasync::render::{self, EegDrive, EegInput, EegJob, RenderError, RenderJob};
 use melodiasync::MelodiaSync;
 
@@ -34,6 +34,64 @@ use melodiasync::MelodiaSync;
 struct Cli {
     #[command(subcommand)]
     command: Command,
+}
+
+#[derive(Subcommand)]
+enum PresetCmd {
+    /// Every preset with its category and origin (factory or the user file).
+    List,
+    /// A preset as JSON.
+    Show {
+        /// Preset name.
+        name: String,
+    },
+    /// Save the parameter defaults (or another preset) with --set changes as a user preset.
+    Save {
+        /// Name of the new preset.
+        name: String,
+        /// Start from this preset instead of the defaults.
+        #[arg(long)]
+        from: Option<String>,
+        /// Program slot: calm, deep-rest, smr-focus, cool-down, balance, sleep-onset.
+        #[arg(long)]
+        program: Option<String>,
+        /// Parameter changes, as for `render`.
+        #[arg(long = "set", value_name = "ID=VALUE")]
+        sets: Vec<String>,
+        /// Description.
+        #[arg(long, default_value = "")]
+        description: String,
+        /// Overwrite a user preset of the same name.
+        #[arg(long)]
+        replace: bool,
+    },
+    /// Validate a preset file and copy it into the user folder.
+    Import {
+        /// The file.
+        file: PathBuf,
+        /// Overwrite a user preset of the same name.
+        #[arg(long)]
+        replace: bool,
+    },
+    /// Write a preset to a file.
+    Export {
+        /// Preset name.
+        name: String,
+        /// Destination file.
+        file: PathBuf,
+    },
+    /// Rename a user preset.
+    Rename {
+        /// Current name.
+        name: String,
+        /// New name.
+        new_name: String,
+    },
+    /// Delete a user preset.
+    Delete {
+        /// Preset name.
+        name: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -62,9 +120,14 @@ enum Command {
         /// `sim:SCRIPT` (steady, calm, eyes-closed, focus).
         #[arg(long)]
         eeg: Option<String>,
-        /// Neurofeedback program: calm, deep-rest, smr-focus, cool-down, balance, sleep-onset.
-        #[arg(long, default_value = "calm")]
-        program: String,
+        /// Neurofeedback program: calm, deep-rest, smr-focus, cool-down, balance, sleep-onset
+        /// (default: the preset's, else calm).
+        #[arg(long)]
+        program: Option<String>,
+        /// Start from a preset (factory or user; see `melodiasync preset list`); --set and
+        /// --program apply on top.
+        #[arg(long)]
+        preset: Option<String>,
         /// Write the per-frame session log (CSV) here; the summary goes beside it as
         /// NAME.summary.json.
         #[arg(long)]
@@ -175,6 +238,11 @@ enum Command {
         /// Where to write the setup (JSON).
         #[arg(long)]
         out: PathBuf,
+    },
+    /// Factory and user presets: list, show, save, import, export, rename, delete.
+    Preset {
+        #[command(subcommand)]
+        what: PresetCmd,
     },
     /// List every parameter: id, name and default.
     Params,
@@ -313,23 +381,29 @@ fn main() -> ExitCode {
             log,
             eeg_rate,
             setup,
-        } => ProgramKind::parse(&program).and_then(|program| {
-            run_render(
-                RenderArgs {
-                    seconds,
-                    out,
-                    sample_rate,
-                    relaxation_ramp,
-                    block,
-                    eeg,
-                    program,
-                    log,
-                    eeg_rate,
-                    setup,
-                },
-                &sets,
-            )
-        }),
+            preset,
+        } => program
+            .as_deref()
+            .map(ProgramKind::parse)
+            .transpose()
+            .and_then(|program| {
+                run_render(
+                    RenderArgs {
+                        preset,
+                        seconds,
+                        out,
+                        sample_rate,
+                        relaxation_ramp,
+                        block,
+                        eeg,
+                        program,
+                        log,
+                        eeg_rate,
+                        setup,
+                    },
+                    &sets,
+                )
+            }),
         Command::Calibrate {
             eeg,
             stream_type,
@@ -338,6 +412,7 @@ fn main() -> ExitCode {
             condition,
             out,
         } => run_calibrate(eeg, stream_type, name, seconds, &condition, &out),
+        Command::Preset { what } => run_preset(what),
         Command::Bench {
             what:
                 BenchWhat::Synth {
@@ -430,15 +505,15 @@ fn main() -> ExitCode {
 }
 
 /// Parameters with the `--set ID=VALUE` overrides applied.
-fn params_with(sets: &[String]) -> Result<Arc<MelodiaSyncParams>, String> {
-    let p = Arc::new(MelodiaSyncParams::default());
+/// Applies `--set ID=VALUE` options.
+fn apply_sets(p: &Arc<MelodiaSyncParams>, sets: &[String]) -> Result<(), String> {
     for s in sets {
         let (id, value) = s
             .split_once('=')
             .ok_or_else(|| format!("'--set {s}' needs the form ID=VALUE, e.g. --set beat=6."))?;
-        params::set_from_text(&p, id.trim(), value.trim())?;
+        params::set_from_text(p, id.trim(), value.trim())?;
     }
-    Ok(p)
+    Ok(())
 }
 
 /// The render command's options.
@@ -449,7 +524,8 @@ struct RenderArgs {
     relaxation_ramp: Option<(f32, f32)>,
     block: usize,
     eeg: Option<String>,
-    program: ProgramKind,
+    program: Option<ProgramKind>,
+    preset: Option<String>,
     log: Option<PathBuf>,
     eeg_rate: Option<f32>,
     setup: Option<PathBuf>,
@@ -467,8 +543,13 @@ fn run_render(args: RenderArgs, sets: &[String]) -> Result<(), String> {
         log,
         eeg_rate,
         setup,
+        preset,
     } = args;
-    let programs = setup.as_deref().map(read_setup).transpose()?;
+    let mut setup = setup
+        .as_deref()
+        .map(read_setup)
+        .transpose()?
+        .unwrap_or_default();
     if log.is_some() && eeg.is_none() {
         return Err("--log records a neurofeedback session; add --eeg FILE or --eeg sim.".into());
     }
@@ -487,7 +568,27 @@ fn run_render(args: RenderArgs, sets: &[String]) -> Result<(), String> {
             "--block {block} is out of range; use 1 to 65536 samples."
         ));
     }
-    let params = params_with(sets)?;
+    let params = Arc::new(MelodiaSyncParams::default());
+    if let Some(name) = preset {
+        let (entries, problems) = preset::library(preset::user_dir().as_deref());
+        let entry = preset::find(&entries, &name).map_err(|e| {
+            // A broken user file may be the one asked for: say so.
+            problems.iter().fold(e, |acc, p| format!("{acc} {p}"))
+        })?;
+        entry.preset.apply_to(&params)?;
+        setup
+            .programs
+            .insert(entry.preset.slot, entry.preset.program.clone());
+    }
+    apply_sets(&params, sets)?;
+    let program = program.unwrap_or(params.program.value());
+    let montage = setup
+        .programs
+        .get(&program)
+        .cloned()
+        .unwrap_or_else(|| Program::factory(program))
+        .channels;
+    let programs = Some(setup.compile());
     let eeg = match eeg {
         Some(text) => {
             let mut input = EegInput::parse(&text)?;
@@ -497,7 +598,7 @@ fn run_render(args: RenderArgs, sets: &[String]) -> Result<(), String> {
             Some(EegJob {
                 input,
                 analysis: AnalysisConfig {
-                    montage: Program::factory(program).channels,
+                    montage,
                     ..AnalysisConfig::default()
                 },
                 log: log.clone(),
@@ -571,8 +672,120 @@ fn run_render(args: RenderArgs, sets: &[String]) -> Result<(), String> {
     Ok(())
 }
 
-/// Reads a setup file and compiles its programs.
-fn read_setup(path: &std::path::Path) -> Result<ProgramTable, String> {
+/// The user preset folder, or a sentence saying why there is none.
+fn user_presets() -> Result<PathBuf, String> {
+    preset::user_dir().ok_or_else(|| {
+        "There is no user preset folder: set HOME, XDG_CONFIG_HOME or MELODIASYNC_PRESET_DIR."
+            .to_string()
+    })
+}
+
+fn run_preset(what: PresetCmd) -> Result<(), String> {
+    let dir = preset::user_dir();
+    let (entries, problems) = preset::library(dir.as_deref());
+    for p in &problems {
+        eprintln!("warning: {p}");
+    }
+    let user_entry = |name: &str| -> Result<(preset::Preset, PathBuf), String> {
+        let e = preset::find(&entries, name)?;
+        match &e.origin {
+            preset::Origin::User(path) => Ok((e.preset.clone(), path.clone())),
+            preset::Origin::Factory => Err(format!(
+                "'{}' is a factory preset; factory presets cannot be changed (save a copy with `melodiasync preset save NEW --from \"{}\"`).",
+                e.preset.name, e.preset.name
+            )),
+        }
+    };
+    match what {
+        PresetCmd::List => {
+            for e in &entries {
+                let origin = match &e.origin {
+                    preset::Origin::Factory => "factory".to_string(),
+                    preset::Origin::User(p) => p.display().to_string(),
+                };
+                println!(
+                    "{:<20} {:<12} {:<12} {}",
+                    e.preset.name,
+                    e.preset.category,
+                    e.preset.slot.id(),
+                    origin
+                );
+            }
+            if let Some(d) = &dir {
+                println!("user presets: {}", d.display());
+            }
+        }
+        PresetCmd::Show { name } => println!("{}", preset::find(&entries, &name)?.preset.to_json()),
+        PresetCmd::Save {
+            name,
+            from,
+            program,
+            sets,
+            description,
+            replace,
+        } => {
+            let params = Arc::new(MelodiaSyncParams::default());
+            let mut slot_program = None;
+            if let Some(base) = from {
+                let e = preset::find(&entries, &base)?;
+                e.preset.apply_to(&params)?;
+                slot_program = Some(e.preset.program.clone());
+            }
+            apply_sets(&params, &sets)?;
+            if let Some(p) = program {
+                let kind = ProgramKind::parse(&p)?;
+                params::set_from_text(
+                    &params,
+                    "program",
+                    <ProgramKind as nice_plug::prelude::Enum>::variants()[kind.index()],
+                )?;
+                if slot_program.is_some() {
+                    // The base preset's program belonged to its own slot.
+                    slot_program = None;
+                }
+            }
+            let program = slot_program.unwrap_or_else(|| Program::factory(params.program.value()));
+            let mut p = preset::Preset::capture(&name, &params, program);
+            p.description = description;
+            let path = preset::save_user(&user_presets()?, &p, replace)?;
+            println!("saved '{}' to {}", p.name, path.display());
+        }
+        PresetCmd::Import { file, replace } => {
+            let (p, warnings) = preset::read_file(&file)?;
+            for w in warnings {
+                eprintln!("warning: {w}");
+            }
+            let path = preset::save_user(&user_presets()?, &p, replace)?;
+            println!("imported '{}' to {}", p.name, path.display());
+        }
+        PresetCmd::Export { name, file } => {
+            let p = &preset::find(&entries, &name)?.preset;
+            preset::write_atomically(&file, p.to_json().as_bytes())?;
+            println!("exported '{}' to {}", p.name, file.display());
+        }
+        PresetCmd::Rename { name, new_name } => {
+            let (mut p, old_path) = user_entry(&name)?;
+            p.name = new_name.clone();
+            let path = preset::save_user(&user_presets()?, &p, false)?;
+            if path != old_path {
+                std::fs::remove_file(&old_path).map_err(|e| {
+                    format!("Saved '{new_name}' but could not remove the old file: {e}.")
+                })?;
+            }
+            println!("renamed '{name}' to '{new_name}' ({})", path.display());
+        }
+        PresetCmd::Delete { name } => {
+            let (p, path) = user_entry(&name)?;
+            std::fs::remove_file(&path)
+                .map_err(|e| format!("Cannot delete '{}': {e}.", path.display()))?;
+            println!("deleted '{}'", p.name);
+        }
+    }
+    Ok(())
+}
+
+/// Reads a setup file (a calibration from `melodiasync calibrate`).
+fn read_setup(path: &std::path::Path) -> Result<FeedbackSetup, String> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| format!("Cannot read the setup '{}': {e}.", path.display()))?;
     let setup: FeedbackSetup = serde_json::from_str(&text).map_err(|e| {
@@ -596,7 +809,7 @@ fn read_setup(path: &std::path::Path) -> Result<ProgramTable, String> {
             ));
         }
     }
-    Ok(setup.compile())
+    Ok(setup)
 }
 
 fn run_calibrate(

@@ -8,9 +8,11 @@ use super::{FeatureFrame, MAX_BANDS};
 /// alpha.
 pub const N_FEATURES: usize = 3 * MAX_BANDS + 5;
 
-/// One addressable feature of a frame.
+/// One addressable feature of a frame. In files it is a name: `alpha_rel`, `theta_abs`,
+/// `high_beta_db`, `band8_rel` (custom band 8), `theta_beta`, `alpha_theta`, `engagement`,
+/// `asymmetry`, `peak_alpha`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
+#[serde(try_from = "String", into = "String")]
 pub enum FeatureId {
     /// Absolute power of band `i`.
     Abs(u8),
@@ -30,6 +32,77 @@ pub enum FeatureId {
     PeakAlpha,
 }
 
+/// Band names as feature names use them, by band index.
+const BAND_NAMES: [&str; 7] = [
+    "delta",
+    "theta",
+    "alpha",
+    "beta",
+    "gamma",
+    "smr",
+    "high_beta",
+];
+
+impl From<FeatureId> for String {
+    fn from(id: FeatureId) -> String {
+        let band = |i: u8| {
+            BAND_NAMES
+                .get(i as usize)
+                .map_or(format!("band{i}"), |n| n.to_string())
+        };
+        match id {
+            FeatureId::Abs(i) => format!("{}_abs", band(i)),
+            FeatureId::Rel(i) => format!("{}_rel", band(i)),
+            FeatureId::Db(i) => format!("{}_db", band(i)),
+            FeatureId::ThetaBeta => "theta_beta".into(),
+            FeatureId::AlphaTheta => "alpha_theta".into(),
+            FeatureId::Engagement => "engagement".into(),
+            FeatureId::Asymmetry => "asymmetry".into(),
+            FeatureId::PeakAlpha => "peak_alpha".into(),
+        }
+    }
+}
+
+impl TryFrom<String> for FeatureId {
+    type Error = String;
+
+    fn try_from(name: String) -> Result<Self, String> {
+        let unknown = || {
+            format!(
+                "unknown feature '{name}'; use BAND_abs, BAND_rel or BAND_db (BAND: {}, or \
+                 bandN), theta_beta, alpha_theta, engagement, asymmetry or peak_alpha",
+                BAND_NAMES.join(", ")
+            )
+        };
+        let whole = match name.as_str() {
+            "theta_beta" => Some(FeatureId::ThetaBeta),
+            "alpha_theta" => Some(FeatureId::AlphaTheta),
+            "engagement" => Some(FeatureId::Engagement),
+            "asymmetry" => Some(FeatureId::Asymmetry),
+            "peak_alpha" => Some(FeatureId::PeakAlpha),
+            _ => None,
+        };
+        if let Some(id) = whole {
+            return Ok(id);
+        }
+        let (band, kind) = name.rsplit_once('_').ok_or_else(unknown)?;
+        let index = match BAND_NAMES.iter().position(|b| *b == band) {
+            Some(i) => i as u8,
+            None => band
+                .strip_prefix("band")
+                .and_then(|n| n.parse::<u8>().ok())
+                .filter(|n| (*n as usize) < MAX_BANDS)
+                .ok_or_else(unknown)?,
+        };
+        match kind {
+            "abs" => Ok(FeatureId::Abs(index)),
+            "rel" => Ok(FeatureId::Rel(index)),
+            "db" => Ok(FeatureId::Db(index)),
+            _ => Err(unknown()),
+        }
+    }
+}
+
 impl FeatureId {
     /// Position in a feature vector.
     pub fn index(self) -> usize {
@@ -46,23 +119,17 @@ impl FeatureId {
         }
     }
 
-    /// A short readable name ("alpha rel", "theta/beta"), with standard band names.
-    pub fn label(self) -> String {
-        let band = |i: u8| {
-            super::bands::standard_bands()
-                .get(i as usize)
-                .map_or(format!("band {i}"), |b| b.name.clone())
-        };
+    /// The band index, for band features.
+    pub fn band(self) -> Option<u8> {
         match self {
-            FeatureId::Abs(i) => format!("{} abs", band(i)),
-            FeatureId::Rel(i) => format!("{} rel", band(i)),
-            FeatureId::Db(i) => format!("{} dB", band(i)),
-            FeatureId::ThetaBeta => "theta/beta".into(),
-            FeatureId::AlphaTheta => "alpha/theta".into(),
-            FeatureId::Engagement => "engagement".into(),
-            FeatureId::Asymmetry => "asymmetry".into(),
-            FeatureId::PeakAlpha => "peak alpha".into(),
+            FeatureId::Abs(i) | FeatureId::Rel(i) | FeatureId::Db(i) => Some(i),
+            _ => None,
         }
+    }
+
+    /// The feature's name as files and messages use it (`alpha_rel`, `theta_beta`).
+    pub fn label(self) -> String {
+        self.into()
     }
 
     /// The value of this feature in `frame`.

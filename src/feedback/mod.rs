@@ -150,6 +150,9 @@ pub struct FeedbackSetup {
     /// The condition the baseline was recorded in.
     #[serde(default)]
     pub condition: Option<Condition>,
+    /// Programs that replace the factory program in their slot (from presets or the editor).
+    #[serde(default)]
+    pub programs: std::collections::BTreeMap<program::ProgramKind, program::Program>,
 }
 
 impl FeedbackSetup {
@@ -161,13 +164,19 @@ impl FeedbackSetup {
         Self::VERSION
     }
 
-    /// Every factory program with this setup's calibration applied.
+    /// Every program slot compiled: the slot's program from this setup if it has one (and it
+    /// is valid), else the factory program; the calibration applied to each.
     pub fn compile(&self) -> [CompiledProgram; 6] {
         let usable = self
             .baseline
             .as_ref()
             .filter(|b| b.mean.len() == crate::features::baseline::N_FEATURES);
-        CompiledProgram::factory_table(usable)
+        program::ProgramKind::ALL.map(|kind| {
+            self.programs
+                .get(&kind)
+                .and_then(|p| CompiledProgram::for_slot(kind, p, usable).ok())
+                .unwrap_or_else(|| CompiledProgram::factory(kind, usable))
+        })
     }
 }
 

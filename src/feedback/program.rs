@@ -18,7 +18,19 @@ pub const MAX_INHIBITS: usize = 2;
 pub const MAX_TERMS: usize = MAX_REWARDS + MAX_INHIBITS;
 
 /// The factory programs.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Enum, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Enum,
+    serde::Serialize,
+    serde::Deserialize,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum ProgramKind {
     /// Alpha up, high-beta inhibited: settle into calm wakefulness.
@@ -299,7 +311,7 @@ impl Program {
                 }),
                 ..base(
                     "Calm",
-                    "Rewards alpha (8-12 Hz) and holds back high beta (20-30 Hz): the sound \
+                    "Rewards alpha (8-13 Hz) and holds back high beta (20-30 Hz): the sound \
                      warms, opens and chimes as the listener settles.",
                 )
             },
@@ -655,12 +667,21 @@ impl CompiledProgram {
 
     /// The factory program `kind`, compiled (with `baseline` if calibrated).
     pub fn factory(kind: ProgramKind, baseline: Option<&BaselineStats>) -> Self {
-        let mut p = Program::factory(kind);
+        Self::for_slot(kind, &Program::factory(kind), baseline)
+            .expect("factory programs are valid (checked by a unit test)")
+    }
+
+    /// `program` compiled for slot `kind`, with its targets calibrated to `baseline` if given.
+    pub fn for_slot(
+        kind: ProgramKind,
+        program: &Program,
+        baseline: Option<&BaselineStats>,
+    ) -> Result<Self, String> {
+        let mut p = program.clone();
         if let Some(b) = baseline {
             p.calibrate(b);
         }
         Self::compile(&p, Some(kind), baseline)
-            .expect("factory programs are valid (checked by a unit test)")
     }
 
     /// Every factory program, compiled, in [`ProgramKind::ALL`] order.

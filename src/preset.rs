@@ -1,0 +1,486 @@
+//! Preset files: one JSON file per preset, validated with one-sentence errors, migrated from
+//! older formats, written atomically. Factory presets are embedded in the binary (the
+//! `presets/` folder); user presets live in the user preset folder (see [`user_dir`]).
+//!
+//! A preset holds a program for one program slot (the `program` parameter position it takes
+//! over) and parameter values by stable parameter id, in the parameter's own units (levels
+//! 0..1, Hz, seconds, dB; enum parameters by their display name, booleans as booleans).
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use nice_plug::prelude::{ParamPtr, Params};
+
+use crate::feedback::program::{Program, ProgramKind};
+use crate::params::MelodiaSyncParams;
+
+/// The preset format this version writes and reads.
+pub const FORMAT: u32 = 1;
+/// Largest preset file accepted: a real preset is a few kilobytes.
+pub const MAX_BYTES: u64 = 1 << 20;
+
+/// The factory presets, embedded so the plugin works without the folder.
+pub const FACTORY: [(&str, &str); 10] = [
+    ("calm.json", include_str!("../presets/calm.json")),
+    ("deep-rest.json", include_str!("../presets/deep-rest.json")),
+    ("smr-focus.json", include_str!("../presets/smr-focus.json")),
+    ("cool-down.json", include_str!("../presets/cool-down.json")),
+    ("balance.json", include_str!("../presets/balance.json")),
+    (
+        "sleep-onset.json",
+        include_str!("../presets/sleep-onset.json"),
+    ),
+    (
+        "ocean-drift.json",
+        include_str!("../presets/ocean-drift.json"),
+    ),
+    ("night-sky.json", include_str!("../presets/night-sky.json")),
+    (
+        "morning-focus.json",
+        include_str!("../presets/morning-focus.json"),
+    ),
+    ("temple.json", include_str!("../presets/temple.json")),
+];
+
+/// A parameter value in a preset.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(untagged)]
+pub enum PresetValue {
+    /// A plain value in the parameter's units.
+    Number(f64),
+    /// On/off.
+    Bool(bool),
+    /// Text as the host shows it (enum names like "Suspended", or "6 Hz").
+    Text(String),
+}
+
+/// One preset.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Preset {
+    /// Format version.
+    pub format: u32,
+    /// Display name (also the user preset's file name, slugged).
+    pub name: String,
+    /// A sentence or two for the practitioner.
+    #[serde(default)]
+    pub description: String,
+    /// Browser category ("Programs", "Soundscapes", ...).
+    #[serde(default = "default_category")]
+    pub category: String,
+    /// The program slot (the `program` parameter value) this preset's program occupies.
+    pub slot: ProgramKind,
+    /// The program.
+    pub program: Program,
+    /// Parameter values by stable id (anything but `program`, which `slot` sets).
+    #[serde(default)]
+    pub params: BTreeMap<String, PresetValue>,
+}
+
+/// For serde's default.
+fn default_category() -> String {
+    "User".into()
+}
+
+/// Standard 10-10 electrode labels (plus the older T3/T4/T5/T6 and the reference sites), the
+/// names a program may select channels by. Compared case-insensitively.
+pub const ELECTRODES: [&str; 94] = [
+    "Fp1", "Fpz", "Fp2", "AF9", "AF7", "AF5", "AF3", "AF1", "AFz", "AF2", "AF4", "AF6", "AF8",
+    "AF10", "F9", "F7", "F5", "F3", "F1", "Fz", "F2", "F4", "F6", "F8", "F10", "FT9", "FT7", "FC5",
+    "FC3", "FC1", "FCz", "FC2", "FC4", "FC6", "FT8", "FT10", "T9", "T7", "C5", "C3", "C1", "Cz",
+    "C2", "C4", "C6", "T8", "T10", "TP9", "TP7", "CP5", "CP3", "CP1", "CPz", "CP2", "CP4", "CP6",
+    "TP8", "TP10", "P9", "P7", "P5", "P3", "P1", "Pz", "P2", "P4", "P6", "P8", "P10", "PO9", "PO7",
+    "PO5", "PO3", "PO1", "POz", "PO2", "PO4", "PO6", "PO8", "PO10", "O1", "Oz", "O2", "O9", "O10",
+    "Iz", "T3", "T4", "T5", "T6", "A1", "A2", "M1", "M2",
+];
+
+/// Parses and validates a preset from `bytes`; `origin` names the file in messages. Returns the
+/// preset and warnings (unknown fields, ignored for forward compatibility).
+pub fn parse(bytes: &[u8], origin: &str) -> Result<(Preset, Vec<String>), String> {
+    let fail = |problem: String| format!("Preset '{origin}': {problem}");
+    if bytes.len() as u64 > MAX_BYTES {
+        return Err(fail(format!(
+            "the file is {} bytes, far more than a preset (at most {MAX_BYTES}); it is not a \
+             MelodiaSync preset.",
+            bytes.len()
+        )));
+    }
+    let text = std::str::from_utf8(bytes).map_err(|e| {
+        fail(format!(
+            "not a text file (invalid UTF-8 at byte {}); it is not a MelodiaSync preset.",
+            e.valid_up_to()
+        ))
+    })?;
+    if text.trim().is_empty() {
+        return Err(fail("the file is empty.".into()));
+    }
+    let mut value: serde_json::Value = serde_json::from_str(text)
+        .map_err(|e| fail(format!("not valid JSON ({e}); the file may be truncated.")))?;
+    let format = match value.get("format") {
+        None => return Err(fail("field 'format' is missing.".into())),
+        Some(v) => v.as_u64().filter(|f| *f >= 1).ok_or_else(|| {
+            fail(format!(
+                "field 'format' must be a positive integer, not {v}."
+            ))
+        })?,
+    };
+    if format > FORMAT as u64 {
+        return Err(fail(format!(
+            "it was written by a newer MelodiaSync (format {format}; this version reads up to \
+             {FORMAT}); update MelodiaSync to use it."
+        )));
+    }
+    migrate(&mut value, format as u32);
+    let mut warnings = Vec::new();
+    let preset: Preset = {
+        let mut note = |path: serde_ignored::Path| {
+            warnings.push(fail(format!(
+                "unknown field '{path}' ignored (written by a newer version?)."
+            )))
+        };
+        let ignored = serde_ignored::Deserializer::new(&value, &mut note);
+        serde_path_to_error::deserialize(ignored).map_err(|e| {
+            let path = e.path().to_string();
+            let inner = e.into_inner().to_string();
+            if path == "." {
+                fail(format!("{inner}."))
+            } else {
+                fail(format!("field '{path}': {inner}."))
+            }
+        })?
+    };
+    validate(&preset).map_err(fail)?;
+    Ok((preset, warnings))
+}
+
+/// Brings an older format up to date (format 1 is the first; later formats add steps here).
+fn migrate(value: &mut serde_json::Value, from: u32) {
+    if from < FORMAT {
+        value["format"] = serde_json::json!(FORMAT);
+    }
+}
+
+/// Checks what the types cannot: program limits, bands, channels, parameter ids and ranges.
+pub fn validate(p: &Preset) -> Result<(), String> {
+    if p.name.trim().is_empty() || p.name.len() > 80 {
+        return Err("field 'name' must be 1 to 80 characters.".into());
+    }
+    p.program.validate()?;
+    for (i, t) in p
+        .program
+        .rewards
+        .iter()
+        .chain(&p.program.inhibits)
+        .enumerate()
+    {
+        if let Some(band) = t.feature.band() {
+            if band as usize >= crate::features::bands::standard_bands().len() {
+                return Err(format!(
+                    "field 'program' term {} uses band {band}, which does not exist (bands 0-6: \
+                     delta, theta, alpha, beta, gamma, smr, highbeta).",
+                    i + 1
+                ));
+            }
+        }
+    }
+    for c in &p.program.channels {
+        if !ELECTRODES.iter().any(|e| e.eq_ignore_ascii_case(c)) {
+            return Err(format!(
+                "field 'program.channels' names '{c}', which is not a 10-10 electrode label."
+            ));
+        }
+    }
+    resolve_params(&p.params, &MelodiaSyncParams::default()).map(|_| ())
+}
+
+/// The normalised value for each preset parameter, checked against the parameter's range.
+pub fn resolve_params(
+    values: &BTreeMap<String, PresetValue>,
+    params: &MelodiaSyncParams,
+) -> Result<Vec<(String, f32)>, String> {
+    let map = params.param_map();
+    let mut out = Vec::new();
+    for (id, value) in values {
+        if id == "program" {
+            return Err("field 'params.program': the program comes from 'slot'.".into());
+        }
+        let Some((_, ptr, _)) = map.iter().find(|(pid, _, _)| pid == id) else {
+            return Err(format!(
+                "field 'params.{id}': there is no parameter with that id."
+            ));
+        };
+        out.push((id.clone(), normalized(ptr, id, value)?));
+    }
+    Ok(out)
+}
+
+/// One preset value as the parameter's normalised value.
+fn normalized(ptr: &ParamPtr, id: &str, value: &PresetValue) -> Result<f32, String> {
+    // SAFETY: `ptr` points into a parameter object the caller keeps alive for this call.
+    unsafe {
+        let bad = |what: &str| {
+            format!(
+                "field 'params.{id}': {what} (e.g. {}).",
+                ptr.normalized_value_to_string(ptr.default_normalized_value(), true)
+            )
+        };
+        match (ptr, value) {
+            (ParamPtr::BoolParam(_), PresetValue::Bool(b)) => Ok(if *b { 1.0 } else { 0.0 }),
+            (ParamPtr::BoolParam(_), _) => Err(bad("expects true or false")),
+            (_, PresetValue::Number(x)) => {
+                let x = *x as f32;
+                let n = ptr.preview_normalized(x);
+                let back = ptr.preview_plain(n);
+                let tolerance = 1e-4 * (1.0 + x.abs());
+                if !x.is_finite() || (back - x).abs() > tolerance.max(0.5 * step(ptr)) {
+                    return Err(bad(&format!("{x} is outside the parameter's range")));
+                }
+                Ok(n)
+            }
+            (_, PresetValue::Text(t)) => ptr
+                .string_to_normalized_value(t)
+                .ok_or_else(|| bad(&format!("'{t}' is not a valid value"))),
+            (_, PresetValue::Bool(_)) => Err(bad("expects a number")),
+        }
+    }
+}
+
+/// Plain-value step of a stepped parameter (0 for continuous ones).
+unsafe fn step(ptr: &ParamPtr) -> f32 {
+    // SAFETY: as for `normalized`.
+    unsafe {
+        match ptr.step_count() {
+            Some(n) if n > 0 => (ptr.preview_plain(1.0) - ptr.preview_plain(0.0)).abs() / n as f32,
+            _ => 0.0,
+        }
+    }
+}
+
+impl Preset {
+    /// Serialises for a file (pretty JSON).
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).expect("presets always serialise")
+    }
+
+    /// Captures the current parameter values and `program` (for the slot the `program`
+    /// parameter selects) as a preset.
+    pub fn capture(name: &str, params: &MelodiaSyncParams, program: Program) -> Self {
+        let mut values = BTreeMap::new();
+        for (id, ptr, _) in params.param_map() {
+            if id == "program" {
+                continue;
+            }
+            // SAFETY: `ptr` points into `params`, borrowed for this call.
+            let value = unsafe {
+                match ptr {
+                    ParamPtr::BoolParam(_) => {
+                        PresetValue::Bool(ptr.unmodulated_normalized_value() > 0.5)
+                    }
+                    ParamPtr::EnumParam(_) => PresetValue::Text(
+                        ptr.normalized_value_to_string(ptr.unmodulated_normalized_value(), false),
+                    ),
+                    _ => PresetValue::Number(ptr.unmodulated_plain_value() as f64),
+                }
+            };
+            values.insert(id, value);
+        }
+        Self {
+            format: FORMAT,
+            name: name.into(),
+            description: String::new(),
+            category: default_category(),
+            slot: params.program.value(),
+            program,
+            params: values,
+        }
+    }
+
+    /// Sets `params` to this preset (the CLI's way; the editor goes through the host). Never
+    /// call while a plugin instance processes these parameters.
+    pub fn apply_to(&self, params: &MelodiaSyncParams) -> Result<(), String> {
+        let resolved = resolve_params(&self.params, params)?;
+        let map = params.param_map();
+        let set = |id: &str, n: f32| {
+            if let Some((_, ptr, _)) = map.iter().find(|(pid, _, _)| pid == id) {
+                // SAFETY: `ptr` points into `params`, borrowed for this call; no other thread
+                // processes them (see above).
+                unsafe {
+                    ptr._internal_set_normalized_value(n);
+                }
+            }
+        };
+        let slots = ProgramKind::ALL.len() - 1;
+        set("program", self.slot.index() as f32 / slots as f32);
+        for (id, n) in resolved {
+            set(&id, n);
+        }
+        Ok(())
+    }
+}
+
+/// Where user presets live: `$MELODIASYNC_PRESET_DIR`, else `$XDG_CONFIG_HOME/melodiasync/presets`,
+/// else `~/.config/melodiasync/presets`.
+pub fn user_dir() -> Option<PathBuf> {
+    if let Some(d) = std::env::var_os("MELODIASYNC_PRESET_DIR") {
+        return Some(PathBuf::from(d));
+    }
+    let config = std::env::var_os("XDG_CONFIG_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")))?;
+    Some(config.join("melodiasync").join("presets"))
+}
+
+/// Where a preset in the list comes from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Origin {
+    /// Embedded in the binary.
+    Factory,
+    /// A file in the user folder.
+    User(PathBuf),
+}
+
+/// A loaded preset and where it came from.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Entry {
+    /// The preset.
+    pub preset: Preset,
+    /// Its origin.
+    pub origin: Origin,
+}
+
+/// Every preset: factory first, then the user folder's. A broken user file is reported in the
+/// second list and skipped; the others still load.
+pub fn library(dir: Option<&Path>) -> (Vec<Entry>, Vec<String>) {
+    let mut entries: Vec<Entry> = FACTORY
+        .iter()
+        .map(|(file, text)| Entry {
+            preset: parse(text.as_bytes(), file)
+                .expect("factory presets are valid (checked by a test)")
+                .0,
+            origin: Origin::Factory,
+        })
+        .collect();
+    let mut problems = Vec::new();
+    let Some(dir) = dir else {
+        return (entries, problems);
+    };
+    let Ok(listing) = std::fs::read_dir(dir) else {
+        // No folder yet: no user presets.
+        return (entries, problems);
+    };
+    let mut files: Vec<PathBuf> = listing
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    files.sort();
+    for path in files {
+        match read_file(&path) {
+            Ok((preset, warnings)) => {
+                problems.extend(warnings);
+                entries.push(Entry {
+                    preset,
+                    origin: Origin::User(path),
+                });
+            }
+            Err(e) => problems.push(e),
+        }
+    }
+    (entries, problems)
+}
+
+/// Reads and validates one preset file.
+pub fn read_file(path: &Path) -> Result<(Preset, Vec<String>), String> {
+    let origin = path.display().to_string();
+    let size = std::fs::metadata(path)
+        .map_err(|e| format!("Preset '{origin}': cannot read it ({e})."))?
+        .len();
+    if size > MAX_BYTES {
+        // Refused before reading: a huge file is never loaded into memory.
+        return Err(format!(
+            "Preset '{origin}': the file is {size} bytes, far more than a preset (at most \
+             {MAX_BYTES}); it is not a MelodiaSync preset."
+        ));
+    }
+    let bytes =
+        std::fs::read(path).map_err(|e| format!("Preset '{origin}': cannot read it ({e})."))?;
+    parse(&bytes, &origin)
+}
+
+/// A file name for a preset name: lower case, letters and digits, dashes between words.
+pub fn slug(name: &str) -> String {
+    let mut out = String::new();
+    for c in name.trim().chars() {
+        if c.is_alphanumeric() {
+            out.extend(c.to_lowercase());
+        } else if !out.ends_with('-') && !out.is_empty() {
+            out.push('-');
+        }
+    }
+    while out.ends_with('-') {
+        out.pop();
+    }
+    if out.is_empty() {
+        "preset".into()
+    } else {
+        out
+    }
+}
+
+/// Writes `bytes` to a temporary file beside `path`, then renames it into place: a reader never
+/// sees half a file, and a failed write leaves any previous file untouched.
+pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), String> {
+    let tmp = path.with_extension("partial");
+    let fail = |e: std::io::Error| {
+        let _ = std::fs::remove_file(&tmp);
+        format!(
+            "Cannot write '{}': {e}. Check that the folder exists and is writable.",
+            path.display()
+        )
+    };
+    std::fs::write(&tmp, bytes).map_err(fail)?;
+    std::fs::rename(&tmp, path).map_err(fail)
+}
+
+/// Saves `preset` in the user folder as `slug(name).json` (creating the folder); refuses to
+/// overwrite a different preset's file unless `replace`. Returns the path.
+pub fn save_user(dir: &Path, preset: &Preset, replace: bool) -> Result<PathBuf, String> {
+    validate(preset).map_err(|e| format!("Preset '{}': {e}", preset.name))?;
+    if factory_names()
+        .iter()
+        .any(|n| n.eq_ignore_ascii_case(&preset.name))
+    {
+        return Err(format!(
+            "'{}' is a factory preset's name; choose another name.",
+            preset.name
+        ));
+    }
+    std::fs::create_dir_all(dir)
+        .map_err(|e| format!("Cannot create the preset folder '{}': {e}.", dir.display()))?;
+    let path = dir.join(format!("{}.json", slug(&preset.name)));
+    if path.exists() && !replace {
+        return Err(format!(
+            "A user preset '{}' already exists; pass --replace to overwrite it.",
+            preset.name
+        ));
+    }
+    write_atomically(&path, preset.to_json().as_bytes())?;
+    Ok(path)
+}
+
+/// The factory presets' names.
+fn factory_names() -> Vec<String> {
+    library(None).0.into_iter().map(|e| e.preset.name).collect()
+}
+
+/// Finds a preset by name (case-insensitive).
+pub fn find<'a>(entries: &'a [Entry], name: &str) -> Result<&'a Entry, String> {
+    entries
+        .iter()
+        .find(|e| e.preset.name.eq_ignore_ascii_case(name.trim()))
+        .ok_or_else(|| {
+            let names: Vec<&str> = entries.iter().map(|e| e.preset.name.as_str()).collect();
+            format!(
+                "There is no preset '{name}'. Presets: {}.",
+                names.join(", ")
+            )
+        })
+}
