@@ -9,6 +9,8 @@ PKGS=(
   libx11-dev libx11-xcb-dev libxcursor-dev libxrandr-dev libxi-dev libgl-dev
   libxkbcommon-dev libxkbcommon-x11-dev   # editor windowing (baseview/egui)
   python3 python3-venv python3-pip        # test references (pedalboard, pyloudnorm, scipy)
+  xvfb imagemagick x11-utils              # editor screenshot test (virtual display, PNG capture)
+  libgl1-mesa-dri libegl1 libegl-mesa0 libxkbcommon-x11-0   # Mesa software OpenGL for the editor
 )
 
 missing=()

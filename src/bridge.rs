@@ -50,6 +50,15 @@ impl<T> QueueSender<T> {
     }
 }
 
+impl<T> Clone for QueueSender<T> {
+    fn clone(&self) -> Self {
+        Self {
+            queue: self.queue.clone(),
+            dropped: self.dropped.clone(),
+        }
+    }
+}
+
 /// Receiving half of a bounded, lock-free queue; allocation-free, so the audio thread may use it.
 pub struct QueueReceiver<T> {
     /// The shared queue.
@@ -353,6 +362,71 @@ pub struct FeedbackRecord {
 /// Audio thread → session thread (1024 records: half a minute at 32 frames/s).
 pub fn record_channel() -> (QueueSender<FeedbackRecord>, QueueReceiver<FeedbackRecord>) {
     queue(1024)
+}
+
+/// Commands for the session thread's log (from the editor's session start/stop).
+#[derive(Clone, Debug, PartialEq)]
+pub enum SessionCommand {
+    /// Start logging every frame to this CSV file (a summary JSON goes beside it at the stop).
+    Start(std::path::PathBuf),
+    /// Stop logging and write the summary.
+    Stop,
+}
+
+/// The session log's state, for the editor.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SessionLogStatus {
+    /// The log being written, if a session is running.
+    pub recording: Option<std::path::PathBuf>,
+    /// A sentence about the last start/stop (where it went, or what failed).
+    pub message: String,
+}
+
+/// Handles to a worker the editor uses (status, calibration, commands).
+pub struct WorkerLink {
+    /// Source status.
+    pub status: StatusCell,
+    /// Calibration progress and result.
+    pub calibration: CalibrationCell,
+    /// Commands to the worker.
+    pub commands: CommandSender,
+}
+
+/// Everything the editor reads or sends beyond the parameters, created with the plugin (the
+/// worker and session thread start later, at activation, and register here).
+pub struct EditorLink {
+    /// The worker, once started.
+    pub worker: Mutex<Option<WorkerLink>>,
+    /// Scored frames from the audio thread (while the editor is open).
+    pub records: QueueReceiver<FeedbackRecord>,
+    /// Session log commands, once the session thread runs.
+    pub session: Mutex<Option<QueueSender<SessionCommand>>>,
+    /// Session log state.
+    pub session_status: Arc<Mutex<SessionLogStatus>>,
+    /// Whether an editor is open (the audio thread only sends records then).
+    pub open: AtomicBool,
+}
+
+impl EditorLink {
+    /// A link and the audio thread's sending side of its record queue (512 records: 16 s).
+    pub fn new() -> (Arc<Self>, QueueSender<FeedbackRecord>) {
+        let (tx, rx) = queue(512);
+        (
+            Arc::new(Self {
+                worker: Mutex::new(None),
+                records: rx,
+                session: Mutex::new(None),
+                session_status: Arc::default(),
+                open: AtomicBool::new(false),
+            }),
+            tx,
+        )
+    }
+
+    /// Whether an editor is open.
+    pub fn is_open(&self) -> bool {
+        self.open.load(Ordering::Relaxed)
+    }
 }
 
 #[cfg(test)]

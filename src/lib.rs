@@ -6,6 +6,7 @@
 #![deny(unsafe_op_in_unsafe_fn)]
 
 pub mod bridge;
+pub mod editor;
 pub mod eeg;
 pub mod engine;
 pub mod features;
@@ -25,7 +26,7 @@ use nice_plug::prelude::*;
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
-use bridge::{FeedbackRecord, FrameConsumer, ProgramTable, QueueReceiver, QueueSender};
+use bridge::{EditorLink, FeedbackRecord, FrameConsumer, ProgramTable, QueueReceiver, QueueSender};
 use eeg::worker::{AnalysisConfig, Worker};
 use eeg::SourceSpec;
 use engine::{Controls, Engine, NoteAction, TimedNote};
@@ -62,13 +63,26 @@ pub struct MelodiaSync {
     outlet_on: Arc<AtomicBool>,
     /// Seconds of audio rendered since activation.
     audio_time: f64,
+    /// What the editor reads and sends beyond the parameters.
+    link: Arc<EditorLink>,
+    /// Records for the editor's meters (sent only while it is open).
+    editor_records: QueueSender<FeedbackRecord>,
 }
 
 impl Default for MelodiaSync {
     fn default() -> Self {
         let (programs_tx, programs) = bridge::program_channel();
+        let (link, editor_records) = EditorLink::new();
+        let params = MelodiaSyncParams::new(programs_tx);
+        if let Some(spec) = standalone_source() {
+            if let Ok(mut s) = params.source.write() {
+                *s = spec;
+            }
+        }
         Self {
-            params: Arc::new(MelodiaSyncParams::new(programs_tx)),
+            params: Arc::new(params),
+            link,
+            editor_records,
             // Re-prepared for the host's rate in `activate`.
             engine: Engine::new(48_000.0),
             worker: None,
@@ -102,6 +116,9 @@ impl MelodiaSync {
             None => {
                 let (worker, outputs) = Worker::spawn(spec.clone(), AnalysisConfig::default());
                 self.frames = Some(outputs.audio);
+                if let Ok(mut w) = self.link.worker.lock() {
+                    *w = Some(worker.link());
+                }
                 self.worker = Some((worker, spec));
             }
         }
@@ -115,12 +132,18 @@ impl MelodiaSync {
             return;
         }
         let (tx, rx) = bridge::record_channel();
+        let (cmd_tx, cmd_rx) = bridge::queue(8);
+        if let Ok(mut s) = self.link.session.lock() {
+            *s = Some(cmd_tx);
+        }
         let n = INSTANCES.fetch_add(1, Ordering::Relaxed);
         let opts = SessionOptions {
             outlet_source_id: Some(format!("melodiasync-features-{}-{n}", std::process::id())),
             outlet_switch: Some(self.outlet_on.clone()),
             log: None,
             live_clock: true,
+            commands: Some(cmd_rx),
+            log_status: Some(self.link.session_status.clone()),
         };
         self.session = Some(SessionThread::spawn(rx, opts));
         self.records = Some(tx);
@@ -150,15 +173,19 @@ impl MelodiaSync {
         let mut newest = None;
         while let Some(frame) = frames.pop() {
             let fb = self.engine.push_frame(&frame, controls);
+            let modulation = self.engine.modulation(controls);
+            let record = FeedbackRecord {
+                frame,
+                feedback: fb,
+                modulation,
+                beat_hz: engine::beat_hz(controls, &modulation),
+                audio_time: self.audio_time,
+            };
             if let Some(tx) = &self.records {
-                let modulation = self.engine.modulation(controls);
-                tx.push(FeedbackRecord {
-                    frame,
-                    feedback: fb,
-                    modulation,
-                    beat_hz: engine::beat_hz(controls, &modulation),
-                    audio_time: self.audio_time,
-                });
+                tx.push(record);
+            }
+            if self.link.is_open() {
+                self.editor_records.push(record);
             }
             newest = Some((frame, fb));
         }
@@ -181,6 +208,28 @@ impl MelodiaSync {
                 });
             });
         }
+    }
+}
+
+/// The source the standalone app was started with (`melodiasync standalone --eeg sim|FILE`
+/// sets `MELODIASYNC_EEG`): an explicit choice, so nothing switches to simulated data silently.
+fn standalone_source() -> Option<SourceSpec> {
+    let v = std::env::var("MELODIASYNC_EEG").ok()?;
+    match v.trim() {
+        "" => None,
+        "sim" => Some(SourceSpec::Simulator(eeg::sim::SimConfig::default())),
+        t => match t.strip_prefix("sim:").map(eeg::sim::Script::parse) {
+            Some(Ok(script)) => Some(SourceSpec::Simulator(eeg::sim::SimConfig {
+                script,
+                ..Default::default()
+            })),
+            Some(Err(_)) => None,
+            None => Some(SourceSpec::File {
+                path: t.into(),
+                looping: true,
+                rate: None,
+            }),
+        },
     }
 }
 
@@ -218,12 +267,16 @@ impl Plugin for MelodiaSync {
     const MIDI_OUTPUT: MidiConfig = MidiConfig::MidiCCs;
     const SAMPLE_ACCURATE_AUTOMATION: bool = false;
 
-    type Editor = ();
+    type Editor = nice_plug_egui::EguiEditor<editor::App>;
     type SysExMessage = ();
     type BackgroundTask = ();
 
     fn params(&self) -> Arc<dyn Params> {
         self.params.clone()
+    }
+
+    fn editor(&mut self, _async_executor: AsyncExecutor<Self>) -> Option<Self::Editor> {
+        editor::create(self.params.clone(), self.link.clone())
     }
 
     fn filter_state(state: &mut PluginState) {

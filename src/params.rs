@@ -136,6 +136,9 @@ pub struct MelodiaSyncParams {
     /// Adaptive thresholds, so a session continues where it stopped.
     #[persist = "adaptive"]
     pub adaptive_state: AdaptiveCell,
+    /// Editor window size in logical pixels, remembered with the project.
+    #[persist = "editor-size"]
+    pub editor_size: std::sync::RwLock<(u32, u32)>,
     /// Version of the saved state (see [`migrate_state`]).
     #[persist = "state-version"]
     pub state_version: std::sync::atomic::AtomicU32,
@@ -331,6 +334,7 @@ impl MelodiaSyncParams {
             setup: SetupCell::new(programs),
             adaptive_state: AdaptiveCell::default(),
             state_version: std::sync::atomic::AtomicU32::new(STATE_VERSION),
+            editor_size: std::sync::RwLock::new(crate::editor::DEFAULT_SIZE),
         }
     }
 }

@@ -7,7 +7,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::thread::JoinHandle;
 
-use crate::bridge::{FeedbackRecord, QueueReceiver, StopFlag};
+use crate::bridge::{FeedbackRecord, QueueReceiver, SessionCommand, SessionLogStatus, StopFlag};
 use crate::features::bands::{ALPHA, BETA, DELTA, GAMMA, HIGH_BETA, SMR, THETA};
 
 /// Name of the LSL stream the plugin publishes.
@@ -363,8 +363,12 @@ impl FeaturesOutlet {
 }
 
 /// What the session thread does with records.
-#[derive(Clone, Debug, Default)]
+#[derive(Default)]
 pub struct SessionOptions {
+    /// Start/stop commands for the log (the editor's session button).
+    pub commands: Option<QueueReceiver<SessionCommand>>,
+    /// Where the log's state is reported.
+    pub log_status: Option<std::sync::Arc<std::sync::Mutex<SessionLogStatus>>>,
     /// Publish the LSL features outlet with this source id.
     pub outlet_source_id: Option<String>,
     /// When given, the outlet exists only while this is true (the plugin's `lslout`).
@@ -458,6 +462,32 @@ fn run(
             (false, true) => outlet = None,
             _ => {}
         }
+        while let Some(cmd) = opts.commands.as_ref().and_then(QueueReceiver::pop) {
+            let message = match cmd {
+                SessionCommand::Start(path) => {
+                    let finished = finish_session(log.take(), &summary, records.overflowed());
+                    summary = SummaryBuilder::default();
+                    match CsvLog::create(&path) {
+                        Ok(l) => {
+                            log = Some(l);
+                            finished.map_or(
+                                format!("Recording the session to '{}'.", path.display()),
+                                |m| m,
+                            )
+                        }
+                        Err(e) => e,
+                    }
+                }
+                SessionCommand::Stop => finish_session(log.take(), &summary, records.overflowed())
+                    .unwrap_or_else(|| "No session was being recorded.".into()),
+            };
+            if let Some(st) = &opts.log_status {
+                if let Ok(mut st) = st.lock() {
+                    st.recording = log.as_ref().map(|l| l.path.clone());
+                    st.message = message;
+                }
+            }
+        }
         while let Some(r) = records.pop() {
             summary.push(&r);
             if let Some(o) = &outlet {
@@ -475,6 +505,24 @@ fn run(
     }
     let path = log.map(CsvLog::finish).transpose()?;
     Ok((summary.finish(records.overflowed()), path))
+}
+
+/// Closes a running log and writes its summary beside it; returns a sentence, or `None` when
+/// there was no log.
+fn finish_session(log: Option<CsvLog>, summary: &SummaryBuilder, dropped: u64) -> Option<String> {
+    let log = log?;
+    let result = log.finish().and_then(|path| {
+        let json = serde_json::to_string_pretty(&summary.finish(dropped))
+            .map_err(|e| format!("Cannot format the session summary: {e}."))?;
+        let summary_path = path.with_extension("summary.json");
+        crate::preset::write_atomically(&summary_path, json.as_bytes())?;
+        Ok(format!(
+            "Session saved: '{}' and '{}'.",
+            path.display(),
+            summary_path.display()
+        ))
+    });
+    Some(result.unwrap_or_else(|e| e))
 }
 
 #[cfg(test)]

@@ -217,3 +217,44 @@ fn state_keeps_program_baseline_and_adaptive_thresholds() {
     assert_eq!(fresh.program, Some(ProgramKind::DeepRest));
     assert_ne!(fresh.thresholds, saved.thresholds);
 }
+
+#[test]
+fn a_version_1_project_migrates_and_sounds_as_it_did() {
+    // A state saved by the first release (before neurofeedback: no feedback parameters, no
+    // state version), kept forever as a fixture.
+    let v1: serde_json::Value = serde_json::from_str(include_str!("data/state-v1.json")).unwrap();
+    assert!(v1["fields"].get("state-version").is_none());
+    let entry = load_entry();
+    let load = |source: serde_json::Value| {
+        let mut inst = instantiate(&entry);
+        let mut json = v1.clone();
+        json["fields"]["eeg-source"] = serde_json::Value::String(source.to_string());
+        load_state(&mut inst, &state_bytes(&json));
+        inst
+    };
+    // With EEG (the simulator) and without (a stream that does not exist).
+    let mut with_eeg = load(sim_source(Script::EyesClosed));
+    let nothing = serde_json::json!({"kind": "lsl", "prop": "name", "value": "no-such-stream"});
+    let mut without = load(nothing);
+    let params = params(&mut with_eeg);
+    // Continuous CLAP parameters are normalised: 40 Hz is the top of the beat range.
+    for (name, want) in [
+        ("Beat rate", 1.0),
+        ("Tone", 0.3),
+        ("Feedback depth", 0.0),
+        ("Chime level", 0.0),
+    ] {
+        let got = param_value(&mut with_eeg, find(&params, name).id);
+        assert!((got - want).abs() < 1e-6, "{name}: {got}");
+    }
+    let saved = save_state(&mut with_eeg);
+    assert_eq!(state_json(&saved)["fields"]["state-version"], "2");
+    // Feedback depth 0: the EEG cannot change the sound, so both render identically.
+    let frames = (4.0 * SR) as usize;
+    let a = render_with(&mut with_eeg, SR, frames, |_| 512, &[], true);
+    let b = render_with(&mut without, SR, frames, |_| 512, &[], false);
+    assert_eq!(a.left, b.left);
+    assert_eq!(a.right, b.right);
+    // The EEG was really there: the migrated project still reports it as MIDI CC.
+    assert!(!a.midi.is_empty() && b.midi.is_empty());
+}

@@ -484,6 +484,17 @@ fn main() -> ExitCode {
             Ok(())
         }
         Command::Standalone { args } => {
+            // `--eeg sim|sim:SCRIPT|FILE` before the standalone host's own options picks the
+            // EEG source explicitly (the plugin reads it once, at creation).
+            let mut args = args;
+            if let Some(i) = args.iter().position(|a| a == "--eeg") {
+                if i + 1 < args.len() {
+                    let source = args.remove(i + 1);
+                    args.remove(i);
+                    // SAFETY: set before any other thread starts.
+                    unsafe { std::env::set_var("MELODIASYNC_EEG", source) };
+                }
+            }
             let argv = std::iter::once("melodiasync standalone".to_string()).chain(args);
             if nice_plug::prelude::nice_export_standalone_with_args::<MelodiaSync, _>(argv) {
                 Ok(())
@@ -504,7 +515,6 @@ fn main() -> ExitCode {
     }
 }
 
-/// Parameters with the `--set ID=VALUE` overrides applied.
 /// Applies `--set ID=VALUE` options.
 fn apply_sets(p: &Arc<MelodiaSyncParams>, sets: &[String]) -> Result<(), String> {
     for s in sets {

@@ -315,6 +315,15 @@ impl Worker {
         self.commands.push(WorkerCommand::CancelCalibration);
     }
 
+    /// Handles for the editor: the same status and calibration cells, and a command sender.
+    pub fn link(&self) -> crate::bridge::WorkerLink {
+        crate::bridge::WorkerLink {
+            status: self.status.clone(),
+            calibration: self.calibration.clone(),
+            commands: self.commands.clone(),
+        }
+    }
+
     /// A copy of the calibration's progress and result.
     pub fn calibration(&self) -> CalibrationStatus {
         self.calibration
