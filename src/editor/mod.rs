@@ -38,7 +38,7 @@ use status::{status_line, Light};
 /// Default editor size in logical pixels.
 pub const DEFAULT_SIZE: (u32, u32) = (980, 680);
 /// Standard band names, in band order.
-const BAND_NAMES: [&str; 7] = ["delta", "theta", "alpha", "beta", "gamma", "SMR", "hi-β"];
+const BAND_NAMES: [&str; 7] = ["delta", "theta", "alpha", "beta", "gamma", "SMR", "hi-beta"];
 
 /// The editor's tabs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -271,14 +271,21 @@ impl NiceEguiApp for App {
     }
 }
 
-/// A status light: colour and symbol (never colour alone).
+/// A status light: a coloured dot and a word (never colour alone).
 fn light(ui: &mut egui::Ui, l: Light) {
-    let (c, sym) = match l {
-        Light::Good => (palette::GREEN, "●"),
-        Light::Waiting => (palette::YELLOW, "◐"),
-        Light::Bad => (palette::VERMILLION, "✖"),
+    let (c, word) = match l {
+        Light::Good => (palette::GREEN, "OK"),
+        Light::Waiting => (palette::YELLOW, "wait"),
+        Light::Bad => (palette::VERMILLION, "error"),
     };
-    ui.colored_label(c, sym);
+    dot(ui, c);
+    ui.colored_label(c, word);
+}
+
+/// A filled dot in the text line.
+fn dot(ui: &mut egui::Ui, c: Color32) {
+    let (r, painter) = ui.allocate_painter(Vec2::splat(12.0), Sense::hover());
+    painter.circle_filled(r.rect.center(), 5.0, c);
 }
 
 impl App {
@@ -313,9 +320,9 @@ impl App {
                 .map(|s| s.recording.is_some())
                 .unwrap_or(false);
             let label = if recording {
-                "■ Stop session"
+                "Stop session"
             } else {
-                "● Start session"
+                "Start session"
             };
             if ui.button(label).clicked() {
                 self.toggle_session(recording);
@@ -405,7 +412,7 @@ impl App {
                 }
             });
         if ui
-            .button("⟳")
+            .button("Find streams")
             .on_hover_text("Look for LSL streams (1 s)")
             .clicked()
         {
@@ -551,10 +558,12 @@ impl App {
         band: u8,
         record: Option<&FeedbackRecord>,
     ) {
-        let size = Vec2::new(44.0, 220.0);
+        let size = Vec2::new(44.0, 236.0);
         ui.vertical(|ui| {
             let (resp, painter) = ui.allocate_painter(size, Sense::click_and_drag());
-            let r = resp.rect;
+            let full = resp.rect;
+            // The bottom 16 px carry the band's name.
+            let r = Rect::from_min_max(full.min, Pos2::new(full.max.x, full.max.y - 16.0));
             painter.rect_filled(r, 3.0, palette::PANEL);
             let bar = r.shrink2(Vec2::new(10.0, 4.0));
             if let Some(rec) = record {
@@ -607,7 +616,6 @@ impl App {
                 FontId::proportional(12.0),
                 palette::TEXT,
             );
-            ui.add_space(16.0);
         });
     }
 
@@ -640,12 +648,14 @@ impl App {
         ui.horizontal_wrapped(|ui| {
             for (i, l) in labels.iter().enumerate() {
                 let bad = record.is_some_and(|r| r.frame.excluded.contains(i));
-                let (c, sym) = if bad {
-                    (palette::VERMILLION, "✖")
+                // Colour plus wording: an excluded channel says so.
+                let (c, text) = if bad {
+                    (palette::VERMILLION, format!("{l} off"))
                 } else {
-                    (palette::SKY, "●")
+                    (palette::SKY, l.clone())
                 };
-                ui.colored_label(c, format!("{sym} {l}"));
+                dot(ui, c);
+                ui.colored_label(c, text);
             }
         });
     }
