@@ -15,6 +15,7 @@ pub mod status;
 use std::sync::Arc;
 
 use egui::{Align2, Color32, FontId, Pos2, Rect, Sense, Stroke, StrokeKind, Vec2};
+use nice_plug::context::gui::GuiContext;
 use nice_plug::prelude::{Param, ParamSetter};
 use nice_plug_egui::widgets::ParamSlider;
 use nice_plug_egui::{
@@ -67,7 +68,7 @@ pub struct App {
     /// Window size state (shared with nice-plug-egui; saved in the params on resize).
     state: Arc<EguiEditorState>,
     /// The host context, once the window is built.
-    gui: Option<nice_plug::context::gui::GuiContext>,
+    gui: Option<GuiContext>,
     /// Current tab.
     tab: Tab,
     /// Meter scale.
@@ -92,8 +93,10 @@ pub struct App {
     save_name: String,
     /// Last message for the user (preset, calibration, source actions).
     message: String,
+    /// Where each band meter was drawn in the last frame.
+    meter_rects: [Rect; 7],
     /// LSL streams found by the last refresh (filled by a helper thread).
-    streams: Arc<std::sync::Mutex<Option<Vec<(String, String, i32, f64, String, String)>>>>,
+    streams: Arc<std::sync::Mutex<Option<Vec<crate::eeg::lsl::StreamRow>>>>,
 }
 
 impl App {
@@ -120,6 +123,7 @@ impl App {
             presets: None,
             save_name: String::new(),
             message: String::new(),
+            meter_rects: [Rect::NOTHING; 7],
             streams: Arc::default(),
         }
     }
@@ -222,21 +226,53 @@ impl NiceEguiApp for App {
     fn build(
         &mut self,
         egui_ctx: egui::Context,
-        gui: nice_plug::context::gui::GuiContext,
+        gui: GuiContext,
         _frame: &mut nice_plug_egui::Frame,
     ) -> Result<(), nice_plug_egui::baseview::HandlerError> {
         let mut visuals = egui::Visuals::dark();
         visuals.panel_fill = palette::BG;
         visuals.window_fill = palette::PANEL;
         egui_ctx.set_visuals(visuals);
-        self.gui = Some(gui);
-        self.link
-            .open
-            .store(true, std::sync::atomic::Ordering::Relaxed);
+        self.attach(gui);
         Ok(())
     }
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut nice_plug_egui::Frame) {
+        self.draw(ui);
+    }
+
+    fn resized(&mut self, size: nice_plug_egui::baseview::WindowSize) {
+        let s = size.logical;
+        if let Ok(mut saved) = self.params.editor_size.write() {
+            *saved = (s.width.round() as u32, s.height.round() as u32);
+        }
+        let _ = &self.state;
+    }
+
+    fn editor_closed(&mut self) {
+        self.link
+            .open
+            .store(false, std::sync::atomic::Ordering::Relaxed);
+        self.gui = None;
+    }
+}
+
+impl App {
+    /// Connects the app to a host context (what `build` does when a window opens).
+    pub fn attach(&mut self, gui: GuiContext) {
+        self.gui = Some(gui);
+        self.link
+            .open
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Where each band meter was drawn in the last frame (pointer hit-testing, tests).
+    pub fn meter_rects(&self) -> [Rect; 7] {
+        self.meter_rects
+    }
+
+    /// Draws one frame: the window-independent part of `ui`, also driven headless in tests.
+    pub fn draw(&mut self, ui: &mut egui::Ui) {
         self.drain();
         let Some(gui) = self.gui.clone() else {
             return;
@@ -253,21 +289,6 @@ impl NiceEguiApp for App {
         // Meters move at the frame rate of the EEG: keep repainting while open.
         ui.ctx()
             .request_repaint_after(std::time::Duration::from_millis(33));
-    }
-
-    fn resized(&mut self, size: nice_plug_egui::baseview::WindowSize) {
-        let s = size.logical;
-        if let Ok(mut saved) = self.params.editor_size.write() {
-            *saved = (s.width.round() as u32, s.height.round() as u32);
-        }
-        let _ = &self.state;
-    }
-
-    fn editor_closed(&mut self) {
-        self.link
-            .open
-            .store(false, std::sync::atomic::Ordering::Relaxed);
-        self.gui = None;
     }
 }
 
@@ -536,8 +557,8 @@ impl App {
                 ui.selectable_value(&mut self.history_min, m, format!("{m} min"));
             }
             ui.separator();
-            for b in 0..7 {
-                ui.checkbox(&mut self.plotted[b], BAND_NAMES[b]);
+            for (b, name) in BAND_NAMES.iter().enumerate() {
+                ui.checkbox(&mut self.plotted[b], *name);
             }
         });
         self.history_plot(ui, &compiled);
@@ -562,6 +583,7 @@ impl App {
         ui.vertical(|ui| {
             let (resp, painter) = ui.allocate_painter(size, Sense::click_and_drag());
             let full = resp.rect;
+            self.meter_rects[band as usize] = full;
             // The bottom 16 px carry the band's name.
             let r = Rect::from_min_max(full.min, Pos2::new(full.max.x, full.max.y - 16.0));
             painter.rect_filled(r, 3.0, palette::PANEL);

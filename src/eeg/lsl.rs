@@ -338,7 +338,11 @@ impl Source for LslSource {
 
 /// Every LSL stream visible now (for the editor's picker and `melodiasync streams`):
 /// (name, type, channels, rate, host, source id).
-pub fn visible_streams(wait: f64) -> Vec<(String, String, i32, f64, String, String)> {
+/// One visible stream: name, type, channels, nominal rate, host, source id.
+pub type StreamRow = (String, String, i32, f64, String, String);
+
+/// The LSL streams visible within `wait` seconds.
+pub fn visible_streams(wait: f64) -> Vec<StreamRow> {
     ::lsl::resolve_streams(wait)
         .unwrap_or_default()
         .iter()

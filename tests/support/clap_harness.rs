@@ -23,12 +23,32 @@ impl SharedHandler<'_> for Shared {
     fn request_callback(&self) {}
 }
 
+/// The GUI host extension: the editor may ask to resize or show/hide; this host embeds it in a
+/// fixed window and agrees to everything (nice-plug requires the extension to open an editor).
+impl clack_extensions::gui::HostGuiImpl for Shared {
+    fn resize_hints_changed(&self) {}
+    fn request_resize(&self, _new_size: clack_extensions::gui::GuiSize) -> Result<(), HostError> {
+        Ok(())
+    }
+    fn request_show(&self) -> Result<(), HostError> {
+        Ok(())
+    }
+    fn request_hide(&self) -> Result<(), HostError> {
+        Ok(())
+    }
+    fn closed(&self, _was_destroyed: bool) {}
+}
+
 /// The host type.
 pub struct Host;
 impl HostHandlers for Host {
     type Shared<'a> = Shared;
     type MainThread<'a> = ();
     type AudioProcessor<'a> = ();
+
+    fn declare_extensions(builder: &mut HostExtensions<Self>, _shared: &Self::Shared<'_>) {
+        builder.register::<clack_extensions::gui::HostGui>();
+    }
 }
 
 /// Where the bundle under test is: `MELODIASYNC_CLAP`, else the test bundle that
@@ -200,18 +220,34 @@ pub fn render_with(
     instance: &mut PluginInstance<Host>,
     sample_rate: f64,
     frames: usize,
-    mut block_size: impl FnMut(usize) -> usize,
+    block_size: impl FnMut(usize) -> usize,
     events: &[(usize, HostEvent)],
     realtime: bool,
 ) -> Rendered {
-    let started = std::time::Instant::now();
-    let mut midi = Vec::new();
     let config = PluginAudioConfiguration {
         sample_rate,
         min_frames_count: 1,
         max_frames_count: 4096,
     };
     let processor = instance.activate(|_, _| (), config).expect("activate");
+    let (out, stopped) = play(processor, sample_rate, frames, block_size, events, realtime);
+    instance.deactivate(stopped);
+    out
+}
+
+/// Runs an activated processor for `frames` (on whatever thread calls it: the editor test
+/// runs it on its own audio thread while the main thread opens and closes the GUI), and
+/// hands it back stopped.
+pub fn play(
+    processor: StoppedPluginAudioProcessor<Host>,
+    sample_rate: f64,
+    frames: usize,
+    mut block_size: impl FnMut(usize) -> usize,
+    events: &[(usize, HostEvent)],
+    realtime: bool,
+) -> (Rendered, StoppedPluginAudioProcessor<Host>) {
+    let started = std::time::Instant::now();
+    let mut midi = Vec::new();
     let mut processor = processor.start_processing().expect("start processing");
     let mut left = Vec::with_capacity(frames);
     let mut right = Vec::with_capacity(frames);
@@ -288,9 +324,7 @@ pub fn render_with(
         right.extend_from_slice(&out_r[..n]);
         pos += n;
     }
-    let stopped = processor.stop_processing();
-    instance.deactivate(stopped);
-    Rendered { left, right, midi }
+    (Rendered { left, right, midi }, processor.stop_processing())
 }
 
 /// The JSON of a saved CLAP state: nice-plug writes a little-endian u64 length, then the
