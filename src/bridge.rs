@@ -178,6 +178,9 @@ pub enum WorkerCommand {
     },
     /// Abandon a calibration in progress.
     CancelCalibration,
+    /// Analyse with another window, hop, montage or band set (the extractor is rebuilt; a
+    /// montage the stream lacks gets a status sentence).
+    SetAnalysis(crate::eeg::worker::AnalysisConfig),
 }
 
 /// A calibration's progress and result, for the editor and CLI.

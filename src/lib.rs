@@ -43,9 +43,10 @@ pub struct MelodiaSync {
     params: Arc<MelodiaSyncParams>,
     /// The signal path.
     engine: Engine,
-    /// The EEG worker, started at the first activation; dropping it stops and joins the thread
-    /// (on the main thread, never in `process()`).
-    worker: Option<(Worker, SourceSpec)>,
+    /// The EEG worker, started at the first activation, with the source and montage it was
+    /// last given; dropping it stops and joins the thread (on the main thread, never in
+    /// `process()`).
+    worker: Option<(Worker, SourceSpec, Vec<String>)>,
     /// Frames for the audio thread, drained at the start of each block.
     frames: Option<FrameConsumer>,
     /// Compiled programs from state loads and calibrations.
@@ -107,19 +108,34 @@ impl MelodiaSync {
             .read()
             .map(|s| s.clone())
             .unwrap_or_default();
+        let montage = self
+            .params
+            .montage
+            .read()
+            .map(|m| m.clone())
+            .unwrap_or_default();
+        let analysis = AnalysisConfig {
+            montage: montage.clone(),
+            ..AnalysisConfig::default()
+        };
         match &mut self.worker {
-            Some((worker, current)) if *current != spec => {
-                worker.set_source(spec.clone());
-                *current = spec;
+            Some((worker, current, current_montage)) => {
+                if *current != spec {
+                    worker.set_source(spec.clone());
+                    *current = spec;
+                }
+                if *current_montage != montage {
+                    worker.set_analysis(analysis);
+                    *current_montage = montage;
+                }
             }
-            Some(_) => {}
             None => {
-                let (worker, outputs) = Worker::spawn(spec.clone(), AnalysisConfig::default());
+                let (worker, outputs) = Worker::spawn(spec.clone(), analysis);
                 self.frames = Some(outputs.audio);
                 if let Ok(mut w) = self.link.worker.lock() {
                     *w = Some(worker.link());
                 }
-                self.worker = Some((worker, spec));
+                self.worker = Some((worker, spec, montage));
             }
         }
     }

@@ -130,6 +130,9 @@ pub struct MelodiaSyncParams {
     /// the project, never automated.
     #[persist = "eeg-source"]
     pub source: std::sync::RwLock<SourceSpec>,
+    /// Montage channels by label (empty: every channel of the stream), saved with the project.
+    #[persist = "montage"]
+    pub montage: std::sync::RwLock<Vec<String>>,
     /// Calibration baseline (and, with presets, program edits).
     #[persist = "feedback-setup"]
     pub setup: SetupCell,
@@ -331,6 +334,7 @@ impl MelodiaSyncParams {
             ),
             lsl_out: BoolParam::new("LSL features out", true),
             source: std::sync::RwLock::new(SourceSpec::default()),
+            montage: std::sync::RwLock::new(Vec::new()),
             setup: SetupCell::new(programs),
             adaptive_state: AdaptiveCell::default(),
             state_version: std::sync::atomic::AtomicU32::new(STATE_VERSION),

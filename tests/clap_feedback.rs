@@ -258,3 +258,71 @@ fn a_version_1_project_migrates_and_sounds_as_it_did() {
     // The EEG was really there: the migrated project still reports it as MIDI CC.
     assert!(!a.midi.is_empty() && b.midi.is_empty());
 }
+
+#[test]
+fn remote_control_pages_name_the_main_controls() {
+    use clack_extensions::remote_controls::{PluginRemoteControls, RemoteControlsPageBuffer};
+    let entry = load_entry();
+    let mut inst = instantiate(&entry);
+    let params = params(&mut inst);
+    let handle = inst.plugin_handle();
+    let rc: PluginRemoteControls = handle.get_extension().expect("remote controls");
+    assert_eq!(rc.count(&handle), 3);
+    let expected: [(&str, &str, [&str; 8]); 3] = [
+        (
+            "Feedback",
+            "Feedback",
+            [
+                "Program",
+                "Feedback depth",
+                "Reward target 1",
+                "Inhibit ceiling 1",
+                "Adaptive targets",
+                "Freeze targets",
+                "Target success rate",
+                "Reward smoothing",
+            ],
+        ),
+        (
+            "Sound",
+            "Layers",
+            [
+                "Relaxation",
+                "Drone level",
+                "Binaural level",
+                "Pulse level",
+                "Noise level",
+                "Chime level",
+                "Tone",
+                "Reverb mix",
+            ],
+        ),
+        (
+            "Sound",
+            "Entrainment",
+            [
+                "Beat rate",
+                "Binaural carrier",
+                "Pulse tone",
+                "Entrainment glide",
+                "Root note",
+                "Chord",
+                "Drift",
+                "Output",
+            ],
+        ),
+    ];
+    for (i, (section, page, names)) in expected.iter().enumerate() {
+        let mut buf = RemoteControlsPageBuffer::new();
+        let p = rc.get(&handle, i as u32, &mut buf).expect("page");
+        assert_eq!(std::str::from_utf8(p.section_name).unwrap(), *section);
+        assert_eq!(std::str::from_utf8(p.page_name).unwrap(), *page);
+        for (slot, name) in p.param_ids.iter().zip(names) {
+            assert_eq!(
+                slot.map(|id| id.get()),
+                Some(find(&params, name).id.get()),
+                "{page}: {name}"
+            );
+        }
+    }
+}

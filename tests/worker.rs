@@ -156,3 +156,58 @@ fn calibration_records_a_baseline_from_the_live_source() {
     let c = worker.calibration();
     assert!(!c.running && c.message.contains("cancelled"), "{c:?}");
 }
+
+#[test]
+fn the_montage_changes_without_restarting_the_source() {
+    use melodiasync::features::bands::BETA;
+    // A looping recording: 10 Hz alpha on O1, 20 Hz beta on C3.
+    let dir = std::env::temp_dir().join(format!("melodiasync-montage-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("two.csv");
+    let mut text = String::from("O1,C3\n");
+    for i in 0..512 {
+        let t = i as f64 / 256.0;
+        let tau = std::f64::consts::TAU;
+        text += &format!(
+            "{},{}\n",
+            20.0 * (tau * 10.0 * t).sin(),
+            20.0 * (tau * 20.0 * t).sin()
+        );
+    }
+    std::fs::write(&path, text).unwrap();
+    let spec = SourceSpec::File {
+        path,
+        looping: true,
+        rate: Some(256.0),
+    };
+    let only = |ch: &str| AnalysisConfig {
+        montage: vec![ch.into()],
+        ..AnalysisConfig::default()
+    };
+    let (worker, out) = Worker::spawn(spec, only("O1"));
+    let settle = |out: &melodiasync::eeg::worker::WorkerOutputs| {
+        std::thread::sleep(Duration::from_millis(1800));
+        drain(&out.monitor);
+        std::thread::sleep(Duration::from_millis(700));
+        drain(&out.monitor)
+    };
+    let frames = settle(&out);
+    assert!(!frames.is_empty() && frames.iter().all(|f| f.bands[ALPHA].rel > 0.95));
+    let samples_before = worker.status().samples;
+    worker.set_analysis(only("C3"));
+    let frames = settle(&out);
+    assert!(!frames.is_empty() && frames.iter().all(|f| f.bands[BETA].rel > 0.95));
+    // Same source, still counting: it was not reopened.
+    assert!(worker.status().samples > samples_before);
+    // A channel the stream lacks: a sentence, no frames; a fitting montage recovers.
+    worker.set_analysis(only("Q9"));
+    std::thread::sleep(Duration::from_millis(300));
+    let s = worker.status();
+    assert_eq!(s.state, SourceState::Error);
+    assert!(s.message.contains("Q9"), "{}", s.message);
+    worker.set_analysis(only("O1"));
+    let frames = settle(&out);
+    assert_eq!(worker.status().state, SourceState::Connected);
+    assert!(!frames.is_empty() && frames.iter().all(|f| f.bands[ALPHA].rel > 0.95));
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -95,6 +95,8 @@ pub struct App {
     message: String,
     /// Where each band meter was drawn in the last frame.
     meter_rects: [Rect; 7],
+    /// The channels field.
+    montage_text: String,
     /// LSL streams found by the last refresh (filled by a helper thread).
     streams: Arc<std::sync::Mutex<Option<Vec<crate::eeg::lsl::StreamRow>>>>,
 }
@@ -124,6 +126,7 @@ impl App {
             save_name: String::new(),
             message: String::new(),
             meter_rects: [Rect::NOTHING; 7],
+            montage_text: String::new(),
             streams: Arc::default(),
         }
     }
@@ -227,12 +230,25 @@ impl NiceEguiApp for App {
         &mut self,
         egui_ctx: egui::Context,
         gui: GuiContext,
-        _frame: &mut nice_plug_egui::Frame,
+        frame: &mut nice_plug_egui::Frame,
     ) -> Result<(), nice_plug_egui::baseview::HandlerError> {
         let mut visuals = egui::Visuals::dark();
         visuals.panel_fill = palette::BG;
         visuals.window_fill = palette::PANEL;
         egui_ctx.set_visuals(visuals);
+        // The size saved with the project (the window state itself is created before the
+        // project loads): ask for it when the window opens.
+        let saved = self.params.editor_size.read().map(|s| *s).ok();
+        let current = self.state.logical_size();
+        if let Some((w, h)) = saved {
+            if (w as f32 - current.width).abs() > 1.0 || (h as f32 - current.height).abs() > 1.0 {
+                let size = nice_plug_egui::baseview::dpi::LogicalSize::new(
+                    w.max(640) as f64,
+                    h.max(480) as f64,
+                );
+                let _ = frame.baseview_window().resize(size);
+            }
+        }
         self.attach(gui);
         Ok(())
     }
@@ -246,7 +262,6 @@ impl NiceEguiApp for App {
         if let Ok(mut saved) = self.params.editor_size.write() {
             *saved = (s.width.round() as u32, s.height.round() as u32);
         }
-        let _ = &self.state;
     }
 
     fn editor_closed(&mut self) {
@@ -261,6 +276,12 @@ impl App {
     /// Connects the app to a host context (what `build` does when a window opens).
     pub fn attach(&mut self, gui: GuiContext) {
         self.gui = Some(gui);
+        self.montage_text = self
+            .params
+            .montage
+            .read()
+            .map(|m| m.join(", "))
+            .unwrap_or_default();
         self.link
             .open
             .store(true, std::sync::atomic::Ordering::Relaxed);
@@ -331,6 +352,7 @@ impl App {
                         }
                     }
                 });
+            self.preset_picker(ui, setter);
             ui.separator();
             self.source_picker(ui);
             ui.separator();
@@ -364,6 +386,16 @@ impl App {
                     light(ui, Light::Waiting);
                     ui.label("The EEG worker starts when the host activates the plugin.");
                 }
+            }
+            ui.separator();
+            ui.label("Channels");
+            let edit = ui.add(
+                egui::TextEdit::singleline(&mut self.montage_text)
+                    .hint_text("all (or e.g. O1, O2, Pz)")
+                    .desired_width(160.0),
+            );
+            if edit.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter)) {
+                self.set_montage();
             }
         });
         ui.horizontal(|ui| {
@@ -449,6 +481,64 @@ impl App {
         if let Some(spec) = chosen {
             self.set_source(spec);
         }
+    }
+
+    /// A compact preset picker for the header (the Presets tab has the full browser).
+    fn preset_picker(&mut self, ui: &mut egui::Ui, setter: &ParamSetter) {
+        if self.presets.is_none() {
+            self.presets = Some(preset::library(preset::user_dir().as_deref()));
+        }
+        let names: Vec<(String, preset::Preset)> = self
+            .presets
+            .as_ref()
+            .map(|(e, _)| {
+                e.iter()
+                    .map(|e| (e.preset.name.clone(), e.preset.clone()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let mut chosen = None;
+        egui::ComboBox::from_id_salt("preset")
+            .selected_text("Preset")
+            .show_ui(ui, |ui| {
+                for (name, p) in &names {
+                    if ui.selectable_label(false, name).clicked() {
+                        chosen = Some(p.clone());
+                    }
+                }
+            });
+        if let Some(p) = chosen {
+            self.apply_preset(&p, setter);
+        }
+    }
+
+    /// Parses the channels field, saves the montage with the project and tells the worker.
+    fn set_montage(&mut self) {
+        let montage: Vec<String> = self
+            .montage_text
+            .split([',', ' '])
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .map(String::from)
+            .collect();
+        if let Ok(mut m) = self.params.montage.write() {
+            *m = montage.clone();
+        }
+        if let Ok(w) = self.link.worker.lock() {
+            if let Some(w) = w.as_ref() {
+                w.commands.push(WorkerCommand::SetAnalysis(
+                    crate::eeg::worker::AnalysisConfig {
+                        montage: montage.clone(),
+                        ..Default::default()
+                    },
+                ));
+            }
+        }
+        self.message = if montage.is_empty() {
+            "Analysing every channel.".into()
+        } else {
+            format!("Analysing {}.", montage.join(", "))
+        };
     }
 
     /// Saves the source choice and tells the worker.

@@ -299,6 +299,11 @@ impl Worker {
         self.commands.push(WorkerCommand::SetSource(spec));
     }
 
+    /// Changes the analysis (montage, window, hop, bands) without restarting the source.
+    pub fn set_analysis(&self, analysis: AnalysisConfig) {
+        self.commands.push(WorkerCommand::SetAnalysis(analysis));
+    }
+
     /// A copy of the current status.
     pub fn status(&self) -> SourceStatus {
         self.status.lock().map(|s| s.clone()).unwrap_or_default()
@@ -345,7 +350,7 @@ impl Drop for Worker {
 /// The worker loop.
 fn run(
     spec: SourceSpec,
-    analysis: AnalysisConfig,
+    mut analysis: AnalysisConfig,
     commands: CommandReceiver,
     stop: StopFlag,
     (shared, calibration): (StatusCell, CalibrationCell),
@@ -355,7 +360,9 @@ fn run(
     let (mut source, mut status) = open(&spec);
     let mut extractor: Option<Extractor> = None;
     let mut recorder: Option<(BaselineRecorder, Condition, f32)> = None;
-    let frames_per_s = 1.0 / analysis.hop_s.max(1e-3);
+    // Whether the current error is the montage's (cleared by an analysis that fits).
+    let mut montage_error = false;
+    let mut frames_per_s = 1.0 / analysis.hop_s.max(1e-3);
     let mut published = std::time::Instant::now();
     while !stop.is_stopped() {
         while let Some(cmd) = commands.pop() {
@@ -363,6 +370,13 @@ fn run(
                 WorkerCommand::SetSource(spec) => {
                     // The old source (and any liblsl inlet) is dropped here, on this thread.
                     (source, status) = open(&spec);
+                    extractor = None;
+                    montage_error = false;
+                }
+                WorkerCommand::SetAnalysis(new) => {
+                    analysis = new;
+                    frames_per_s = 1.0 / analysis.hop_s.max(1e-3);
+                    // Rebuilt for the current stream on the next pass.
                     extractor = None;
                 }
                 WorkerCommand::Calibrate { seconds, condition } => {
@@ -403,8 +417,21 @@ fn run(
                 .is_some_and(|e| e.config().labels == labels && e.config().sample_rate == rate);
             if !fits {
                 extractor = match extractor_for(labels, rate, &analysis) {
-                    Ok(e) => Some(e),
+                    Ok(e) => {
+                        if montage_error {
+                            // The new analysis fits the stream again.
+                            montage_error = false;
+                            status.state = SourceState::Connected;
+                            status.message = format!(
+                                "Analysing {} of the stream's {} channels.",
+                                e.config().montage.len(),
+                                labels.len()
+                            );
+                        }
+                        Some(e)
+                    }
                     Err(msg) => {
+                        montage_error = true;
                         status.state = SourceState::Error;
                         status.message = msg;
                         None
