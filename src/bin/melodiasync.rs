@@ -338,6 +338,13 @@ enum BenchWhat {
         #[arg(long, default_value_t = 5)]
         runs: usize,
     },
+    /// Cost of scoring one EEG frame in the audio thread (feedback engine: every program, with
+    /// adaptive targets), in nanoseconds and as a share of a core at 32 frames/s.
+    Feedback {
+        /// Frames to score per program.
+        #[arg(long, default_value_t = 200_000)]
+        frames: usize,
+    },
     /// LSL push -> frame available latency through the real worker (in-process outlet).
     Latency {
         /// Seconds to measure.
@@ -431,6 +438,9 @@ fn main() -> ExitCode {
                     json,
                 },
         } => run_bench_features(input, rate, hop_samples, json),
+        Command::Bench {
+            what: BenchWhat::Feedback { frames },
+        } => run_bench_feedback(frames),
         Command::Bench {
             what:
                 BenchWhat::Latency {
@@ -927,6 +937,44 @@ fn run_calibrate(
         .map_err(|e| format!("Cannot format the setup: {e}."))?;
     write_atomically(out, json.as_bytes())?;
     println!("wrote {}", out.display());
+    Ok(())
+}
+
+fn run_bench_feedback(frames: usize) -> Result<(), String> {
+    if frames == 0 {
+        return Err("Use a positive --frames.".into());
+    }
+    // Real frames from the simulator (a minute, cycled), prepared before timing.
+    let input = EegInput::Simulator(SimConfig::default());
+    let mut drive = EegDrive::new(&input, &AnalysisConfig::default())?;
+    let mut pool = Vec::new();
+    drive.feed_until(61.0, |f| pool.push(*f));
+    let mut engine = melodiasync::engine::Engine::new(48_000.0);
+    let mut controls = MelodiaSyncParams::default().controls();
+    controls.feedback.adaptive = true;
+    let mut worst = 0.0f64;
+    let mut total = 0.0f64;
+    for kind in ProgramKind::ALL {
+        controls.program = kind;
+        let started = std::time::Instant::now();
+        let mut guard = 0.0f32;
+        for i in 0..frames {
+            let mut f = pool[i % pool.len()];
+            f.time = i as f64 / 32.0;
+            guard += engine.push_frame(&f, &controls).reward;
+        }
+        std::hint::black_box(guard);
+        let ns = started.elapsed().as_nanos() as f64 / frames as f64;
+        worst = worst.max(ns);
+        total += ns;
+        println!("  {:<12} {ns:>7.0} ns per frame", kind.id());
+    }
+    println!(
+        "feedback: mean {:.0} ns, worst {worst:.0} ns per frame; at 32 frames/s that is {:.5} % of \
+         one core",
+        total / ProgramKind::ALL.len() as f64,
+        worst * 32.0 / 1e9 * 100.0
+    );
     Ok(())
 }
 
