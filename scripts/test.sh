@@ -15,8 +15,8 @@ cargo xtask bundle melodiasync --profile test-bundle --features assert_process_a
 rm -rf target/test-bundles && mkdir -p target/test-bundles
 cp -r target/bundled/MelodiaSync.clap target/bundled/MelodiaSync.vst3 target/test-bundles/
 
-echo "== Rust tests"
-cargo test --workspace --release
+echo "== Rust tests (profile test-bundle: optimised, with debug assertions; shares its build with the bundles)"
+cargo test --workspace --profile test-bundle
 
 echo "== Python tests"
 VENV=target/venv

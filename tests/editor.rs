@@ -90,7 +90,8 @@ fn meters_history_and_target_dragging() {
     let mut t = 0.0;
     let mut run = |app: &mut App, events: Vec<Event>| {
         t += 1.0 / 30.0;
-        let _ = ctx.run_ui(frame_input(events, t), |ui| app.draw(ui));
+        ctx.run_ui(frame_input(events, t), |ui| app.draw(ui))
+            .drop_without_applying_deltas();
     };
     run(&mut app, vec![]);
     // Every record reached the history; the newest is shown.

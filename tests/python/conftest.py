@@ -17,8 +17,10 @@ def vst3_path():
 
 @pytest.fixture(scope="session")
 def cli():
-    """The release CLI binary (built by `cargo test --release` before the Python tests)."""
-    path = ROOT / "target/release/melodiasync"
+    """The CLI binary `scripts/test.sh` built with the Rust tests (profile test-bundle:
+    optimised, with debug assertions)."""
+    path = ROOT / "target/test-bundle/melodiasync"
     if not path.exists():
-        subprocess.run(["cargo", "build", "--release", "--bin", "melodiasync"], cwd=ROOT, check=True)
+        subprocess.run(["cargo", "build", "--profile", "test-bundle", "--bin", "melodiasync"],
+                       cwd=ROOT, check=True)
     return path
