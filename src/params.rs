@@ -164,14 +164,12 @@ pub fn migrate_state(state: &mut nice_plug::plugin::PluginState) {
         .and_then(|v| serde_json::from_str::<u32>(v).ok())
         .unwrap_or(1);
     if version < 2 {
-        state
-            .params
-            .entry("fbdepth".into())
-            .or_insert(ParamValue::F32(0.0));
-        state
-            .params
-            .entry("chimes".into())
-            .or_insert(ParamValue::F32(0.0));
+        for id in ["fbdepth", "chimes"] {
+            state
+                .params
+                .entry(id.into())
+                .or_insert(ParamValue::F32(0.0));
+        }
     }
     state
         .fields
@@ -202,34 +200,32 @@ fn percent(name: &str, default: f32) -> FloatParam {
         .with_string_to_value(formatters::s2v_f32_percentage())
 }
 
-/// A frequency parameter with a logarithmic-feeling skew.
-fn hertz(name: &str, default: f32, min: f32, max: f32) -> FloatParam {
+/// A parameter whose range is skewed toward its low end (`skew` as for
+/// `FloatRange::skew_factor`: -1 for frequencies and times).
+fn skewed(name: &str, default: f32, min: f32, max: f32, skew: f32) -> FloatParam {
     FloatParam::new(
         name,
         default,
         FloatRange::Skewed {
             min,
             max,
-            factor: FloatRange::skew_factor(-1.0),
+            factor: FloatRange::skew_factor(skew),
         },
     )
-    .with_value_to_string(formatters::v2s_f32_hz_then_khz(2))
-    .with_string_to_value(formatters::s2v_f32_hz_then_khz())
+}
+
+/// A frequency parameter with a logarithmic-feeling skew.
+fn hertz(name: &str, default: f32, min: f32, max: f32) -> FloatParam {
+    skewed(name, default, min, max, -1.0)
+        .with_value_to_string(formatters::v2s_f32_hz_then_khz(2))
+        .with_string_to_value(formatters::s2v_f32_hz_then_khz())
 }
 
 /// Seconds, skewed so short values get room.
 fn seconds(name: &str, default: f32, min: f32, max: f32) -> FloatParam {
-    FloatParam::new(
-        name,
-        default,
-        FloatRange::Skewed {
-            min,
-            max,
-            factor: FloatRange::skew_factor(-1.0),
-        },
-    )
-    .with_unit(" s")
-    .with_value_to_string(formatters::v2s_f32_rounded(1))
+    skewed(name, default, min, max, -1.0)
+        .with_unit(" s")
+        .with_value_to_string(formatters::v2s_f32_rounded(1))
 }
 
 impl Default for MelodiaSyncParams {

@@ -5,13 +5,15 @@
 
 mod support;
 
-use melodiasync::eeg::sim::{Script, SimConfig, Simulator};
+use melodiasync::eeg::sim::{Script, SimConfig};
+use melodiasync::eeg::worker::AnalysisConfig;
 use melodiasync::eeg::SourceSpec;
 use melodiasync::features::bands::ALPHA;
 use melodiasync::features::baseline::BaselineRecorder;
-use melodiasync::features::{Extractor, ExtractorConfig, FeatureFrame};
+use melodiasync::features::FeatureFrame;
 use melodiasync::feedback::program::ProgramKind;
 use melodiasync::feedback::{AdaptiveSnapshot, FeedbackSetup};
+use melodiasync::render::{EegDrive, EegInput};
 use support::clap_harness::*;
 
 const SR: f64 = 48_000.0;
@@ -40,24 +42,17 @@ fn instance_on_sim(
     inst
 }
 
-/// The frames the plugin's simulator produces, computed here with the library (same seed,
-/// same analysis defaults), in order.
+/// The frames the plugin's simulator produces, computed here with the library's offline
+/// driver (same seed, same analysis defaults), in order.
 fn expected_frames(script: Script, seconds: f64) -> Vec<FeatureFrame> {
-    let cfg = SimConfig {
+    let input = EegInput::Simulator(SimConfig {
         script,
         blinks: false,
         ..SimConfig::default()
-    };
-    let mut sim = Simulator::new(cfg.clone()).unwrap();
-    let mut ex = Extractor::new(ExtractorConfig::new(cfg.rate, sim.labels().to_vec())).unwrap();
-    let mut buf = vec![0.0; cfg.channels];
+    });
+    let mut drive = EegDrive::new(&input, &AnalysisConfig::default()).unwrap();
     let mut out = Vec::new();
-    for i in 0..(seconds * cfg.rate as f64) as usize {
-        sim.next_sample(&mut buf);
-        if let Some(f) = ex.push(&buf, i as f64 / cfg.rate as f64) {
-            out.push(f);
-        }
-    }
+    drive.feed_until(seconds, |f| out.push(*f));
     out
 }
 

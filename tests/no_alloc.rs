@@ -4,27 +4,21 @@
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use melodiasync::eeg::sim::{SimConfig, Simulator};
+use melodiasync::eeg::sim::SimConfig;
+use melodiasync::eeg::worker::AnalysisConfig;
 use melodiasync::engine::{Engine, NoteAction, TimedNote};
 use melodiasync::features::FeatureFrame;
 use melodiasync::features::{Extractor, ExtractorConfig};
 use melodiasync::feedback::program::ProgramKind;
 use melodiasync::params::MelodiaSyncParams;
+use melodiasync::render::{EegDrive, EegInput};
 
 /// Frames of `seconds` of simulated EEG (8 channels, 256 Hz), computed before counting.
 fn simulated_frames(seconds: f64) -> Vec<FeatureFrame> {
-    let cfg = SimConfig::default();
-    let mut sim = Simulator::new(cfg.clone()).unwrap();
-    let ecfg = ExtractorConfig::new(cfg.rate, sim.labels().to_vec());
-    let mut ex = Extractor::new(ecfg).unwrap();
-    let mut buf = vec![0.0; cfg.channels];
+    let input = EegInput::Simulator(SimConfig::default());
+    let mut drive = EegDrive::new(&input, &AnalysisConfig::default()).unwrap();
     let mut out = Vec::new();
-    for i in 0..(seconds * cfg.rate as f64) as usize {
-        sim.next_sample(&mut buf);
-        if let Some(f) = ex.push(&buf, i as f64 / cfg.rate as f64) {
-            out.push(f);
-        }
-    }
+    drive.feed_until(seconds, |f| out.push(*f));
     out
 }
 

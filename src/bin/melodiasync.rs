@@ -97,48 +97,7 @@ enum PresetCmd {
 #[derive(Subcommand)]
 enum Command {
     /// Render a session to a WAV file through the plugin's own signal path.
-    Render {
-        /// Length in seconds.
-        #[arg(long, default_value_t = 60.0)]
-        seconds: f64,
-        /// Output WAV file (32-bit float, stereo).
-        #[arg(long)]
-        out: PathBuf,
-        /// Sample rate in Hz.
-        #[arg(long, default_value_t = 48_000)]
-        sample_rate: u32,
-        /// Relaxation macro ramp FROM:TO over the render, e.g. 0:1.
-        #[arg(long, value_parser = render::parse_ramp)]
-        relaxation_ramp: Option<(f32, f32)>,
-        /// Set a parameter by id, as text a host would show: --set beat=6 --set chord=maj7.
-        #[arg(long = "set", value_name = "ID=VALUE")]
-        sets: Vec<String>,
-        /// Block size in samples, as a host would use.
-        #[arg(long, default_value_t = 512)]
-        block: usize,
-        /// Drive the neurofeedback engine with EEG: a recording (CSV, EDF/BDF, XDF), `sim`, or
-        /// `sim:SCRIPT` (steady, calm, eyes-closed, focus).
-        #[arg(long)]
-        eeg: Option<String>,
-        /// Neurofeedback program: calm, deep-rest, smr-focus, cool-down, balance, sleep-onset
-        /// (default: the preset's, else calm).
-        #[arg(long)]
-        program: Option<String>,
-        /// Start from a preset (factory or user; see `melodiasync preset list`); --set and
-        /// --program apply on top.
-        #[arg(long)]
-        preset: Option<String>,
-        /// Write the per-frame session log (CSV) here; the summary goes beside it as
-        /// NAME.summary.json.
-        #[arg(long)]
-        log: Option<PathBuf>,
-        /// Sample rate of a CSV recording without a time column.
-        #[arg(long)]
-        eeg_rate: Option<f32>,
-        /// A calibration setup from `melodiasync calibrate` (targets from a baseline).
-        #[arg(long)]
-        setup: Option<PathBuf>,
-    },
+    Render(RenderArgs),
     /// Measure speed.
     Bench {
         #[command(subcommand)]
@@ -376,41 +335,7 @@ enum BenchWhat {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Render {
-            seconds,
-            out,
-            sample_rate,
-            relaxation_ramp,
-            sets,
-            block,
-            eeg,
-            program,
-            log,
-            eeg_rate,
-            setup,
-            preset,
-        } => program
-            .as_deref()
-            .map(ProgramKind::parse)
-            .transpose()
-            .and_then(|program| {
-                run_render(
-                    RenderArgs {
-                        preset,
-                        seconds,
-                        out,
-                        sample_rate,
-                        relaxation_ramp,
-                        block,
-                        eeg,
-                        program,
-                        log,
-                        eeg_rate,
-                        setup,
-                    },
-                    &sets,
-                )
-            }),
+        Command::Render(args) => run_render(args),
         Command::Calibrate {
             eeg,
             stream_type,
@@ -537,21 +462,51 @@ fn apply_sets(p: &Arc<MelodiaSyncParams>, sets: &[String]) -> Result<(), String>
 }
 
 /// The render command's options.
+#[derive(clap::Args)]
 struct RenderArgs {
+    /// Length in seconds.
+    #[arg(long, default_value_t = 60.0)]
     seconds: f64,
+    /// Output WAV file (32-bit float, stereo).
+    #[arg(long)]
     out: PathBuf,
+    /// Sample rate in Hz.
+    #[arg(long, default_value_t = 48_000)]
     sample_rate: u32,
+    /// Relaxation macro ramp FROM:TO over the render, e.g. 0:1.
+    #[arg(long, value_parser = render::parse_ramp)]
     relaxation_ramp: Option<(f32, f32)>,
+    /// Set a parameter by id, as text a host would show: --set beat=6 --set chord=maj7.
+    #[arg(long = "set", value_name = "ID=VALUE")]
+    sets: Vec<String>,
+    /// Block size in samples, as a host would use.
+    #[arg(long, default_value_t = 512)]
     block: usize,
+    /// Drive the neurofeedback engine with EEG: a recording (CSV, EDF/BDF, XDF), `sim`, or
+    /// `sim:SCRIPT` (steady, calm, eyes-closed, focus).
+    #[arg(long)]
     eeg: Option<String>,
-    program: Option<ProgramKind>,
+    /// Neurofeedback program: calm, deep-rest, smr-focus, cool-down, balance, sleep-onset
+    /// (default: the preset's, else calm).
+    #[arg(long)]
+    program: Option<String>,
+    /// Start from a preset (factory or user; see `melodiasync preset list`); --set and
+    /// --program apply on top.
+    #[arg(long)]
     preset: Option<String>,
+    /// Write the per-frame session log (CSV) here; the summary goes beside it as
+    /// NAME.summary.json.
+    #[arg(long)]
     log: Option<PathBuf>,
+    /// Sample rate of a CSV recording without a time column.
+    #[arg(long)]
     eeg_rate: Option<f32>,
+    /// A calibration setup from `melodiasync calibrate` (targets from a baseline).
+    #[arg(long)]
     setup: Option<PathBuf>,
 }
 
-fn run_render(args: RenderArgs, sets: &[String]) -> Result<(), String> {
+fn run_render(args: RenderArgs) -> Result<(), String> {
     let RenderArgs {
         seconds,
         out,
@@ -564,7 +519,10 @@ fn run_render(args: RenderArgs, sets: &[String]) -> Result<(), String> {
         eeg_rate,
         setup,
         preset,
+        sets,
     } = args;
+    let sets = &sets;
+    let program = program.as_deref().map(ProgramKind::parse).transpose()?;
     let mut setup = setup
         .as_deref()
         .map(read_setup)
@@ -681,7 +639,7 @@ fn run_render(args: RenderArgs, sets: &[String]) -> Result<(), String> {
         println!("session summary ({}):\n{json}", program.id());
         if let Some(path) = &report.log {
             let summary_path = path.with_extension("summary.json");
-            write_atomically(&summary_path, json.as_bytes())?;
+            preset::write_atomically(&summary_path, json.as_bytes())?;
             println!(
                 "session log: {}, summary: {}",
                 path.display(),
@@ -935,7 +893,7 @@ fn run_calibrate(
     };
     let json = serde_json::to_string_pretty(&setup)
         .map_err(|e| format!("Cannot format the setup: {e}."))?;
-    write_atomically(out, json.as_bytes())?;
+    preset::write_atomically(out, json.as_bytes())?;
     println!("wrote {}", out.display());
     Ok(())
 }
@@ -1113,7 +1071,7 @@ fn run_features(args: &FeaturesArgs) -> Result<(), String> {
             args.window
         ));
     }
-    write_atomically(&out, text.as_bytes())?;
+    preset::write_atomically(&out, text.as_bytes())?;
     println!(
         "wrote {}: {frames} frames ({valid} valid) from {} channels at {} Hz",
         out.display(),
@@ -1121,21 +1079,6 @@ fn run_features(args: &FeaturesArgs) -> Result<(), String> {
         rec.sample_rate
     );
     Ok(())
-}
-
-/// Writes `bytes` to a temporary file beside `path`, then renames it: a reader never sees a
-/// half-written file, and a failed write leaves any previous file untouched.
-fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> Result<(), String> {
-    let tmp = path.with_extension("partial");
-    let fail = |e: std::io::Error| {
-        let _ = std::fs::remove_file(&tmp);
-        format!(
-            "Cannot write '{}': {e}. Check that the folder exists and is writable.",
-            path.display()
-        )
-    };
-    std::fs::write(&tmp, bytes).map_err(fail)?;
-    std::fs::rename(&tmp, path).map_err(fail)
 }
 
 /// Generated EEG for benchmarks: 1/f-ish noise plus alpha, deterministic.

@@ -176,9 +176,30 @@ impl App {
 
     /// Replaces the current slot's program in the saved setup (compiled and sent to audio).
     fn store_slot_program(&self, program: Program) {
+        let slot = self.params.program.value();
+        self.update_setup(|s| {
+            s.programs.insert(slot, program);
+        });
+    }
+
+    /// Reads something from the worker's handles, once the worker runs.
+    fn read_worker<T>(
+        &self,
+        read: impl FnOnce(&crate::bridge::WorkerLink) -> Option<T>,
+    ) -> Option<T> {
+        self.link
+            .worker
+            .lock()
+            .ok()
+            .and_then(|w| w.as_ref().and_then(read))
+    }
+
+    /// Changes the saved setup; setting it compiles the programs and queues them for the audio
+    /// thread (see `bridge::SetupCell`).
+    fn update_setup(&self, change: impl FnOnce(&mut FeedbackSetup)) {
         use nice_plug::params::persist::PersistentField;
         let mut setup = self.params.setup.get();
-        setup.programs.insert(self.params.program.value(), program);
+        change(&mut setup);
         self.params.setup.set(setup);
     }
 
@@ -372,10 +393,7 @@ impl App {
             }
         });
         ui.horizontal(|ui| {
-            let status = self.link.worker.lock().ok().and_then(|w| {
-                w.as_ref()
-                    .and_then(|w| w.status.lock().ok().map(|s| s.clone()))
-            });
+            let status = self.read_worker(|w| w.status.lock().ok().map(|s| s.clone()));
             match status {
                 Some(s) => {
                     let (l, line) = status_line(&s);
@@ -744,14 +762,7 @@ impl App {
     /// A labelled light per channel: clean or excluded.
     fn quality_lights(&self, ui: &mut egui::Ui, record: Option<&FeedbackRecord>) {
         let labels = self
-            .link
-            .worker
-            .lock()
-            .ok()
-            .and_then(|w| {
-                w.as_ref()
-                    .and_then(|w| w.status.lock().ok().map(|s| s.labels.clone()))
-            })
+            .read_worker(|w| w.status.lock().ok().map(|s| s.labels.clone()))
             .unwrap_or_default();
         if labels.is_empty() {
             ui.label("no channels yet");
@@ -847,14 +858,7 @@ impl App {
     /// Baseline recording, progress with time left, result and "apply as targets".
     fn calibration(&mut self, ui: &mut egui::Ui, setter: &ParamSetter) {
         let status: CalibrationStatus = self
-            .link
-            .worker
-            .lock()
-            .ok()
-            .and_then(|w| {
-                w.as_ref()
-                    .and_then(|w| w.calibration.lock().ok().map(|c| c.clone()))
-            })
+            .read_worker(|w| w.calibration.lock().ok().map(|c| c.clone()))
             .unwrap_or_default();
         ui.heading("Calibration");
         ui.label(
@@ -917,11 +921,10 @@ impl App {
                 ui.label(format!("{}: {}", program_name(kind), terms.join(", ")));
             }
             if ui.button("Apply as targets").clicked() {
-                use nice_plug::params::persist::PersistentField;
-                let mut setup = self.params.setup.get();
-                setup.baseline = Some(stats.clone());
-                setup.condition = status.condition;
-                self.params.setup.set(setup);
+                self.update_setup(|s| {
+                    s.baseline = Some(stats.clone());
+                    s.condition = status.condition;
+                });
                 // Targets now sit at the calibrated values: put every target slider there.
                 for id in TARGET_PARAM_IDS {
                     self.set_by_id(setter, id, 0.5);
@@ -1131,10 +1134,9 @@ impl App {
                 for (id, n) in values {
                     self.set_by_id(setter, &id, n);
                 }
-                use nice_plug::params::persist::PersistentField;
-                let mut setup: FeedbackSetup = self.params.setup.get();
-                setup.programs.insert(p.slot, p.program.clone());
-                self.params.setup.set(setup);
+                self.update_setup(|s| {
+                    s.programs.insert(p.slot, p.program.clone());
+                });
                 self.message = format!("Applied '{}'.", p.name);
             }
         }
