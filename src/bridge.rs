@@ -235,8 +235,8 @@ pub type ProgramTable = [CompiledProgram; 6];
 /// The saved feedback setup. Setting it (state load, calibration applied) compiles the
 /// programs on the caller's thread and queues them for the audio thread, which only copies.
 pub struct SetupCell {
-    /// The setup as saved.
-    value: RwLock<FeedbackSetup>,
+    /// The setup as saved, and its programs compiled (once per change, not per reader).
+    value: RwLock<(FeedbackSetup, ProgramTable)>,
     /// To the audio thread.
     programs: QueueSender<ProgramTable>,
 }
@@ -244,23 +244,34 @@ pub struct SetupCell {
 impl SetupCell {
     /// A cell sending compiled programs to `programs`.
     pub fn new(programs: QueueSender<ProgramTable>) -> Self {
+        let setup = FeedbackSetup::default();
+        let table = setup.compile();
         Self {
-            value: RwLock::new(FeedbackSetup::default()),
+            value: RwLock::new((setup, table)),
             programs,
         }
     }
 
     /// A copy of the setup.
     pub fn get(&self) -> FeedbackSetup {
-        self.value.read().map(|v| v.clone()).unwrap_or_default()
+        self.value.read().map(|v| v.0.clone()).unwrap_or_default()
+    }
+
+    /// The setup's programs, compiled when it was set.
+    pub fn compiled(&self) -> ProgramTable {
+        match self.value.read() {
+            Ok(v) => v.1,
+            Err(_) => FeedbackSetup::default().compile(),
+        }
     }
 }
 
 impl<'a> nice_plug::params::persist::PersistentField<'a, FeedbackSetup> for SetupCell {
     fn set(&self, new_value: FeedbackSetup) {
-        self.programs.push(new_value.compile());
+        let table = new_value.compile();
+        self.programs.push(table);
         if let Ok(mut v) = self.value.write() {
-            *v = new_value;
+            *v = (new_value, table);
         }
     }
 
@@ -269,7 +280,7 @@ impl<'a> nice_plug::params::persist::PersistentField<'a, FeedbackSetup> for Setu
         F: Fn(&FeedbackSetup) -> R,
     {
         match self.value.read() {
-            Ok(v) => f(&v),
+            Ok(v) => f(&v.0),
             Err(_) => f(&FeedbackSetup::default()),
         }
     }

@@ -39,14 +39,9 @@ impl Default for Controls {
 }
 
 /// The entrainment rate in Hz the synth plays for `controls` and `modulation` (for outputs
-/// and logs; the synth computes the same inside its control targets).
+/// and logs).
 pub fn beat_hz(controls: &Controls, modulation: &Modulation) -> f32 {
-    let base = if modulation.beat_hz > 0.0 {
-        modulation.beat_hz
-    } else {
-        controls.settings.beat_hz
-    };
-    (base * modulation.beat_shift.exp2()).clamp(0.5, 40.0)
+    crate::synth::entrainment_hz(&controls.settings, modulation)
 }
 
 /// A note event for the instrument, decoupled from any plugin API.

@@ -231,22 +231,12 @@ impl MelodiaSync {
 /// sets `MELODIASYNC_EEG`): an explicit choice, so nothing switches to simulated data silently.
 fn standalone_source() -> Option<SourceSpec> {
     let v = std::env::var("MELODIASYNC_EEG").ok()?;
-    match v.trim() {
-        "" => None,
-        "sim" => Some(SourceSpec::Simulator(eeg::sim::SimConfig::default())),
-        t => match t.strip_prefix("sim:").map(eeg::sim::Script::parse) {
-            Some(Ok(script)) => Some(SourceSpec::Simulator(eeg::sim::SimConfig {
-                script,
-                ..Default::default()
-            })),
-            Some(Err(_)) => None,
-            None => Some(SourceSpec::File {
-                path: t.into(),
-                looping: true,
-                rate: None,
-            }),
-        },
+    if v.trim().is_empty() {
+        return None;
     }
+    render::EegInput::parse(&v)
+        .ok()
+        .map(render::EegInput::into_live)
 }
 
 /// Converts a host note event into an engine note action (other events are not for the synth).
@@ -306,13 +296,13 @@ impl Plugin for MelodiaSync {
         _context: &mut impl ActivateContext<Self>,
     ) -> bool {
         self.engine.set_sample_rate(buffer_config.sample_rate);
-        // The saved setup (calibration) compiled here, off the audio thread; tables queued by
-        // earlier state loads are the same setup, so they are dropped here rather than
-        // replacing (and resetting) the restored engine in the first block.
+        // The saved setup's programs (compiled when it was set, off the audio thread); tables
+        // queued by earlier state loads are the same setup, so they are dropped here rather
+        // than replacing (and resetting) the restored engine in the first block.
         while self.programs.pop().is_some() {}
         let controls = self.params.controls();
         self.engine
-            .set_programs(self.params.setup.get().compile(), &controls.feedback);
+            .set_programs(self.params.setup.compiled(), &controls.feedback);
         self.engine.sync_program(&controls);
         self.engine
             .feedback_mut()

@@ -19,21 +19,6 @@ use crate::feedback::FeedbackSnapshot;
 /// CCs sent per frame.
 pub const CC_COUNT: usize = 11;
 
-/// Names of the CC values, in order (README, editor, tests).
-pub const CC_NAMES: [&str; CC_COUNT] = [
-    "reward",
-    "in_target",
-    "success_rate",
-    "delta_rel",
-    "theta_rel",
-    "alpha_rel",
-    "beta_rel",
-    "gamma_rel",
-    "smr_rel",
-    "high_beta_rel",
-    "quality",
-];
-
 /// The CC values (0..1) for a scored frame.
 pub fn cc_values(frame: &FeatureFrame, fb: &FeedbackSnapshot) -> [f32; CC_COUNT] {
     let rel = |b: usize| frame.bands[b].rel;

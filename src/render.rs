@@ -46,6 +46,18 @@ impl EegInput {
             rate: None,
         })
     }
+
+    /// The same input as a live source for the worker (recordings loop, as a session would).
+    pub fn into_live(self) -> crate::eeg::SourceSpec {
+        match self {
+            EegInput::Simulator(cfg) => crate::eeg::SourceSpec::Simulator(cfg),
+            EegInput::File { path, rate } => crate::eeg::SourceSpec::File {
+                path,
+                looping: true,
+                rate,
+            },
+        }
+    }
 }
 
 /// EEG for an offline render: the input, the analysis, and an optional session log.

@@ -674,8 +674,7 @@ impl App {
 
     /// The compiled program of the current slot (for display; the audio thread has its own).
     fn compiled_program(&self) -> CompiledProgram {
-        let setup = self.params.setup.get();
-        setup.compile()[self.params.program.value().index()]
+        self.params.setup.compiled()[self.params.program.value().index()]
     }
 
     /// One band meter; its target marker (if the program has one on this band) drags.

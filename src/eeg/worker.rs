@@ -360,6 +360,8 @@ fn run(
     let (mut source, mut status) = open(&spec);
     let mut extractor: Option<Extractor> = None;
     let mut recorder: Option<(BaselineRecorder, Condition, f32)> = None;
+    // The calibration progress last published.
+    let mut shown_progress = 0.0f32;
     // Whether the current error is the montage's (cleared by an analysis that fits).
     let mut montage_error = false;
     let mut frames_per_s = 1.0 / analysis.hop_s.max(1e-3);
@@ -385,6 +387,7 @@ fn run(
                     } else {
                         60.0
                     };
+                    shown_progress = 0.0;
                     recorder = Some((
                         BaselineRecorder::new(seconds, frames_per_s),
                         condition,
@@ -469,9 +472,9 @@ fn run(
                     };
                     c.result = result;
                 });
-            } else if (progress - calibration.lock().map(|c| c.progress).unwrap_or(0.0)).abs()
-                >= 0.01
-            {
+            } else if progress - shown_progress >= 0.01 {
+                // Published in 1 % steps: readers poll, there is no need to lock per sample.
+                shown_progress = progress;
                 set_calibration(&calibration, |c| c.progress = progress);
             }
         }

@@ -386,6 +386,10 @@ impl Feedback {
             1.0
         };
         for i in 0..p.route_count {
+            if p.routes[i].source == RouteSource::InTarget {
+                // Follows the in-target glide on the audio clock (see `advance`).
+                continue;
+            }
             let u = self.route_value(i, frame, dt);
             let first = self.frames == 1;
             self.sources[i] += if first {
@@ -401,7 +405,6 @@ impl Feedback {
         let r = self.program.routes[i];
         match r.source {
             RouteSource::Reward => self.reward.level,
-            // The in-target glide runs on the audio clock (see `advance`).
             RouteSource::InTarget => self.in_target_glide,
             RouteSource::Feature { id, lo, hi } => (id.of(frame) - lo) / (hi - lo),
             RouteSource::Z { id } => {

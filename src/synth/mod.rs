@@ -328,6 +328,17 @@ enum C {
 /// Number of smoothed controls.
 const N_CONTROLS: usize = C::OutputGain as usize + 1;
 
+/// The entrainment rate in Hz (binaural beat and isochronic pulse) for settings and
+/// modulation: the glide's rate if it set one, else the user's, shifted in octaves.
+pub fn entrainment_hz(s: &SynthSettings, m: &Modulation) -> f32 {
+    let beat = if m.beat_hz > 0.0 {
+        m.beat_hz
+    } else {
+        s.beat_hz
+    };
+    (beat * m.beat_shift.exp2()).clamp(0.5, 40.0)
+}
+
 /// Turns settings and modulation into the per-block control targets (pure).
 fn targets(s: &SynthSettings, m: &Modulation) -> [f32; N_CONTROLS] {
     let unit = |x: f32| x.clamp(0.0, 1.0);
@@ -344,12 +355,7 @@ fn targets(s: &SynthSettings, m: &Modulation) -> [f32; N_CONTROLS] {
     t[C::UpperWeight as usize] = 0.75 + 0.25 * m.density;
     t[C::DroneCutoffLog as usize] = 150f32.log2() + 6.5 * bright;
     t[C::Carrier as usize] = s.carrier_hz.clamp(20.0, 2000.0);
-    let beat = if m.beat_hz > 0.0 {
-        m.beat_hz
-    } else {
-        s.beat_hz
-    };
-    t[C::Beat as usize] = (beat * m.beat_shift.exp2()).clamp(0.5, 40.0);
+    t[C::Beat as usize] = entrainment_hz(s, m);
     t[C::PulseTone as usize] = s.pulse_tone_hz.clamp(20.0, 4000.0);
     t[C::NoiseColour as usize] = unit(s.noise_colour);
     t[C::NoiseCutoffLog as usize] = s.noise_cutoff_hz.clamp(50.0, 20_000.0).log2() - 0.7 * m.warmth;
