@@ -73,6 +73,9 @@ pub struct Engine {
     /// Every factory program compiled (with the calibration, if any), so switching the program
     /// parameter in `process()` is a copy.
     programs: [CompiledProgram; 6],
+    /// The modulation the synth received in the last block (what the listener hears the
+    /// feedback through; read by traces and meters).
+    applied: Modulation,
 }
 
 impl Engine {
@@ -83,6 +86,7 @@ impl Engine {
             synth: Synth::new(sample_rate, DEFAULT_SEED),
             feedback: Feedback::new(programs[0]),
             programs,
+            applied: Modulation::NEUTRAL,
         }
     }
 
@@ -164,6 +168,21 @@ impl Engine {
             .modulation(&base, controls.settings.beat_hz, &controls.feedback)
     }
 
+    /// Advances the feedback engine by a block of `len` samples and returns the modulation
+    /// the synth receives for it (also kept as [`Engine::applied`]).
+    pub fn begin_block(&mut self, controls: &Controls, len: usize) -> Modulation {
+        self.sync_program(controls);
+        self.feedback
+            .advance(len as f32 / self.synth.sample_rate(), &controls.feedback);
+        self.applied = self.modulation(controls);
+        self.applied
+    }
+
+    /// The modulation the synth received in the last block.
+    pub fn applied(&self) -> Modulation {
+        self.applied
+    }
+
     /// Renders one block, applying each note at its sample offset. `next_event` yields events
     /// in time order (as hosts deliver them); events past the block end apply at its end.
     pub fn render(
@@ -174,10 +193,7 @@ impl Engine {
         right: &mut [f32],
     ) {
         let len = left.len().min(right.len());
-        self.sync_program(controls);
-        self.feedback
-            .advance(len as f32 / self.synth.sample_rate(), &controls.feedback);
-        let modulation = self.modulation(controls);
+        let modulation = self.begin_block(controls, len);
         let mut pending = next_event();
         let mut pos = 0;
         while pos < len {

@@ -11,6 +11,7 @@ pub mod eeg;
 pub mod engine;
 pub mod features;
 pub mod feedback;
+pub mod loop_bench;
 pub mod loudness;
 pub mod midi_out;
 pub mod params;
@@ -236,7 +237,7 @@ fn standalone_source() -> Option<SourceSpec> {
     }
     render::EegInput::parse(&v)
         .ok()
-        .map(render::EegInput::into_live)
+        .and_then(render::EegInput::into_live)
 }
 
 /// Converts a host note event into an engine note action (other events are not for the synth).

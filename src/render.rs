@@ -2,6 +2,7 @@
 //! `bench` commands and the render tests all go through here.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Instant;
 
 use crate::bridge::{record_channel, FeedbackRecord};
@@ -26,6 +27,9 @@ pub enum EegInput {
         /// CSV sample rate.
         rate: Option<f32>,
     },
+    /// A recording already in memory (generated stimuli for benchmarks and tests), played
+    /// once.
+    Memory(Arc<Recording>),
 }
 
 impl EegInput {
@@ -47,15 +51,17 @@ impl EegInput {
         })
     }
 
-    /// The same input as a live source for the worker (recordings loop, as a session would).
-    pub fn into_live(self) -> crate::eeg::SourceSpec {
+    /// The same input as a live source for the worker (recordings loop, as a session would);
+    /// `None` for a recording in memory, which has no file for the worker to open.
+    pub fn into_live(self) -> Option<crate::eeg::SourceSpec> {
         match self {
-            EegInput::Simulator(cfg) => crate::eeg::SourceSpec::Simulator(cfg),
-            EegInput::File { path, rate } => crate::eeg::SourceSpec::File {
+            EegInput::Simulator(cfg) => Some(crate::eeg::SourceSpec::Simulator(cfg)),
+            EegInput::File { path, rate } => Some(crate::eeg::SourceSpec::File {
                 path,
                 looping: true,
                 rate,
-            },
+            }),
+            EegInput::Memory(_) => None,
         }
     }
 }
@@ -76,7 +82,7 @@ enum Samples {
     /// Endless simulator.
     Sim(Simulator, Vec<f32>),
     /// A recording, played once.
-    Rec(Recording),
+    Rec(Arc<Recording>),
 }
 
 /// Feeds EEG to the extractor in step with the audio clock, so frames reach the feedback
@@ -100,7 +106,8 @@ impl EegDrive {
                 let sim = Simulator::new(cfg.clone())?;
                 Samples::Sim(sim, vec![0.0; cfg.channels])
             }
-            EegInput::File { path, rate } => Samples::Rec(recording::open(path, *rate)?),
+            EegInput::File { path, rate } => Samples::Rec(Arc::new(recording::open(path, *rate)?)),
+            EegInput::Memory(rec) => Samples::Rec(rec.clone()),
         };
         let (labels, rate) = match &samples {
             Samples::Sim(s, _) => (s.labels().to_vec(), s.rate()),
@@ -158,6 +165,10 @@ pub struct RenderJob {
     pub eeg: Option<EegJob>,
     /// Compiled programs from a calibration (default: the factory programs).
     pub programs: Option<crate::bridge::ProgramTable>,
+    /// Whether to run the synth. Without it only the control path runs (EEG, features,
+    /// feedback, the modulation each block would receive): exactly the same numbers, far
+    /// faster, for long loop measurements. The sink then gets no blocks.
+    pub audio: bool,
 }
 
 impl RenderJob {
@@ -172,8 +183,25 @@ impl RenderJob {
             notes: Vec::new(),
             eeg: None,
             programs: None,
+            audio: true,
         }
     }
+}
+
+/// What a traced render reports as it goes (see [`render_traced`]).
+#[derive(Clone, Copy, Debug)]
+pub enum TraceEvent {
+    /// A frame was scored, at the start of the block it applies to.
+    Frame(FeedbackRecord),
+    /// A block starts.
+    Block {
+        /// Audio time of the block's first sample, s.
+        time: f64,
+        /// The modulation the synth receives for the block.
+        modulation: crate::synth::Modulation,
+        /// The feedback engine's state after the block's frames.
+        feedback: crate::feedback::FeedbackSnapshot,
+    },
 }
 
 /// What a render measured.
@@ -208,7 +236,16 @@ pub enum RenderError<E> {
 /// error and returns it.
 pub fn render<E>(
     job: &RenderJob,
+    sink: impl FnMut(&[f32], &[f32]) -> Result<(), E>,
+) -> Result<RenderReport, RenderError<E>> {
+    render_traced(job, sink, |_| {})
+}
+
+/// [`render`], calling `trace` for every scored frame and every block, in audio-time order.
+pub fn render_traced<E>(
+    job: &RenderJob,
     mut sink: impl FnMut(&[f32], &[f32]) -> Result<(), E>,
+    mut trace: impl FnMut(&TraceEvent),
 ) -> Result<RenderReport, RenderError<E>> {
     let sr = job.sample_rate;
     let total = (job.seconds * sr as f64).round() as usize;
@@ -253,17 +290,29 @@ pub fn render<E>(
             let now = done as f64 / sr as f64;
             d.feed_until(now, |frame| {
                 let fb = engine.push_frame(frame, &controls);
+                let modulation = engine.modulation(&controls);
+                let record = FeedbackRecord {
+                    frame: *frame,
+                    feedback: fb,
+                    modulation,
+                    beat_hz: engine::beat_hz(&controls, &modulation),
+                    audio_time: now,
+                };
+                trace(&TraceEvent::Frame(record));
                 if let Some(tx) = &records {
-                    let modulation = engine.modulation(&controls);
-                    tx.push_waiting(FeedbackRecord {
-                        frame: *frame,
-                        feedback: fb,
-                        modulation,
-                        beat_hz: engine::beat_hz(&controls, &modulation),
-                        audio_time: now,
-                    });
+                    tx.push_waiting(record);
                 }
             });
+        }
+        if !job.audio {
+            let modulation = engine.begin_block(&controls, n);
+            trace(&TraceEvent::Block {
+                time: done as f64 / sr as f64,
+                modulation,
+                feedback: engine.feedback().snapshot(),
+            });
+            done += n;
+            continue;
         }
         let notes = &job.notes;
         engine.render(
@@ -283,6 +332,11 @@ pub fn render<E>(
             &mut left[..n],
             &mut right[..n],
         );
+        trace(&TraceEvent::Block {
+            time: done as f64 / sr as f64,
+            modulation: engine.applied(),
+            feedback: engine.feedback().snapshot(),
+        });
         all_finite &= left[..n].iter().chain(&right[..n]).all(|x| x.is_finite());
         meter.push(&left[..n], &right[..n]);
         sink(&left[..n], &right[..n]).map_err(RenderError::Sink)?;

@@ -330,6 +330,27 @@ enum BenchWhat {
         #[arg(long)]
         json: bool,
     },
+    /// The EEG -> sound loop on the audio clock, per factory program: step response (t50/t90
+    /// of feature, reward and applied modulation), correlation with a wandering envelope,
+    /// flicker on steady EEG, and long-run threshold control.
+    Loop(LoopArgs),
+}
+
+/// Options of `bench loop`.
+#[derive(clap::Args, Clone)]
+struct LoopArgs {
+    /// Only this program (default: every factory program).
+    #[arg(long)]
+    program: Option<String>,
+    /// Noise seeds averaged for the step and wander figures.
+    #[arg(long, default_value_t = 4)]
+    seeds: u64,
+    /// Length of the threshold-control runs in hours (0 skips them).
+    #[arg(long, default_value_t = 2.0)]
+    hours: f64,
+    /// Print one JSON array instead of text.
+    #[arg(long)]
+    json: bool,
 }
 
 fn main() -> ExitCode {
@@ -374,6 +395,9 @@ fn main() -> ExitCode {
                     rate,
                 },
         } => run_bench_latency(seconds, channels, rate),
+        Command::Bench {
+            what: BenchWhat::Loop(args),
+        } => run_bench_loop(&args),
         Command::Features(args) => run_features(&args),
         Command::Simulate {
             channels,
@@ -895,6 +919,40 @@ fn run_calibrate(
         .map_err(|e| format!("Cannot format the setup: {e}."))?;
     preset::write_atomically(out, json.as_bytes())?;
     println!("wrote {}", out.display());
+    Ok(())
+}
+
+fn run_bench_loop(args: &LoopArgs) -> Result<(), String> {
+    use melodiasync::loop_bench::{format_report, measure, LoopCase, LoopOptions};
+    let programs = match &args.program {
+        Some(p) => vec![ProgramKind::parse(p)?],
+        None => ProgramKind::ALL.to_vec(),
+    };
+    if !(args.hours.is_finite() && (0.0..=24.0).contains(&args.hours)) || args.seeds == 0 {
+        return Err("--hours must be 0 to 24 and --seeds at least 1.".into());
+    }
+    let opts = LoopOptions {
+        seeds: args.seeds,
+        threshold_s: args.hours * 3600.0,
+        ..LoopOptions::default()
+    };
+    let controls = MelodiaSyncParams::default().controls();
+    let mut reports = Vec::new();
+    for program in programs {
+        let case = LoopCase::for_program(program);
+        let started = std::time::Instant::now();
+        let r = measure(&case, controls, &AnalysisConfig::default(), "welch", &opts)?;
+        if !args.json {
+            print!("{}", format_report(&r));
+            println!("  ({:.1} s)", started.elapsed().as_secs_f64());
+        }
+        reports.push(r);
+    }
+    if args.json {
+        let json = serde_json::to_string_pretty(&reports)
+            .map_err(|e| format!("Cannot format the report: {e}."))?;
+        println!("{json}");
+    }
     Ok(())
 }
 

@@ -6,6 +6,7 @@ pub mod outlet;
 pub mod recording;
 pub mod sim;
 pub mod source;
+pub mod stimulus;
 pub mod worker;
 
 use std::path::PathBuf;

@@ -87,6 +87,22 @@ impl Dest {
         Dest::NoiseLevel,
         Dest::Chimes,
     ];
+
+    /// This destination's value in `m` (offsets, gain multipliers or chime density).
+    pub fn of(self, m: &Modulation) -> f32 {
+        match self {
+            Dest::Warmth => m.warmth,
+            Dest::Density => m.density,
+            Dest::Swell => m.swell,
+            Dest::BeatShift => m.beat_shift,
+            Dest::Space => m.space,
+            Dest::DroneLevel => m.drone,
+            Dest::BinauralLevel => m.binaural,
+            Dest::IsochronicLevel => m.isochronic,
+            Dest::NoiseLevel => m.noise,
+            Dest::Chimes => m.chimes,
+        }
+    }
 }
 
 /// The shape from a normalised source to its effect.
