@@ -190,9 +190,9 @@ impl RenderJob {
 
 /// What a traced render reports as it goes (see [`render_traced`]).
 #[derive(Clone, Copy, Debug)]
-pub enum TraceEvent {
+pub enum TraceEvent<'a> {
     /// A frame was scored, at the start of the block it applies to.
-    Frame(FeedbackRecord),
+    Frame(&'a FeedbackRecord),
     /// A block starts.
     Block {
         /// Audio time of the block's first sample, s.
@@ -245,7 +245,7 @@ pub fn render<E>(
 pub fn render_traced<E>(
     job: &RenderJob,
     mut sink: impl FnMut(&[f32], &[f32]) -> Result<(), E>,
-    mut trace: impl FnMut(&TraceEvent),
+    mut trace: impl FnMut(&TraceEvent<'_>),
 ) -> Result<RenderReport, RenderError<E>> {
     let sr = job.sample_rate;
     let total = (job.seconds * sr as f64).round() as usize;
@@ -298,7 +298,7 @@ pub fn render_traced<E>(
                     beat_hz: engine::beat_hz(&controls, &modulation),
                     audio_time: now,
                 };
-                trace(&TraceEvent::Frame(record));
+                trace(&TraceEvent::Frame(&record));
                 if let Some(tx) = &records {
                     tx.push_waiting(record);
                 }

@@ -40,6 +40,16 @@ pub enum Envelope {
     },
 }
 
+/// The sinusoids of a wander envelope and the range of their sum.
+struct WanderParts {
+    /// (frequency Hz, phase rad) of each sinusoid.
+    parts: Vec<(f64, f64)>,
+    /// Lowest value of the sum over the recording.
+    lo: f64,
+    /// Highest value.
+    hi: f64,
+}
+
 /// A stimulus: background, rhythm and its envelope.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Stimulus {
@@ -91,9 +101,8 @@ impl Stimulus {
             .collect()
     }
 
-    /// The wander's sinusoids (frequency Hz, phase rad) and its raw range, or nothing for the
-    /// other envelopes.
-    fn wander_parts(&self) -> Option<(Vec<(f64, f64)>, f64, f64)> {
+    /// The wander's sinusoids and raw range, or nothing for the other envelopes.
+    fn wander_parts(&self) -> Option<WanderParts> {
         let Envelope::Wander { max_hz, .. } = self.envelope else {
             return None;
         };
@@ -117,7 +126,7 @@ impl Stimulus {
             lo = lo.min(v);
             hi = hi.max(v);
         }
-        Some((parts, lo, hi))
+        Some(WanderParts { parts, lo, hi })
     }
 
     /// The rhythm's true amplitude at every `step_s` seconds from 0 (µV).
@@ -130,7 +139,7 @@ impl Stimulus {
     }
 
     /// The amplitude at `t` (µV).
-    fn amplitude_at(&self, t: f64, wander: Option<&(Vec<(f64, f64)>, f64, f64)>) -> f32 {
+    fn amplitude_at(&self, t: f64, wander: Option<&WanderParts>) -> f32 {
         match self.envelope {
             Envelope::Steady(a) => a,
             Envelope::Step {
@@ -146,7 +155,8 @@ impl Stimulus {
                 }
             }
             Envelope::Wander { low, high, .. } => {
-                let (parts, lo, hi) = wander.expect("wander parts for a wander envelope");
+                let WanderParts { parts, lo, hi } =
+                    wander.expect("wander parts for a wander envelope");
                 let v: f64 = parts
                     .iter()
                     .map(|(f, p)| (std::f64::consts::TAU * f * t + p).sin())
