@@ -304,6 +304,12 @@ pub struct AdaptiveCell {
     thresholds: [AtomicU32; MAX_TERMS],
     /// Positions as f32 bits.
     positions: [AtomicU32; MAX_TERMS],
+    /// Threshold offsets as f32 bits.
+    offsets: [AtomicU32; MAX_TERMS],
+    /// Listener normaliser per term (mean, variance, elapsed) as f32 bits.
+    norms: [[AtomicU32; 3]; MAX_TERMS],
+    /// The in-target bar as f32 bits.
+    bar: AtomicU32,
     /// Bumped by each state load.
     generation: AtomicU32,
 }
@@ -314,9 +320,15 @@ impl AdaptiveCell {
         let program = s.program.map_or(0, |k| k.index() as u32 + 1);
         self.program.store(program, Ordering::Relaxed);
         self.terms.store(s.terms as u32, Ordering::Relaxed);
+        self.bar.store(s.bar.to_bits(), Ordering::Relaxed);
         for i in 0..MAX_TERMS {
             self.thresholds[i].store(s.thresholds[i].to_bits(), Ordering::Relaxed);
             self.positions[i].store(s.positions[i].to_bits(), Ordering::Relaxed);
+            self.offsets[i].store(s.offsets[i].to_bits(), Ordering::Relaxed);
+            let n = &s.norms[i];
+            for (cell, v) in self.norms[i].iter().zip([n.mean, n.var, n.elapsed]) {
+                cell.store(v.to_bits(), Ordering::Relaxed);
+            }
         }
     }
 
@@ -334,6 +346,18 @@ impl AdaptiveCell {
             positions: std::array::from_fn(|i| {
                 f32::from_bits(self.positions[i].load(Ordering::Relaxed))
             }),
+            offsets: std::array::from_fn(|i| {
+                f32::from_bits(self.offsets[i].load(Ordering::Relaxed))
+            }),
+            norms: std::array::from_fn(|i| {
+                let v = |k: usize| f32::from_bits(self.norms[i][k].load(Ordering::Relaxed));
+                crate::feedback::reward::Normaliser {
+                    mean: v(0),
+                    var: v(1),
+                    elapsed: v(2),
+                }
+            }),
+            bar: f32::from_bits(self.bar.load(Ordering::Relaxed)),
         }
     }
 

@@ -29,7 +29,7 @@ use crate::engine::Controls;
 use crate::features::bands::{ALPHA, HIGH_BETA, SMR, THETA};
 use crate::features::baseline::FeatureId;
 use crate::feedback::mapping::{Dest, RouteSource};
-use crate::feedback::program::{Direction, Program, ProgramKind};
+use crate::feedback::program::{Program, ProgramKind};
 use crate::render::{render_traced, EegInput, EegJob, RenderError, RenderJob, TraceEvent};
 
 /// How one program is stimulated and observed.
@@ -67,18 +67,19 @@ impl LoopCase {
             // Right-frontal alpha against a constant left: asymmetry moves toward the target.
             ProgramKind::Balance => (10.0, vec!["F4".to_string()], 8.0, (2.0, 8.0)),
         };
-        let term = p.rewards[0];
         let route = p
             .mapping
             .iter()
             .find(|r| r.source == RouteSource::Reward)
             .copied()
             .unwrap_or(p.mapping[0]);
-        // The first reward term rises with the rhythm unless it rewards "down"; the route's
-        // depth sets the polarity of the destination.
-        let rises = match term.direction {
-            Direction::Down => -1.0,
-            _ => 1.0,
+        // The reward rises with every stimulus rhythm (it is the rewarded band, or, for
+        // Balance, moves the asymmetry toward its target) except Cool-down's high beta; the
+        // route's depth sets the polarity of the destination.
+        let rises = if program == ProgramKind::CoolDown {
+            -1.0
+        } else {
+            1.0
         };
         Self {
             program,

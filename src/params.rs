@@ -315,7 +315,12 @@ impl MelodiaSyncParams {
             .with_unit(" %")
             .with_value_to_string(formatters::v2s_f32_percentage(0))
             .with_string_to_value(formatters::s2v_f32_percentage()),
-            reward_smoothing: seconds("Reward smoothing", 1.0, 0.1, 10.0),
+            reward_smoothing: seconds(
+                "Reward smoothing",
+                crate::feedback::DEFAULT_SMOOTHING_S,
+                0.1,
+                10.0,
+            ),
             stale_hold: seconds("Stale hold", 3.0, 0.5, 30.0),
             glide: BoolParam::new("Entrainment glide", true),
             cc_out: BoolParam::new("MIDI CC out", true),

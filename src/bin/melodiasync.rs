@@ -15,7 +15,7 @@ use melodiasync::eeg::{LslProp, SourceSpec};
 use melodiasync::features::bands::{ALPHA, BETA, THETA};
 use melodiasync::features::baseline::BaselineRecorder;
 use melodiasync::features::baseline::FeatureId;
-use melodiasync::features::extractor::resolve_channels;
+use melodiasync::features::extractor::{resolve_channels, Estimator};
 use melodiasync::features::spectrum::Detrend;
 use melodiasync::features::{Band, Extractor, ExtractorConfig, FeatureFrame};
 use melodiasync::feedback::program::{Program, ProgramKind};
@@ -348,6 +348,9 @@ struct LoopArgs {
     /// Length of the threshold-control runs in hours (0 skips them).
     #[arg(long, default_value_t = 2.0)]
     hours: f64,
+    /// Listener strengths to measure: the rhythm's amplitude relative to the reference.
+    #[arg(long, value_delimiter = ',', default_values_t = [0.25, 0.5, 1.0, 2.0, 4.0])]
+    scales: Vec<f32>,
     /// Print one JSON array instead of text.
     #[arg(long)]
     json: bool,
@@ -934,19 +937,25 @@ fn run_bench_loop(args: &LoopArgs) -> Result<(), String> {
     let opts = LoopOptions {
         seeds: args.seeds,
         threshold_s: args.hours * 3600.0,
-        ..LoopOptions::default()
+        scales: args.scales.clone(),
     };
     let controls = MelodiaSyncParams::default().controls();
     let mut reports = Vec::new();
     for program in programs {
         let case = LoopCase::for_program(program);
         let started = std::time::Instant::now();
-        let r = measure(&case, controls, &AnalysisConfig::default(), "welch", &opts)?;
-        if !args.json {
-            print!("{}", format_report(&r));
-            println!("  ({:.1} s)", started.elapsed().as_secs_f64());
+        for estimator in [Estimator::Welch, Estimator::Quadrature] {
+            let analysis = AnalysisConfig {
+                estimator,
+                ..AnalysisConfig::default()
+            };
+            let r = measure(&case, controls, &analysis, estimator.id(), &opts)?;
+            if !args.json {
+                print!("{}", format_report(&r));
+                println!("  ({:.1} s)", started.elapsed().as_secs_f64());
+            }
+            reports.push(r);
         }
-        reports.push(r);
     }
     if args.json {
         let json = serde_json::to_string_pretty(&reports)

@@ -22,6 +22,7 @@ use crate::feedback::Condition;
 /// Frames below this quality are left out of a baseline (artifacts are not the listener).
 pub const CALIBRATION_MIN_QUALITY: f32 = 0.5;
 use crate::features::extractor::resolve_channels;
+use crate::features::extractor::Estimator;
 use crate::features::{Band, Extractor, ExtractorConfig};
 
 /// How the worker analyses whatever source it has.
@@ -35,15 +36,26 @@ pub struct AnalysisConfig {
     pub montage: Vec<String>,
     /// Custom bands.
     pub extra_bands: Vec<Band>,
+    /// Band-power estimator (live feedback: the low-latency quadrature filters).
+    #[serde(default = "AnalysisConfig::live_estimator")]
+    pub estimator: Estimator,
+}
+
+impl AnalysisConfig {
+    /// The estimator live feedback uses unless told otherwise.
+    pub fn live_estimator() -> Estimator {
+        Estimator::Quadrature
+    }
 }
 
 impl Default for AnalysisConfig {
     fn default() -> Self {
         Self {
             window_s: 1.0,
-            hop_s: 1.0 / 32.0,
+            hop_s: 1.0 / 64.0,
             montage: Vec::new(),
             extra_bands: Vec::new(),
+            estimator: Self::live_estimator(),
         }
     }
 }
@@ -225,6 +237,7 @@ pub fn extractor_for(
     cfg.window_s = analysis.window_s;
     cfg.hop_s = analysis.hop_s;
     cfg.extra_bands = analysis.extra_bands.clone();
+    cfg.estimator = analysis.estimator;
     cfg.montage = resolve_channels(labels, &analysis.montage).map_err(|e| {
         format!("The saved montage does not fit this stream: {e} Pick the channels again.")
     })?;

@@ -1,9 +1,46 @@
 //! Sliding-window feature extraction: per-channel rings, one [`FeatureFrame`] every hop.
 
-use super::bands::{standard_bands, Band, BandWeights, ALPHA, BETA, MAX_BANDS, THETA, TOTAL_RANGE};
+use super::bands::{
+    standard_bands, Band, BandWeights, ALPHA, BETA, GAMMA, MAX_BANDS, THETA, TOTAL_RANGE,
+};
+use super::envelope::QuadratureBank;
 use super::quality::{assess, is_frontal, Flags, QualityConfig, SpectralShares, WindowStats};
 use super::spectrum::{Detrend, Welch};
 use super::{BandValue, FeatureFrame};
+
+/// How band powers are estimated.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Estimator {
+    /// Welch PSD over the sliding window, integrated per band: the analysis reference
+    /// (matches `scipy.signal.welch`), lagging about half a window.
+    #[default]
+    Welch,
+    /// Complex demodulation per band, updated every sample ([`super::envelope`]): the
+    /// low-latency estimator for live feedback (group delay 40–170 ms by band).
+    Quadrature,
+}
+
+impl Estimator {
+    /// Parses `welch` or `quadrature` (also `fast`).
+    pub fn parse(text: &str) -> Result<Self, String> {
+        match text.trim().to_ascii_lowercase().as_str() {
+            "welch" => Ok(Estimator::Welch),
+            "quadrature" | "fast" => Ok(Estimator::Quadrature),
+            other => Err(format!(
+                "'{other}' is not a band-power estimator; use quadrature (low latency) or welch."
+            )),
+        }
+    }
+
+    /// The name as files and the CLI use it.
+    pub fn id(self) -> &'static str {
+        match self {
+            Estimator::Welch => "welch",
+            Estimator::Quadrature => "quadrature",
+        }
+    }
+}
 
 /// What to compute, and over which channels.
 #[derive(Clone, Debug, PartialEq)]
@@ -30,6 +67,9 @@ pub struct ExtractorConfig {
     pub asymmetry_pair: Option<(usize, usize)>,
     /// Quality thresholds.
     pub quality: QualityConfig,
+    /// Band-power estimator for the frame's band values (quality checks, peak alpha and the
+    /// quadrature path's relative-power denominators always use the Welch window).
+    pub estimator: Estimator,
 }
 
 impl ExtractorConfig {
@@ -48,6 +88,7 @@ impl ExtractorConfig {
             montage: Vec::new(),
             asymmetry_pair: None,
             quality: QualityConfig::default(),
+            estimator: Estimator::Welch,
         }
     }
 }
@@ -132,7 +173,21 @@ pub struct Extractor {
     results: ChannelResults,
     /// Band names.
     names: Vec<String>,
+    /// The low-latency band filters (quadrature estimator only).
+    bank: Option<QuadratureBank>,
+    /// Per channel and band, the Welch window's power outside the band (1–45 Hz total minus
+    /// the band), µV²: the quadrature path's relative-power denominator for bands that do
+    /// not tile 1–45 Hz.
+    rest: Vec<f32>,
+    /// Smoothed fast "rest of the spectrum" per band that is one of the five tiling bands
+    /// (delta to gamma), µV².
+    tile_rest: [f32; MAX_BANDS],
+    /// Whether `tile_rest` holds values yet.
+    rest_started: bool,
 }
+
+/// Time constant of the quadrature path's relative-power denominator for the tiling bands, s.
+const REST_TAU_S: f32 = 0.5;
 
 /// Floor for logs and ratios: keeps every value finite.
 const TINY: f32 = 1e-12;
@@ -238,6 +293,14 @@ impl Extractor {
             .collect();
         let frontal = cfg.labels.iter().map(|l| is_frontal(l)).collect();
         let n_bands = bands.len();
+        let bank = (cfg.estimator == Estimator::Quadrature).then(|| {
+            let edges: Vec<(f64, f64)> = bands
+                .iter()
+                .map(|b| (b.low as f64, b.high as f64))
+                .collect();
+            QuadratureBank::new(channels, cfg.sample_rate as f64, &edges)
+        });
+
         Ok(Self {
             channels,
             window,
@@ -263,8 +326,12 @@ impl Extractor {
                 total: vec![0.0; channels],
                 flags: vec![Flags::default(); channels],
             },
-            names: bands.into_iter().map(|b| b.name).collect(),
+            names: bands.iter().map(|b| b.name.clone()).collect(),
             welch,
+            bank,
+            rest: vec![0.0; channels * n_bands],
+            tile_rest: [0.0; MAX_BANDS],
+            rest_started: false,
             cfg,
         })
     }
@@ -300,12 +367,28 @@ impl Extractor {
         self.pos = 0;
         self.filled = 0;
         self.since_hop = 0;
+        if let Some(b) = self.bank.as_mut() {
+            b.reset();
+        }
+        self.rest_started = false;
+    }
+
+    /// Group delay of band `b`'s value in seconds: the quadrature filter's (see
+    /// [`super::envelope::BandDesign::group_delay_s`]), or half the window for Welch.
+    pub fn group_delay_s(&self, b: usize) -> f64 {
+        match &self.bank {
+            Some(bank) => bank.designs().get(b).map_or(0.0, |d| d.group_delay_s()),
+            None => 0.5 * self.window as f64 / self.cfg.sample_rate as f64,
+        }
     }
 
     /// Pushes one multichannel sample (`channels` values, µV) taken at `time`; returns a frame
     /// when a hop completes and a full window is available. Allocation-free.
     pub fn push(&mut self, sample: &[f32], time: f64) -> Option<FeatureFrame> {
         debug_assert_eq!(sample.len(), self.channels);
+        if let Some(bank) = self.bank.as_mut() {
+            bank.push(sample);
+        }
         let w = self.window;
         for (ch, &x) in sample.iter().enumerate().take(self.channels) {
             let base = ch * 2 * w;
@@ -337,6 +420,7 @@ impl Extractor {
         self.seq += 1;
         self.montage_psd.iter_mut().for_each(|p| *p = 0.0);
         let mut sums = [0.0f32; MAX_BANDS];
+        let mut rest_sums = [0.0f32; MAX_BANDS];
         let mut total_sum = 0.0f32;
         let (mut good, mut selected) = (0usize, 0usize);
         for ch in 0..self.channels {
@@ -363,6 +447,13 @@ impl Extractor {
                     *a = bw.integrate(&self.psd);
                 }
                 self.results.total[ch] = shares.total;
+                if let Some(bank) = &self.bank {
+                    let rest = &mut self.rest[ch * n_bands..(ch + 1) * n_bands];
+                    for (b, (a, r)) in abs.iter_mut().zip(rest.iter_mut()).enumerate() {
+                        *r = (shares.total - *a).max(0.0);
+                        *a = bank.power(ch, b);
+                    }
+                }
                 assess(&self.cfg.quality, &stats, &shares, self.frontal[ch])
             };
             self.results.flags[ch] = flags;
@@ -376,6 +467,12 @@ impl Extractor {
                     good += 1;
                     for (s, a) in sums.iter_mut().zip(abs.iter()) {
                         *s += a;
+                    }
+                    if self.bank.is_some() {
+                        let rest = &self.rest[ch * n_bands..(ch + 1) * n_bands];
+                        for (s, r) in rest_sums.iter_mut().zip(rest) {
+                            *s += r;
+                        }
                     }
                     total_sum += self.results.total[ch];
                     for (m, p) in self.montage_psd.iter_mut().zip(&self.psd) {
@@ -395,14 +492,40 @@ impl Extractor {
         frame.valid = true;
         let inv = 1.0 / good as f32;
         let total = (total_sum * inv).max(TINY);
+        let quadrature = self.bank.is_some();
         for (i, s) in sums.iter().take(n_bands).enumerate() {
             let abs = s * inv;
+            // Quadrature relative power: the band's fast power over itself plus the rest of
+            // the 1–45 Hz spectrum. The rest only normalises, so it may be slower than the
+            // band: for the five bands that tile 1–45 Hz it is the sum of the other four fast
+            // powers smoothed over `REST_TAU_S` (their low frequencies are slow and noisy);
+            // for bands that overlap them (SMR, high beta, custom) it is the Welch window's
+            // total minus the band. A change in the band itself shows at its filter's speed.
+            let rel = if quadrature {
+                let rest = if i <= GAMMA {
+                    let fast: f32 = (0..=GAMMA).filter(|&j| j != i).map(|j| sums[j] * inv).sum();
+                    let a = if self.rest_started {
+                        1.0 - (-self.cfg.hop_s / REST_TAU_S).exp()
+                    } else {
+                        1.0
+                    };
+                    self.tile_rest[i] += (fast - self.tile_rest[i]) * a;
+                    self.tile_rest[i]
+                } else {
+                    rest_sums[i] * inv
+                };
+                abs / (abs + rest).max(TINY)
+            } else {
+                abs / total
+            };
             frame.bands[i] = BandValue {
                 abs,
-                rel: abs / total,
+                rel,
                 db: 10.0 * abs.max(TINY).log10(),
             };
         }
+
+        self.rest_started = true;
         let p = |b: usize| frame.bands[b].abs.max(TINY);
         frame.theta_beta = p(THETA) / p(BETA);
         frame.alpha_theta = p(ALPHA) / p(THETA);

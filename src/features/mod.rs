@@ -4,6 +4,7 @@
 
 pub mod bands;
 pub mod baseline;
+pub mod envelope;
 pub mod extractor;
 pub mod quality;
 pub mod smoothing;

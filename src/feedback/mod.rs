@@ -6,9 +6,20 @@
 //! thread calls [`Feedback::advance`] per block so time-based behaviour (stale-data fade,
 //! entrainment glide) follows the audio clock, which makes offline renders deterministic.
 //!
-//! Timing (documented, and tested in `tests/feedback.rs`): the reward follows a change in the
-//! EEG with the reward smoothing time constant (default 1 s; 63 % after 1 s, 95 % after 3 s),
-//! on top of the feature window (1 s) and the synth's 60 ms control smoothing. Stale data:
+//! Scoring (see [`reward`]): each term's value is normalised to the listener — a running mean
+//! and spread over the last [`reward::NORMALISER_TAU_S`] seconds, in a domain where strong
+//! and weak listeners look alike (log-odds for shares of power, log for powers and ratios) —
+//! and scored in proportion to its distance from the threshold across ±2 deviations. With
+//! adaptive targets the thresholds sit a controlled number of deviations beyond the
+//! listener's mean, and that offset is steered so the share of time "in target" meets the
+//! goal: the reported success rate is that share.
+//!
+//! Timing (the loop's latency budget, in order; tested in `tests/loop_latency.rs` and printed
+//! by `melodiasync bench loop`): the band estimator's group delay (quadrature: 40–170 ms by
+//! band; Welch: about half its 1 s window), the frame hop (31 ms), the reward smoothing
+//! (default 0.1 s), then the audio block and the synth's 60 ms control smoothing. Routes take
+//! the reward as it is: nothing is smoothed twice. "In target" judges the reward sustained
+//! over about a second ([`reward::SUSTAIN_TAU_S`]) plus the program's dwell time. Stale data:
 //! after the hold time (default 3 s) without a usable frame the feedback fades to neutral over
 //! [`FADE_OUT_S`]; when frames return it fades back in over [`FADE_IN_S`].
 
@@ -17,8 +28,8 @@ pub mod program;
 pub mod reward;
 
 use mapping::{apply_routes, blend, RouteSource, MAX_ROUTES};
-use program::{CompiledProgram, TermBaseline, MAX_TERMS};
-use reward::{RewardState, RunningStats, TermState};
+use program::{CompiledProgram, MAX_TERMS};
+use reward::{smoothing, starting_bar, Normaliser, RewardState, RunningStats, TermState};
 
 use crate::features::FeatureFrame;
 use crate::synth::Modulation;
@@ -31,6 +42,16 @@ pub const FADE_IN_S: f32 = 3.0;
 const PEAK_CONFIDENCE: f32 = 0.3;
 /// Time constant of the in-target glide (chimes come and go gently), seconds.
 const IN_TARGET_TAU_S: f32 = 1.0;
+/// How fast adaptive targets correct the share of time in target: change of the in-target
+/// bar per second (in reward units) per unit of (in target − goal).
+pub const SHARE_GAIN: f32 = 0.01;
+/// Seconds of normaliser data before the share controller acts (its first estimates are
+/// rough).
+const SHARE_WARMUP_S: f32 = 5.0;
+
+/// Default reward smoothing time constant, s: short, because the band estimator already
+/// smooths, and every 100 ms of delay weakens neurofeedback.
+pub const DEFAULT_SMOOTHING_S: f32 = 0.1;
 
 /// The user's feedback controls (automatable parameters), read each block.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -61,7 +82,7 @@ impl Default for FeedbackKnobs {
             adaptive: false,
             freeze: false,
             success_rate: None,
-            smoothing_s: 1.0,
+            smoothing_s: DEFAULT_SMOOTHING_S,
             hold_s: 3.0,
             glide: true,
         }
@@ -71,13 +92,15 @@ impl Default for FeedbackKnobs {
 /// What the feedback engine computed, for meters, MIDI CC, the LSL outlet and the session log.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct FeedbackSnapshot {
-    /// Smoothed reward 0..1.
+    /// Reward 0..1 as the sound follows it (after the reward smoothing).
     pub reward: f32,
     /// Raw reward of the last valid frame.
     pub raw_reward: f32,
+    /// The reward sustained over about a second, which decides "in target".
+    pub sustained: f32,
     /// Sustained success.
     pub in_target: bool,
-    /// Recent success rate 0..1.
+    /// Recent share of time in target, 0..1 (the success rate adaptive targets steer).
     pub success_rate: f32,
     /// Seconds of valid feedback so far.
     pub valid_s: f32,
@@ -89,8 +112,11 @@ pub struct FeedbackSnapshot {
     pub engagement: f32,
     /// Each term's value in its scale.
     pub values: [f32; MAX_TERMS],
-    /// Each term's threshold in use.
+    /// Each term's target in use (the graded score's midpoint; inhibits: their limit).
     pub thresholds: [f32; MAX_TERMS],
+    /// The reward level the sustained reward must pass to enter "in target" (the fixed level
+    /// moved by adaptive targets' bar).
+    pub in_target_level: f32,
     /// Terms in use (rewards then inhibits).
     pub terms: usize,
     /// Current entrainment glide frequency in Hz (0 = not started).
@@ -110,6 +136,16 @@ pub struct AdaptiveSnapshot {
     pub positions: [f32; MAX_TERMS],
     /// Terms stored.
     pub terms: usize,
+    /// Threshold offsets in listener deviations (absent in projects saved before the
+    /// listener normaliser; the thresholds are converted then).
+    #[serde(default)]
+    pub offsets: [f32; MAX_TERMS],
+    /// The listener normaliser per term.
+    #[serde(default)]
+    pub norms: [Normaliser; MAX_TERMS],
+    /// The in-target bar.
+    #[serde(default)]
+    pub bar: f32,
 }
 
 /// The state the listener was in while the baseline was recorded.
@@ -270,6 +306,8 @@ pub struct Feedback {
     last_time: Option<f64>,
     /// Frames scored.
     frames: u64,
+    /// How far adaptive targets have moved the in-target levels (reward units, + = harder).
+    bar: f32,
 }
 
 impl Feedback {
@@ -287,19 +325,31 @@ impl Feedback {
             glide: Glide::default(),
             last_time: None,
             frames: 0,
+            bar: starting_bar(Self::goal(&program, &knobs)),
         }
+    }
+
+    /// The success-rate goal in force.
+    fn goal(program: &CompiledProgram, knobs: &FeedbackKnobs) -> f32 {
+        knobs
+            .success_rate
+            .unwrap_or(program.success_rate)
+            .clamp(0.05, 0.95)
     }
 
     /// Term states for a program.
     fn fresh_terms(program: &CompiledProgram, knobs: &FeedbackKnobs) -> [TermState; MAX_TERMS] {
-        let rate = knobs.success_rate.unwrap_or(program.success_rate);
         std::array::from_fn(|i| {
-            TermState::new(
-                &program.terms[i],
-                knobs.positions[i],
-                i >= program.rewards,
-                rate,
-            )
+            let term = &program.terms[i];
+            let mut st = TermState::new(term, knobs.positions[i], i >= program.rewards);
+            if let Some(b) = &program.baseline[i] {
+                // Calibration sets the listener's range from the baseline percentiles
+                // (15th–85th: ±1.04 deviations of a normal distribution).
+                let w = |raw: f32| st.domain.to(reward::to_scale(term.kind, raw, b));
+                let sd = ((w(b.high) - w(b.low)) / 2.073).abs();
+                st.norm = Normaliser::prior(w(b.median), sd);
+            }
+            st
         })
     }
 
@@ -314,6 +364,7 @@ impl Feedback {
         self.program = program;
         self.terms = Self::fresh_terms(&program, knobs);
         self.reward = RewardState::default();
+        self.bar = starting_bar(Self::goal(&program, knobs));
         self.route_stats = [RunningStats::default(); MAX_ROUTES];
         self.glide = Glide::default();
     }
@@ -341,21 +392,12 @@ impl Feedback {
         self.stale.fresh();
         self.frames += 1;
 
-        // Rewards: weighted mean of scores; success needs every term.
-        let (mut sum, mut weights, mut all_ok) = (0.0, 0.0, true);
-        let rate = knobs
-            .success_rate
-            .unwrap_or(p.success_rate)
-            .clamp(0.05, 0.95);
+        // Rewards: weighted mean of graded scores; inhibits pull it down as they are exceeded.
+        let (mut sum, mut weights) = (0.0, 0.0);
         for i in 0..p.rewards + p.inhibits {
             let t = &p.terms[i];
             let raw = t.feature.of(frame);
-            self.terms[i].adaptive.target_rate = if i < p.rewards {
-                rate
-            } else {
-                reward::INHIBIT_SATISFIED_RATE
-            };
-            let (s, ok) = self.terms[i].update(
+            let (s, _) = self.terms[i].update(
                 t,
                 p.baseline[i].as_ref(),
                 raw,
@@ -364,39 +406,56 @@ impl Feedback {
                 knobs.adaptive,
                 knobs.freeze,
             );
-            all_ok &= ok;
             if i < p.rewards {
                 sum += t.weight * s;
                 weights += t.weight;
             }
         }
         let mut reward = if weights > 0.0 { sum / weights } else { 0.0 };
-        // Inhibits pull the reward down by their weight as they are exceeded.
         for i in p.rewards..p.rewards + p.inhibits {
             reward *= 1.0 - p.terms[i].weight * (1.0 - self.terms[i].score);
         }
-        let program_dwell = p.dwell_s;
+        let bar = if knobs.adaptive { self.bar } else { 0.0 };
         self.reward
-            .update(reward, all_ok, dt, knobs.smoothing_s, program_dwell);
+            .update(reward, dt, knobs.smoothing_s, p.dwell_s, bar);
+        self.steer_share(knobs, dt);
 
-        // Route sources, smoothed like the reward.
-        let a = if knobs.smoothing_s > 1e-3 {
-            1.0 - (-dt / knobs.smoothing_s).exp()
-        } else {
-            1.0
-        };
+        // Route sources. The reward goes as it is (it is smoothed once, above); features are
+        // smoothed like the reward.
+        let a = smoothing(dt, knobs.smoothing_s);
         for i in 0..p.route_count {
-            if p.routes[i].source == RouteSource::InTarget {
+            let u = match p.routes[i].source {
                 // Follows the in-target glide on the audio clock (see `advance`).
-                continue;
-            }
-            let u = self.route_value(i, frame, dt);
+                RouteSource::InTarget => continue,
+                RouteSource::Reward => {
+                    self.sources[i] = self.reward.level;
+                    continue;
+                }
+                _ => self.route_value(i, frame, dt),
+            };
             let first = self.frames == 1;
             self.sources[i] += if first {
                 u - self.sources[i]
             } else {
                 (u - self.sources[i]) * a
             };
+        }
+    }
+
+    /// Adaptive targets: moves the in-target bar so that the share of time in target
+    /// approaches the goal (an integral controller on the in-target state; [`SHARE_GAIN`]).
+    /// It moves only the bar the sustained reward must clear, never the graded reward the
+    /// sound follows, so the control loop cannot flatten what the listener hears.
+    fn steer_share(&mut self, knobs: &FeedbackKnobs, dt: f32) {
+        if !knobs.adaptive || knobs.freeze {
+            return;
+        }
+        let warm = (0..self.program.rewards).all(|i| self.terms[i].norm.elapsed >= SHARE_WARMUP_S);
+        if warm {
+            let goal = Self::goal(&self.program, knobs);
+            let error = if self.reward.in_target { 1.0 } else { 0.0 } - goal;
+            self.bar =
+                (self.bar + SHARE_GAIN * dt * error).clamp(-reward::BAR_LIMIT, reward::BAR_LIMIT);
         }
     }
 
@@ -468,6 +527,8 @@ impl Feedback {
         FeedbackSnapshot {
             reward: self.reward.level,
             raw_reward: self.reward.raw,
+            sustained: self.reward.sustained,
+            in_target_level: reward::ON_LEVEL + self.bar,
             in_target: self.reward.in_target,
             success_rate: self.reward.success_rate,
             valid_s: self.reward.valid_s,
@@ -488,9 +549,18 @@ impl Feedback {
         let used = |i: usize, x: f32| if i < n { x } else { 0.0 };
         AdaptiveSnapshot {
             program: self.program.kind,
-            thresholds: std::array::from_fn(|i| used(i, self.terms[i].adaptive.threshold)),
+            thresholds: std::array::from_fn(|i| used(i, self.terms[i].threshold)),
             positions: std::array::from_fn(|i| used(i, self.terms[i].position)),
             terms: n,
+            offsets: std::array::from_fn(|i| used(i, self.terms[i].offset)),
+            norms: std::array::from_fn(|i| {
+                if i < n {
+                    self.terms[i].norm
+                } else {
+                    Normaliser::default()
+                }
+            }),
+            bar: self.bar,
         }
     }
 
@@ -502,15 +572,27 @@ impl Feedback {
             return;
         }
         for i in 0..n {
-            if saved.thresholds[i].is_finite() && saved.positions[i].is_finite() {
-                self.terms[i].adaptive.threshold = saved.thresholds[i];
-                self.terms[i].position = saved.positions[i];
+            let st = &mut self.terms[i];
+            if !(saved.thresholds[i].is_finite() && saved.positions[i].is_finite()) {
+                continue;
+            }
+            st.position = saved.positions[i];
+            st.threshold = saved.thresholds[i];
+            let norm = saved.norms[i];
+            if norm.elapsed > 0.0 && norm.mean.is_finite() && norm.var.is_finite() {
+                if saved.bar.is_finite() {
+                    self.bar = saved.bar.clamp(-reward::BAR_LIMIT, reward::BAR_LIMIT);
+                }
+                // The session continues where it stopped: the listener's range and offset.
+                st.norm = norm;
+                if saved.offsets[i].is_finite() {
+                    st.offset = saved.offsets[i];
+                }
+            } else {
+                // Saved before the normaliser: the threshold becomes an offset once the
+                // listener's range is known.
+                st.pending = Some(saved.thresholds[i]);
             }
         }
-    }
-
-    /// Baseline numbers a term uses right now (its calibration, else the running estimate).
-    pub fn term_baseline(&self, i: usize) -> TermBaseline {
-        self.program.baseline[i].unwrap_or_else(|| self.terms[i].running.as_baseline())
     }
 }

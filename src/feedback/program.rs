@@ -270,7 +270,7 @@ fn route(source: RouteSource, dest: Dest, depth: f32) -> Route {
         source,
         dest,
         depth,
-        curve: Curve::Smooth,
+        curve: Curve::Linear,
     }
 }
 
@@ -583,6 +583,10 @@ pub struct TermBaseline {
     pub std: f32,
     /// Median.
     pub median: f32,
+    /// 15th percentile.
+    pub low: f32,
+    /// 85th percentile.
+    pub high: f32,
 }
 
 /// A validated program in fixed-size form for the audio thread.
@@ -635,6 +639,8 @@ impl CompiledProgram {
                 mean: b.mean[id.index()],
                 std: b.std[id.index()],
                 median: b.percentile(id, 50.0),
+                low: b.percentile(id, 15.0),
+                high: b.percentile(id, 85.0),
             })
         };
         let mut base = [None; MAX_TERMS];

@@ -2,7 +2,6 @@
 //! dwell. Pure and allocation-free.
 
 use super::program::{Direction, TargetKind, Term, TermBaseline};
-use crate::features::baseline::AdaptiveThreshold;
 
 /// Time constant of the running normaliser used when there is no baseline, seconds.
 pub const RUNNING_TAU_S: f32 = 60.0;
@@ -10,9 +9,6 @@ pub const RUNNING_TAU_S: f32 = 60.0;
 pub const ON_LEVEL: f32 = 0.6;
 /// Smoothed reward below which the in-target state ends.
 pub const OFF_LEVEL: f32 = 0.4;
-/// Success rate inhibits aim for under adaptive targets: they should bite on clear excursions
-/// only (15 % of the time), whatever the reward terms aim for.
-pub const INHIBIT_SATISFIED_RATE: f32 = 0.85;
 
 /// A running mean and deviation (exponential, [`RUNNING_TAU_S`]) standing in for a baseline.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -48,10 +44,13 @@ impl RunningStats {
 
     /// As baseline numbers (median taken as the mean).
     pub fn as_baseline(&self) -> TermBaseline {
+        let sd = self.var.max(0.0).sqrt();
         TermBaseline {
             mean: self.mean,
-            std: self.var.max(0.0).sqrt(),
+            std: sd,
             median: self.mean,
+            low: self.mean - 1.04 * sd,
+            high: self.mean + 1.04 * sd,
         }
     }
 }
@@ -77,32 +76,238 @@ pub fn to_scale(kind: TargetKind, x: f32, base: &TermBaseline) -> f32 {
     }
 }
 
-/// How well value `x` meets threshold `theta`: a score 0..1 that crosses 0.5 at the threshold
-/// and saturates `width` beyond it (smoothstep), and whether it is a success.
-pub fn score(direction: Direction, x: f32, theta: f32, width: f32) -> (f32, bool) {
-    let w = width.max(1e-9);
-    let margin = match direction {
-        Direction::Up => (x - theta) / w,
-        Direction::Down => (theta - x) / w,
-        // Full score at the target, zero at `width` away.
-        Direction::Toward => 1.0 - 2.0 * (x - theta).abs() / w,
+/// Time constant of the listener normaliser, s. It is a plain cumulative mean and variance
+/// until then, so it has converged fully after this long (the "under 60 s").
+pub const NORMALISER_TAU_S: f32 = 30.0;
+/// The graded reward spans the listener's target ± this many standard deviations: a reward
+/// term's score goes 0 → 0.5 → 1 from 3.5σ on the wrong side, through the target, to 3.5σ
+/// beyond it. Wide enough that estimator noise on steady EEG moves the sound little (the
+/// steady-EEG figures of `bench loop`), narrow enough that real changes move it far.
+pub const SPAN_SIGMA: f32 = 3.5;
+/// Where adaptive inhibit limits sit: this many standard deviations beyond the listener's
+/// mean, on the permitted side (85 % of a normal distribution is inside).
+pub const INHIBIT_SIGMA: f32 = 1.04;
+/// Time constant of the sustained reward that decides "in target", s (or the reward
+/// smoothing, when that is longer). In-target is a judgement over seconds; the sound follows
+/// the faster reward.
+pub const SUSTAIN_TAU_S: f32 = 2.0;
+/// Time constant of the reported success rate (the share of time in target), s.
+pub const SUCCESS_TAU_S: f32 = 60.0;
+/// How far adaptive targets may move the in-target bar from its fixed levels.
+pub const BAR_LIMIT: f32 = 0.35;
+
+/// The space a term's values are normalised in before scoring.
+///
+/// Powers and ratios of powers are scored as amplitudes (square roots): an amplitude step
+/// up and the same step down then take equally long to show, and a wandering rhythm maps
+/// onto the sound nearly linearly for weak and strong listeners alike (the normaliser then
+/// divides out the listener's scale).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Domain {
+    /// As they are (z-scores, dB, asymmetry — already logarithmic or standardised —, Hz).
+    Linear,
+    /// Square root: powers, ratios of powers, multiples of a baseline.
+    Amplitude,
+    /// Square root of the odds `p / (1 − p)` of a share of power `p`: the amplitude of the
+    /// band relative to the rest of the spectrum.
+    AmplitudeOdds,
+}
+
+impl Domain {
+    /// The domain for `term`'s scale and feature.
+    pub fn of(term: &Term) -> Self {
+        use crate::features::baseline::FeatureId::*;
+        match term.kind {
+            TargetKind::Z => Domain::Linear,
+            TargetKind::Relative => Domain::Amplitude,
+            TargetKind::Absolute => match term.feature {
+                Rel(_) => Domain::AmplitudeOdds,
+                Abs(_) | ThetaBeta | AlphaTheta | Engagement => Domain::Amplitude,
+                Db(_) | Asymmetry | PeakAlpha => Domain::Linear,
+            },
+        }
+    }
+
+    /// `x` in this domain (finite for any finite `x`).
+    pub fn to(self, x: f32) -> f32 {
+        match self {
+            Domain::Linear => x,
+            Domain::Amplitude => x.max(0.0).sqrt(),
+            Domain::AmplitudeOdds => {
+                let p = x.clamp(0.0, 1.0 - 1e-6);
+                (p / (1.0 - p)).sqrt()
+            }
+        }
+    }
+
+    /// Back from this domain.
+    pub fn from(self, w: f32) -> f32 {
+        let sq = w.max(0.0) * w.max(0.0);
+        match self {
+            Domain::Linear => w,
+            Domain::Amplitude => sq,
+            Domain::AmplitudeOdds => sq / (1.0 + sq),
+        }
+    }
+}
+
+/// The listener's running mean and spread of one term's value (in its [`Domain`]).
+///
+/// Exponential with [`NORMALISER_TAU_S`], but a plain cumulative average while less time than
+/// that has passed, so it starts from the first frame and has converged after `τ`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Normaliser {
+    /// Mean.
+    pub mean: f32,
+    /// Variance.
+    pub var: f32,
+    /// Seconds of data seen (capped at `τ`).
+    pub elapsed: f32,
+}
+
+impl Normaliser {
+    /// A normaliser that starts converged at `mean` and `std` (from a calibration or a saved
+    /// session).
+    pub fn prior(mean: f32, std: f32) -> Self {
+        Self {
+            mean,
+            var: std * std,
+            elapsed: NORMALISER_TAU_S,
+        }
+    }
+
+    /// Adds `w`, `dt` seconds after the previous value. Non-finite values are skipped.
+    pub fn push(&mut self, w: f32, dt: f32) {
+        if !w.is_finite() {
+            return;
+        }
+        let dt = dt.clamp(0.0, 1.0);
+        if self.elapsed <= 0.0 {
+            *self = Self {
+                mean: w,
+                var: 0.0,
+                elapsed: dt.max(1e-3),
+            };
+            return;
+        }
+        self.elapsed = (self.elapsed + dt).min(NORMALISER_TAU_S);
+        let a = (dt / self.elapsed).clamp(0.0, 1.0);
+        let d = w - self.mean;
+        self.mean += a * d;
+        self.var = (1.0 - a) * (self.var + a * d * d);
+    }
+
+    /// The spread to scale by: the standard deviation, at least `floor`.
+    pub fn spread(&self, floor: f32) -> f32 {
+        self.var.max(0.0).sqrt().max(floor).max(1e-6)
+    }
+}
+
+/// Graded score of a term with margin `m` (standard deviations on the successful side of the
+/// threshold; negative on the wrong side), and whether it is a success.
+///
+/// Rewards: `0.5 + m / (2·SPAN_SIGMA)`, clamped to 0..1 — proportional to the distance from
+/// the target across the listener's range. Inhibits: 1 while satisfied, falling to 0 at
+/// `SPAN_SIGMA` beyond. "Toward" terms take `m = −|distance|` and score `1 + m / SPAN_SIGMA`
+/// (1 at the target, 0 `SPAN_SIGMA` deviations away); a success is within one deviation.
+pub fn graded(direction: Direction, inhibit: bool, m: f32) -> (f32, bool) {
+    let m = if m.is_finite() { m } else { -SPAN_SIGMA };
+    if direction == Direction::Toward {
+        return ((1.0 + m / SPAN_SIGMA).clamp(0.0, 1.0), m > -1.0);
+    }
+    if inhibit {
+        ((1.0 + m.min(0.0) / SPAN_SIGMA).clamp(0.0, 1.0), m >= 0.0)
+    } else {
+        ((0.5 + m / (2.0 * SPAN_SIGMA)).clamp(0.0, 1.0), m > 0.0)
+    }
+}
+
+/// Inverse of the standard normal CDF (Acklam's rational approximation, relative error below
+/// 1.2e-9), for the starting threshold offset.
+pub fn normal_quantile(p: f64) -> f64 {
+    const A: [f64; 6] = [
+        -3.969_683_028_665_376e1,
+        2.209_460_984_245_205e2,
+        -2.759_285_104_469_687e2,
+        1.383_577_518_672_69e2,
+        -3.066_479_806_614_716e1,
+        2.506_628_277_459_239,
+    ];
+    const B: [f64; 5] = [
+        -5.447_609_879_822_406e1,
+        1.615_858_368_580_409e2,
+        -1.556_989_798_598_866e2,
+        6.680_131_188_771_972e1,
+        -1.328_068_155_288_572e1,
+    ];
+    const C: [f64; 6] = [
+        -7.784_894_002_430_293e-3,
+        -3.223_964_580_411_365e-1,
+        -2.400_758_277_161_838,
+        -2.549_732_539_343_734,
+        4.374_664_141_464_968,
+        2.938_163_982_698_783,
+    ];
+    const D: [f64; 4] = [
+        7.784_695_709_041_462e-3,
+        3.224_671_290_700_398e-1,
+        2.445_134_137_142_996,
+        3.754_408_661_907_416,
+    ];
+    let p = p.clamp(1e-12, 1.0 - 1e-12);
+    let tail = |q: f64| {
+        (((((C[0] * q + C[1]) * q + C[2]) * q + C[3]) * q + C[4]) * q + C[5])
+            / ((((D[0] * q + D[1]) * q + D[2]) * q + D[3]) * q + 1.0)
     };
-    let u = (0.5 + 0.5 * margin).clamp(0.0, 1.0);
-    (u * u * (3.0 - 2.0 * u), margin > 0.0)
+    if p < 0.02425 {
+        tail((-2.0 * p.ln()).sqrt())
+    } else if p > 1.0 - 0.02425 {
+        -tail((-2.0 * (1.0 - p).ln()).sqrt())
+    } else {
+        let q = p - 0.5;
+        let r = q * q;
+        (((((A[0] * r + A[1]) * r + A[2]) * r + A[3]) * r + A[4]) * r + A[5]) * q
+            / (((((B[0] * r + B[1]) * r + B[2]) * r + B[3]) * r + B[4]) * r + 1.0)
+    }
+}
+
+/// Where adaptive targets start the in-target bar for a success-rate `goal`: the levels are
+/// shifted so that a sustained reward spread about 0.5 with a typical deviation of 0.08 is
+/// above the entry level for `goal` of the time (the share controller in
+/// [`crate::feedback::Feedback`] corrects the rest).
+pub fn starting_bar(goal: f32) -> f32 {
+    let level = 0.5 + 0.08 * normal_quantile(1.0 - goal as f64) as f32;
+    (level - ON_LEVEL).clamp(-BAR_LIMIT, BAR_LIMIT)
 }
 
 /// The live state of one term.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TermState {
-    /// Running statistics (used when the program carries no baseline).
+    /// Running statistics for relative and z scales when the program carries no baseline.
     pub running: RunningStats,
-    /// Adaptive threshold (in the term's scale).
-    pub adaptive: AdaptiveThreshold,
-    /// Target parameter position the adaptive threshold last started from.
+    /// The listener's mean and spread of the term's value, in its domain.
+    pub norm: Normaliser,
+    /// The space values are normalised in.
+    pub domain: Domain,
+    /// Smallest spread the score divides by (the program's soft margin, in the domain): a
+    /// listener whose value barely moves is not stretched over the whole range.
+    pub floor: f32,
+    /// Success when the value is above the threshold (reward "up", inhibit floor).
+    pub above: bool,
+    /// Whether this is an inhibit term.
+    pub inhibit: bool,
+    /// Adaptive target offset: standard deviations beyond the listener's mean toward
+    /// success (0: the target is the listener's own running mean; inhibits sit
+    /// [`INHIBIT_SIGMA`] on the permitted side). For "toward" terms, the natural log of how
+    /// much tighter than one deviation the tolerance around the target is.
+    pub offset: f32,
+    /// Target parameter position the threshold last started from.
     pub position: f32,
+    /// A saved threshold (term scale) to turn into an offset once the normaliser has data.
+    pub pending: Option<f32>,
     /// The value in the term's scale at the last valid frame.
     pub value: f32,
-    /// The threshold in use at the last valid frame.
+    /// The threshold in use at the last valid frame (term scale).
     pub threshold: f32,
     /// Score at the last valid frame.
     pub score: f32,
@@ -112,36 +317,53 @@ pub struct TermState {
 
 impl TermState {
     /// A fresh state for `term` at target position `position`.
-    pub fn new(term: &Term, position: f32, inhibit: bool, success_rate: f32) -> Self {
-        let theta = term.threshold_at(position);
-        let rate = if inhibit {
-            INHIBIT_SATISFIED_RATE
-        } else {
-            success_rate
-        };
-        // Speed limit: the whole target range in about two minutes.
-        let max_speed = ((term.max - term.min).abs() / 120.0).max(1e-6);
+    pub fn new(term: &Term, position: f32, inhibit: bool) -> Self {
+        let domain = Domain::of(term);
+        let floor = 0.5 * (domain.to(term.target + term.width) - domain.to(term.target)).abs();
+        // Rewards "up" and inhibit floors succeed above; rewards "down" and ceilings below.
+        let above = term.direction != Direction::Down;
         Self {
             running: RunningStats::default(),
-            adaptive: AdaptiveThreshold::new(
-                theta,
-                rate,
-                term.direction != Direction::Down,
-                max_speed,
-            ),
+            norm: Normaliser::default(),
+            domain,
+            floor: if floor.is_finite() && floor > 0.0 {
+                floor
+            } else {
+                0.05
+            },
+            above,
+            inhibit,
+            offset: if inhibit { -INHIBIT_SIGMA } else { 0.0 },
             position,
+            pending: None,
             value: 0.0,
-            threshold: theta,
+            threshold: term.threshold_at(position),
             score: 0.0,
             success: false,
         }
     }
 
+    /// The threshold (term scale) the adaptive offset stands for now.
+    fn adaptive_threshold(&self) -> f32 {
+        let sd = self.norm.spread(self.floor);
+        let sign = if self.above { 1.0 } else { -1.0 };
+        self.domain.from(self.norm.mean + sign * self.offset * sd)
+    }
+
+    /// The offset that puts the threshold at `theta` (term scale).
+    fn offset_for(&self, theta: f32) -> f32 {
+        let sd = self.norm.spread(self.floor);
+        let sign = if self.above { 1.0 } else { -1.0 };
+        sign * (self.domain.to(theta) - self.norm.mean) / sd
+    }
+
     /// Scores raw feature value `raw` (`dt` seconds after the previous valid frame).
     ///
-    /// With `adapt` the threshold follows the adaptive tracker (started from the target
-    /// position, restarted whenever the position moves), unless `freeze`; otherwise it is the
-    /// position's threshold. Toward-terms never adapt (there is no "harder" side).
+    /// The value joins the listener normaliser (unless `fixed`: a calibrated range without
+    /// adaptation). With `adapt` the threshold sits `offset` deviations beyond the listener's
+    /// mean (restarted from the target position whenever the position moves), unless
+    /// `freeze` holds it where it is; otherwise it is the position's threshold. Toward-terms
+    /// keep the position's target and adapt their tolerance instead.
     #[allow(clippy::too_many_arguments)]
     pub fn update(
         &mut self,
@@ -158,21 +380,42 @@ impl TermState {
             .copied()
             .unwrap_or_else(|| self.running.as_baseline());
         let x = to_scale(term.kind, raw, &base);
+        let w = self.domain.to(x);
+        let fixed = baseline.is_some() && !adapt;
+        if !fixed {
+            self.norm.push(w, dt);
+        }
         let positioned = term.threshold_at(position);
+        let adaptive = adapt && term.direction != Direction::Toward;
         if (position - self.position).abs() > 1e-4 {
             // The user (or automation) moved the target: it wins over adaptation.
             self.position = position;
-            self.adaptive.threshold = positioned;
+            self.pending = None;
+            self.threshold = positioned;
+            if adaptive {
+                self.offset = self.offset_for(positioned);
+            }
+        } else if let Some(theta) = self.pending.filter(|_| self.norm.elapsed >= 5.0) {
+            self.offset = self.offset_for(theta);
+            self.pending = None;
         }
-        let theta = if adapt && term.direction != Direction::Toward {
-            self.adaptive.frozen = freeze;
-            self.adaptive.update(x, dt);
-            self.adaptive.threshold
-        } else {
-            self.adaptive.threshold = positioned;
+        let theta = if !adaptive {
             positioned
+        } else if freeze {
+            self.threshold
+        } else {
+            self.adaptive_threshold()
         };
-        let (s, ok) = score(term.direction, x, theta, term.width);
+        let sd = self.norm.spread(self.floor);
+        let d = (w - self.domain.to(theta)) / sd;
+        let m = match term.direction {
+            // Adaptive "toward" terms keep their target and tighten or widen the tolerance.
+            Direction::Toward if adapt => -d.abs() * self.offset.exp(),
+            Direction::Toward => -d.abs(),
+            _ if self.above => d,
+            _ => -d,
+        };
+        let (s, ok) = graded(term.direction, self.inhibit, m);
         self.value = x;
         self.threshold = theta;
         self.score = s;
@@ -181,18 +424,22 @@ impl TermState {
     }
 }
 
-/// Reward smoothing, the hysteresis + dwell "in target" state, and success accounting.
+/// Reward smoothing, the sustained level and its hysteresis + dwell "in target" state, and
+/// success accounting.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct RewardState {
-    /// Smoothed reward 0..1.
+    /// Reward 0..1 after the reward smoothing: what the sound follows.
     pub level: f32,
+    /// The reward over the last second or so ([`SUSTAIN_TAU_S`]): what "in target" judges.
+    pub sustained: f32,
     /// Unsmoothed reward of the last valid frame.
     pub raw: f32,
     /// Sustained success (hysteresis + dwell).
     pub in_target: bool,
-    /// Seconds the reward has been above [`ON_LEVEL`] while not yet in target.
+    /// Seconds the sustained reward has been above [`ON_LEVEL`] while not yet in target.
     pub dwell: f32,
-    /// Recent success rate (share of valid frames where every term succeeded, 30 s average).
+    /// The share of recent time in target ([`SUCCESS_TAU_S`] average): the one definition of
+    /// success, which adaptive targets steer toward the goal.
     pub success_rate: f32,
     /// Seconds of valid (not held) feedback.
     pub valid_s: f32,
@@ -202,30 +449,39 @@ pub struct RewardState {
     pub held: bool,
 }
 
+/// One-pole smoothing coefficient for a step of `dt` with time constant `tau` (1 when `tau`
+/// is about zero: no smoothing).
+pub fn smoothing(dt: f32, tau: f32) -> f32 {
+    if tau > 1e-3 {
+        1.0 - (-dt.max(0.0) / tau).exp()
+    } else {
+        1.0
+    }
+}
+
 impl RewardState {
-    /// Feeds one valid frame's raw reward and binary success, `dt` seconds after the last.
-    pub fn update(&mut self, raw: f32, success: bool, dt: f32, smoothing_s: f32, dwell_s: f32) {
+    /// Feeds one valid frame's raw reward, `dt` seconds after the last. `bar` shifts the
+    /// in-target levels ([`ON_LEVEL`], [`OFF_LEVEL`]) up (harder) or down.
+    pub fn update(&mut self, raw: f32, dt: f32, smoothing_s: f32, dwell_s: f32, bar: f32) {
         let dt = dt.clamp(0.0, 1.0);
-        let a = if smoothing_s > 1e-3 {
-            1.0 - (-dt / smoothing_s).exp()
-        } else {
-            1.0
-        };
+        let first = self.valid_s == 0.0 && dt == 0.0;
         self.raw = raw;
-        self.level += (raw - self.level) * a;
-        let s = if success { 1.0 } else { 0.0 };
-        if self.valid_s == 0.0 {
-            self.success_rate = s;
+        if first {
+            self.level = raw;
+            self.sustained = raw;
+        } else {
+            self.level += (raw - self.level) * smoothing(dt, smoothing_s);
+            self.sustained +=
+                (raw - self.sustained) * smoothing(dt, smoothing_s.max(SUSTAIN_TAU_S));
         }
-        self.success_rate += (s - self.success_rate) * (1.0 - (-dt / 30.0).exp());
         self.valid_s += dt;
         if self.in_target {
             self.in_target_s += dt;
-            if self.level < OFF_LEVEL {
+            if self.sustained < OFF_LEVEL + bar {
                 self.in_target = false;
                 self.dwell = 0.0;
             }
-        } else if self.level > ON_LEVEL {
+        } else if self.sustained > ON_LEVEL + bar {
             self.dwell += dt;
             if self.dwell >= dwell_s {
                 self.in_target = true;
@@ -233,6 +489,11 @@ impl RewardState {
         } else {
             self.dwell = 0.0;
         }
+        let s = if self.in_target { 1.0 } else { 0.0 };
+        if first {
+            self.success_rate = 0.0;
+        }
+        self.success_rate += (s - self.success_rate) * smoothing(dt, SUCCESS_TAU_S);
         self.held = false;
     }
 }
@@ -242,42 +503,90 @@ mod tests {
     use super::*;
 
     #[test]
-    fn score_crosses_half_at_the_threshold() {
-        for d in [Direction::Up, Direction::Down] {
-            let (s, _) = score(d, 1.0, 1.0, 0.2);
-            assert!((s - 0.5).abs() < 1e-6);
+    fn graded_scores_cross_half_at_the_target_and_span_the_listener_range() {
+        let s = SPAN_SIGMA;
+        assert_eq!(graded(Direction::Up, false, 0.0), (0.5, false));
+        assert_eq!(graded(Direction::Up, false, s), (1.0, true));
+        assert_eq!(graded(Direction::Up, false, -s), (0.0, false));
+        assert!((graded(Direction::Up, false, s / 2.0).0 - 0.75).abs() < 1e-6);
+        // Inhibits: whole while satisfied, gone SPAN_SIGMA beyond.
+        assert_eq!(graded(Direction::Down, true, 0.5), (1.0, true));
+        assert!((graded(Direction::Down, true, -s / 2.0).0 - 0.5).abs() < 1e-6);
+        assert_eq!(graded(Direction::Down, true, -2.0 * s), (0.0, false));
+        assert_eq!(graded(Direction::Toward, false, 0.0), (1.0, true));
+        assert!(!graded(Direction::Toward, false, -1.5).1);
+    }
+
+    #[test]
+    fn normal_quantile_matches_known_values() {
+        // Φ⁻¹ at textbook points (Abramowitz & Stegun table 26.1).
+        for (p, z) in [
+            (0.5, 0.0),
+            (0.975, 1.959_964),
+            (0.4, -0.253_347),
+            (0.01, -2.326_348),
+        ] {
+            assert!((normal_quantile(p) - z).abs() < 1e-5, "{p}");
         }
-        assert_eq!(score(Direction::Up, 1.3, 1.0, 0.2), (1.0, true));
-        assert_eq!(score(Direction::Up, 0.7, 1.0, 0.2), (0.0, false));
-        assert_eq!(score(Direction::Down, 0.7, 1.0, 0.2), (1.0, true));
-        assert_eq!(score(Direction::Toward, 0.1, 0.1, 0.2), (1.0, true));
-        assert!(!score(Direction::Toward, 0.25, 0.1, 0.2).1);
+    }
+
+    #[test]
+    fn normaliser_converges_within_its_time_constant() {
+        let mut n = Normaliser::default();
+        let mut rng = crate::synth::rng::Rng::new(9);
+        // 30 s of a uniform value on [4, 8) at 64 frames/s: mean 6, sd 2/sqrt(3).
+        for _ in 0..(30 * 64) {
+            n.push(6.0 + 2.0 * rng.bipolar(), 1.0 / 64.0);
+        }
+        assert!((n.mean - 6.0).abs() < 0.1, "{}", n.mean);
+        assert!((n.var.sqrt() - 1.1547).abs() < 0.06, "{}", n.var.sqrt());
+        assert_eq!(n.spread(5.0), 5.0);
+    }
+
+    #[test]
+    fn domains_invert() {
+        for d in [Domain::Linear, Domain::Amplitude, Domain::AmplitudeOdds] {
+            for x in [0.01f32, 0.25, 0.5, 0.9] {
+                assert!((d.from(d.to(x)) - x).abs() < 1e-5, "{d:?} {x}");
+            }
+        }
     }
 
     #[test]
     fn hysteresis_needs_dwell_and_releases_below_the_off_level() {
         let mut r = RewardState::default();
-        // High reward: enters only after the dwell time (2 s) once the level passes 0.6.
         let mut entered_at = None;
         for i in 0..200 {
-            r.update(1.0, true, 0.05, 0.5, 2.0);
+            r.update(
+                if i == 0 { 0.0 } else { 1.0 },
+                if i == 0 { 0.0 } else { 0.05 },
+                0.1,
+                2.0,
+                0.0,
+            );
             if r.in_target && entered_at.is_none() {
                 entered_at = Some(i as f32 * 0.05);
             }
         }
         let t = entered_at.expect("never entered");
-        // Level passes 0.6 at 0.5·ln(2.5) = 0.46 s, plus 2 s dwell.
-        assert!((t - 2.46).abs() < 0.1, "entered at {t}");
+        // The sustained level (2 s) passes 0.6 at 2·ln(2.5) = 1.83 s, plus the 2 s dwell.
+        assert!((t - 3.83).abs() < 0.1, "entered at {t}");
         // A dip to 0.5 (between the levels) does not leave.
         for _ in 0..100 {
-            r.update(0.5, false, 0.05, 0.5, 2.0);
+            r.update(0.5, 0.05, 0.1, 2.0, 0.0);
         }
         assert!(r.in_target);
         for _ in 0..100 {
-            r.update(0.0, false, 0.05, 0.5, 2.0);
+            r.update(0.0, 0.05, 0.1, 2.0, 0.0);
         }
         assert!(!r.in_target);
         assert!(r.in_target_s > 5.0 && r.in_target_s < r.valid_s);
+        // The reported success rate is the share of time in target (60 s average).
+        assert!(
+            r.success_rate > 0.05 && r.success_rate < 0.2,
+            "{}",
+            r.success_rate
+        );
     }
 
     #[test]
