@@ -56,6 +56,8 @@ fn extractor_and_engine_do_not_allocate_in_steady_state() {
     let mut cfg = ExtractorConfig::new(1000.0, labels);
     cfg.segment_s = Some(0.5);
     cfg.quality.remove_line = true;
+    // The low-latency path: quadrature band filters on every sample, on top of the window.
+    cfg.estimator = melodiasync::features::extractor::Estimator::Quadrature;
     cfg.extra_bands
         .push(melodiasync::features::Band::new("mu", 9.0, 11.0));
     let mut ex = Extractor::new(cfg).unwrap();

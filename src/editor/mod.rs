@@ -977,7 +977,7 @@ impl App {
                     source: RouteSource::Reward,
                     dest: Dest::Space,
                     depth: 0.5,
-                    curve: Curve::Smooth,
+                    curve: Curve::Linear,
                 });
                 changed = true;
             }
