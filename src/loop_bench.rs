@@ -11,8 +11,9 @@
 //!   the step; final: 5–8 s after it);
 //! - **wander**: the envelope wanders smoothly (content below 0.7 Hz) for 120 s; the
 //!   correlation of each signal with the true envelope at the best lag in 0–2 s, over the
-//!   whole run and over the first minute alone, for listeners whose rhythm is ¼, 1 and 4
-//!   times the reference amplitude;
+//!   whole run and over the first minute alone (both from [`START_S`]), for listeners whose
+//!   rhythm is weaker or stronger than the reference (`--scales`: amplitude factors; ½ and
+//!   2 are a quarter and four times the power);
 //! - **steady**: constant amplitude for 300 s; the applied modulation's standard deviation
 //!   and the in-target on/off flips per minute after the first minute;
 //! - **threshold**: long runs (2 h by default) of the wander at the three listener scales and
@@ -31,6 +32,10 @@ use crate::features::baseline::FeatureId;
 use crate::feedback::mapping::{Dest, RouteSource};
 use crate::feedback::program::{Program, ProgramKind};
 use crate::render::{render_traced, EegInput, EegJob, RenderError, RenderJob, TraceEvent};
+
+/// Where fidelity is measured from, s: the first frame needs a full 1 s window, and the
+/// feedback fades in over [`crate::feedback::FADE_IN_S`] when it starts.
+pub const START_S: f64 = 1.0 + crate::feedback::FADE_IN_S as f64;
 
 /// How one program is stimulated and observed.
 #[derive(Clone, Debug, PartialEq)]
@@ -525,9 +530,9 @@ pub fn measure(
             let envelope = |t: f64| env[((t.max(0.0) * 1000.0) as usize).min(env.len() - 1)] as f64;
             let tr = go(&stim)?;
             let one = |v: &[f32], sign: f32| {
-                let (corr, lag) = best_lag(&tr.times, v, &envelope, sign, 2.0, 120.0);
+                let (corr, lag) = best_lag(&tr.times, v, &envelope, sign, START_S, 120.0);
                 let (first_minute, first_minute_lag) =
-                    best_lag(&tr.times, v, &envelope, sign, 2.0, 60.0);
+                    best_lag(&tr.times, v, &envelope, sign, START_S, 60.0);
                 Fidelity {
                     corr,
                     lag,

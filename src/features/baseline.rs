@@ -132,6 +132,21 @@ impl FeatureId {
         self.into()
     }
 
+    /// How long this feature lags the EEG in `frame`, s: its band's estimator delay (the
+    /// slower band's, for ratios; alpha's for asymmetry; the window's for peak alpha).
+    pub fn delay_s(self, frame: &FeatureFrame) -> f32 {
+        use super::bands::{ALPHA, BETA, THETA};
+        let d = |i: usize| frame.band_delay_s[i.min(MAX_BANDS - 1)];
+        match self {
+            FeatureId::Abs(i) | FeatureId::Rel(i) | FeatureId::Db(i) => d(i as usize),
+            FeatureId::ThetaBeta => d(THETA).max(d(BETA)),
+            FeatureId::AlphaTheta => d(ALPHA).max(d(THETA)),
+            FeatureId::Engagement => d(BETA).max(d(ALPHA)).max(d(THETA)),
+            FeatureId::Asymmetry => d(ALPHA),
+            FeatureId::PeakAlpha => frame.window_delay_s,
+        }
+    }
+
     /// The value of this feature in `frame`.
     pub fn of(self, frame: &FeatureFrame) -> f32 {
         let band = |i: u8| frame.bands[(i as usize).min(MAX_BANDS - 1)];

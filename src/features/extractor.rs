@@ -184,6 +184,8 @@ pub struct Extractor {
     tile_rest: [f32; MAX_BANDS],
     /// Whether `tile_rest` holds values yet.
     rest_started: bool,
+    /// Group delay per band, s (see [`Extractor::group_delay_s`]).
+    delays: [f32; MAX_BANDS],
 }
 
 /// Time constant of the quadrature path's relative-power denominator for the tiling bands, s.
@@ -332,7 +334,14 @@ impl Extractor {
             rest: vec![0.0; channels * n_bands],
             tile_rest: [0.0; MAX_BANDS],
             rest_started: false,
+            delays: [0.0; MAX_BANDS],
             cfg,
+        })
+        .map(|mut ex: Self| {
+            for b in 0..n_bands {
+                ex.delays[b] = ex.group_delay_s(b) as f32;
+            }
+            ex
         })
     }
 
@@ -415,6 +424,8 @@ impl Extractor {
             seq: self.seq,
             time,
             band_count: n_bands as u8,
+            band_delay_s: self.delays,
+            window_delay_s: 0.5 * self.window as f32 / self.cfg.sample_rate,
             ..FeatureFrame::default()
         };
         self.seq += 1;

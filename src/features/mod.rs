@@ -59,6 +59,12 @@ pub struct FeatureFrame {
     pub time: f64,
     /// Number of bands in `bands` (the seven standard ones first, then custom ones).
     pub band_count: u8,
+    /// How long each band's value lags the signal, s: its estimator's group delay (the
+    /// quadrature filter's, or half the window for Welch). The feedback engine tops each
+    /// term's smoothing up to the loop time from here, and displays show it.
+    pub band_delay_s: [f32; MAX_BANDS],
+    /// The lag of the window-based values (peak alpha, quality), s: half the window.
+    pub window_delay_s: f32,
     /// Montage value per band.
     pub bands: [BandValue; MAX_BANDS],
     /// theta / beta.

@@ -49,9 +49,9 @@ pub const SHARE_GAIN: f32 = 0.01;
 /// rough).
 const SHARE_WARMUP_S: f32 = 5.0;
 
-/// Default reward smoothing time constant, s: short, because the band estimator already
-/// smooths, and every 100 ms of delay weakens neurofeedback.
-pub const DEFAULT_SMOOTHING_S: f32 = 0.1;
+/// Default response time, s: each term's band filter delay plus its own smoothing add up to
+/// this (every 100 ms of delay weakens neurofeedback; less makes steady EEG flicker).
+pub const DEFAULT_SMOOTHING_S: f32 = 0.2;
 
 /// The user's feedback controls (automatable parameters), read each block.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -66,7 +66,8 @@ pub struct FeedbackKnobs {
     pub freeze: bool,
     /// Success rate adaptive targets aim for, 0..1 (`None`: the program's).
     pub success_rate: Option<f32>,
-    /// Reward smoothing time constant, seconds.
+    /// Response time, s: how long each term takes to reach the sound — its band filter's
+    /// group delay topped up by smoothing (none when the filter alone takes longer).
     pub smoothing_s: f32,
     /// Seconds without a usable frame before the sound glides to neutral.
     pub hold_s: f32,
@@ -393,11 +394,15 @@ impl Feedback {
         self.frames += 1;
 
         // Rewards: weighted mean of graded scores; inhibits pull it down as they are exceeded.
-        let (mut sum, mut weights) = (0.0, 0.0);
+        // Each score is smoothed up to the response time, less what its band filter has
+        // already spent, so every term answers after about the same loop time.
+        let loop_s = knobs.smoothing_s.max(0.0);
+        let first = self.frames == 1;
+        let (mut sum, mut level_sum, mut weights) = (0.0, 0.0, 0.0);
         for i in 0..p.rewards + p.inhibits {
             let t = &p.terms[i];
             let raw = t.feature.of(frame);
-            let (s, _) = self.terms[i].update(
+            self.terms[i].update(
                 t,
                 p.baseline[i].as_ref(),
                 raw,
@@ -406,25 +411,34 @@ impl Feedback {
                 knobs.adaptive,
                 knobs.freeze,
             );
+            let tau = (loop_s - t.feature.delay_s(frame)).max(0.0);
+            self.terms[i].smooth(dt, tau, first);
             if i < p.rewards {
-                sum += t.weight * s;
+                sum += t.weight * self.terms[i].score;
+                level_sum += t.weight * self.terms[i].smoothed;
                 weights += t.weight;
             }
         }
-        let mut reward = if weights > 0.0 { sum / weights } else { 0.0 };
+        let (mut reward, mut level) = if weights > 0.0 {
+            (sum / weights, level_sum / weights)
+        } else {
+            (0.0, 0.0)
+        };
         for i in p.rewards..p.rewards + p.inhibits {
-            reward *= 1.0 - p.terms[i].weight * (1.0 - self.terms[i].score);
+            let w = p.terms[i].weight;
+            reward *= 1.0 - w * (1.0 - self.terms[i].score);
+            level *= 1.0 - w * (1.0 - self.terms[i].smoothed);
         }
         let bar = if knobs.adaptive { self.bar } else { 0.0 };
         self.reward
-            .update(reward, dt, knobs.smoothing_s, p.dwell_s, bar);
+            .update(reward, level, dt, loop_s, p.dwell_s, bar);
         self.steer_share(knobs, dt);
 
-        // Route sources. The reward goes as it is (it is smoothed once, above); features are
-        // smoothed like the reward.
-        let a = smoothing(dt, knobs.smoothing_s);
+        // Route sources. The reward goes as it is (its terms are smoothed once, above);
+        // features are smoothed up to the response time like the terms.
         for i in 0..p.route_count {
-            let u = match p.routes[i].source {
+            let source = p.routes[i].source;
+            let u = match source {
                 // Follows the in-target glide on the audio clock (see `advance`).
                 RouteSource::InTarget => continue,
                 RouteSource::Reward => {
@@ -433,7 +447,8 @@ impl Feedback {
                 }
                 _ => self.route_value(i, frame, dt),
             };
-            let first = self.frames == 1;
+            let delay = source.feature().map_or(0.0, |id| id.delay_s(frame));
+            let a = smoothing(dt, (loop_s - delay).max(0.0));
             self.sources[i] += if first {
                 u - self.sources[i]
             } else {

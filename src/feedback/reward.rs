@@ -311,6 +311,8 @@ pub struct TermState {
     pub threshold: f32,
     /// Score at the last valid frame.
     pub score: f32,
+    /// The score smoothed up to the loop time (see [`TermState::smooth`]).
+    pub smoothed: f32,
     /// Success at the last valid frame.
     pub success: bool,
 }
@@ -339,7 +341,19 @@ impl TermState {
             value: 0.0,
             threshold: term.threshold_at(position),
             score: 0.0,
+            smoothed: 0.0,
             success: false,
+        }
+    }
+
+    /// Smooths the latest score with time constant `tau` (`first`: start from it). Each term
+    /// gets the smoothing its feature's estimator has not already done, so that every term
+    /// reaches the reward after about the same loop time.
+    pub fn smooth(&mut self, dt: f32, tau: f32, first: bool) {
+        if first {
+            self.smoothed = self.score;
+        } else {
+            self.smoothed += (self.score - self.smoothed) * smoothing(dt, tau);
         }
     }
 
@@ -428,7 +442,7 @@ impl TermState {
 /// success accounting.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct RewardState {
-    /// Reward 0..1 after the reward smoothing: what the sound follows.
+    /// Reward 0..1 as the sound follows it: the terms' smoothed scores combined.
     pub level: f32,
     /// The reward over the last second or so ([`SUSTAIN_TAU_S`]): what "in target" judges.
     pub sustained: f32,
@@ -460,19 +474,19 @@ pub fn smoothing(dt: f32, tau: f32) -> f32 {
 }
 
 impl RewardState {
-    /// Feeds one valid frame's raw reward, `dt` seconds after the last. `bar` shifts the
-    /// in-target levels ([`ON_LEVEL`], [`OFF_LEVEL`]) up (harder) or down.
-    pub fn update(&mut self, raw: f32, dt: f32, smoothing_s: f32, dwell_s: f32, bar: f32) {
+    /// Feeds one valid frame's raw reward and the reward the sound follows (`level`, from
+    /// the terms' smoothed scores), `dt` seconds after the last. `loop_s` is the response
+    /// time; `bar` shifts the in-target levels ([`ON_LEVEL`], [`OFF_LEVEL`]) up (harder) or
+    /// down.
+    pub fn update(&mut self, raw: f32, level: f32, dt: f32, loop_s: f32, dwell_s: f32, bar: f32) {
         let dt = dt.clamp(0.0, 1.0);
         let first = self.valid_s == 0.0 && dt == 0.0;
         self.raw = raw;
+        self.level = level;
         if first {
-            self.level = raw;
             self.sustained = raw;
         } else {
-            self.level += (raw - self.level) * smoothing(dt, smoothing_s);
-            self.sustained +=
-                (raw - self.sustained) * smoothing(dt, smoothing_s.max(SUSTAIN_TAU_S));
+            self.sustained += (raw - self.sustained) * smoothing(dt, loop_s.max(SUSTAIN_TAU_S));
         }
         self.valid_s += dt;
         if self.in_target {
@@ -573,11 +587,11 @@ mod tests {
         assert!((t - 3.83).abs() < 0.1, "entered at {t}");
         // A dip to 0.5 (between the levels) does not leave.
         for _ in 0..100 {
-            r.update(0.5, 0.05, 0.1, 2.0, 0.0);
+            r.update(0.5, 0.5, 0.05, 0.1, 2.0, 0.0);
         }
         assert!(r.in_target);
         for _ in 0..100 {
-            r.update(0.0, 0.05, 0.1, 2.0, 0.0);
+            r.update(0.0, 0.0, 0.05, 0.1, 2.0, 0.0);
         }
         assert!(!r.in_target);
         assert!(r.in_target_s > 5.0 && r.in_target_s < r.valid_s);
