@@ -162,12 +162,14 @@ fn state_keeps_program_baseline_and_adaptive_thresholds() {
         baseline: Some(rec.finish().unwrap()),
         ..FeedbackSetup::default()
     };
-    // Distinctive adaptive thresholds for Deep rest (3 terms), as a saved session would have.
+    // Distinctive adaptive thresholds for Deep rest (3 terms), as a session saved before the
+    // listener normaliser would have them (no offsets, no normaliser state).
     let saved = AdaptiveSnapshot {
         program: Some(ProgramKind::DeepRest),
         thresholds: [1.37, 0.29, 0.21, 0.0, 0.0],
         positions: [0.5; 5],
         terms: 3,
+        ..AdaptiveSnapshot::default()
     };
     let mut a = instantiate(&entry);
     let params_a = params(&mut a);

@@ -571,13 +571,8 @@ mod tests {
         let mut r = RewardState::default();
         let mut entered_at = None;
         for i in 0..200 {
-            r.update(
-                if i == 0 { 0.0 } else { 1.0 },
-                if i == 0 { 0.0 } else { 0.05 },
-                0.1,
-                2.0,
-                0.0,
-            );
+            let x = if i == 0 { 0.0 } else { 1.0 };
+            r.update(x, x, if i == 0 { 0.0 } else { 0.05 }, 0.1, 2.0, 0.0);
             if r.in_target && entered_at.is_none() {
                 entered_at = Some(i as f32 * 0.05);
             }
