@@ -395,6 +395,25 @@ pub struct FeedbackRecord {
     pub beat_hz: f32,
     /// Seconds of audio rendered when the frame was scored.
     pub audio_time: f64,
+    /// How long the EEG took to reach the sound through this frame.
+    pub delay: LoopDelay,
+}
+
+/// The EEG -> sound delay of one frame, in parts.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct LoopDelay {
+    /// From the newest EEG sample in the frame (its clock-corrected LSL time) to the start of
+    /// the audio block that applied it, s: transport, buffering, the frame hop, the block.
+    pub transport_s: f32,
+    /// The band estimator's group delay for the program's first reward term, s.
+    pub estimator_s: f32,
+}
+
+impl LoopDelay {
+    /// The whole delay, s (without the host's output latency, which plugins are not told).
+    pub fn total_s(&self) -> f32 {
+        self.transport_s + self.estimator_s
+    }
 }
 
 /// Audio thread → session thread (1024 records: half a minute at 32 frames/s).

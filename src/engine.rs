@@ -5,6 +5,7 @@
 //! splits each host block at note events so every note reaches the synth in order and at its
 //! own position (the synth then acts on it at its next 32-sample control point).
 
+use crate::bridge::{FeedbackRecord, LoopDelay};
 use crate::features::FeatureFrame;
 use crate::feedback::program::{CompiledProgram, ProgramKind};
 use crate::feedback::{Feedback, FeedbackKnobs, FeedbackSnapshot};
@@ -113,6 +114,32 @@ impl Engine {
     /// The feedback engine, mutably (restoring saved adaptive state).
     pub fn feedback_mut(&mut self) -> &mut Feedback {
         &mut self.feedback
+    }
+
+    /// Scores a new EEG frame applied at `now` (on the frames' clock: the LSL clock live, the
+    /// audio clock offline) and returns everything the outputs need: the frame, what the
+    /// feedback engine computed, the modulation it gives, and the EEG -> sound delay. The
+    /// one scoring path of `process()` and the offline renderer.
+    pub fn score(
+        &mut self,
+        frame: &FeatureFrame,
+        controls: &Controls,
+        now: f64,
+        audio_time: f64,
+    ) -> FeedbackRecord {
+        let feedback = self.push_frame(frame, controls);
+        let modulation = self.modulation(controls);
+        FeedbackRecord {
+            frame: *frame,
+            feedback,
+            modulation,
+            beat_hz: beat_hz(controls, &modulation),
+            audio_time,
+            delay: LoopDelay {
+                transport_s: (now - frame.time).max(0.0) as f32,
+                estimator_s: self.feedback.estimator_delay_s(frame),
+            },
+        }
     }
 
     /// Scores a new EEG frame; returns what the feedback engine computed.

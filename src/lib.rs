@@ -188,16 +188,11 @@ impl MelodiaSync {
             return;
         };
         let mut newest = None;
+        // Frames carry LSL times; the block applies them now.
+        let now = eeg::local_clock();
         while let Some(frame) = frames.pop() {
-            let fb = self.engine.push_frame(&frame, controls);
-            let modulation = self.engine.modulation(controls);
-            let record = FeedbackRecord {
-                frame,
-                feedback: fb,
-                modulation,
-                beat_hz: engine::beat_hz(controls, &modulation),
-                audio_time: self.audio_time,
-            };
+            let record = self.engine.score(&frame, controls, now, self.audio_time);
+            let fb = record.feedback;
             if let Some(tx) = &self.records {
                 tx.push(record);
             }

@@ -9,7 +9,7 @@ use crate::bridge::{record_channel, FeedbackRecord};
 use crate::eeg::recording::{self, Recording};
 use crate::eeg::sim::{Script, SimConfig, Simulator};
 use crate::eeg::worker::{extractor_for, AnalysisConfig};
-use crate::engine::{self, Controls, Engine, NoteAction, TimedNote};
+use crate::engine::{Controls, Engine, NoteAction, TimedNote};
 use crate::features::{Extractor, FeatureFrame};
 use crate::loudness::LoudnessMeter;
 use crate::session::{SessionOptions, SessionSummary, SessionThread};
@@ -289,15 +289,8 @@ pub fn render_traced<E>(
         if let Some(d) = drive.as_mut() {
             let now = done as f64 / sr as f64;
             d.feed_until(now, |frame| {
-                let fb = engine.push_frame(frame, &controls);
-                let modulation = engine.modulation(&controls);
-                let record = FeedbackRecord {
-                    frame: *frame,
-                    feedback: fb,
-                    modulation,
-                    beat_hz: engine::beat_hz(&controls, &modulation),
-                    audio_time: now,
-                };
+                // Offline, the frames' clock is the audio clock.
+                let record = engine.score(frame, &controls, now, now);
                 trace(&TraceEvent::Frame(&record));
                 if let Some(tx) = &records {
                     tx.push_waiting(record);

@@ -27,7 +27,7 @@ const BANDS: [(usize, &str); 7] = [
 ];
 
 /// Channel labels of the outlet and columns of the log (after its two time columns).
-pub const LABELS: [&str; 30] = [
+pub const LABELS: [&str; 31] = [
     "reward",
     "reward_raw",
     "in_target",
@@ -58,6 +58,7 @@ pub const LABELS: [&str; 30] = [
     "mod_noise",
     "mod_chimes",
     "beat_hz",
+    "loop_delay_ms",
 ];
 
 /// The record's values in [`LABELS`] order.
@@ -98,6 +99,7 @@ pub fn record_values(r: &FeedbackRecord) -> [f32; LABELS.len()] {
         m.noise,
         m.chimes,
         r.beat_hz,
+        1000.0 * r.delay.total_s(),
     ]
 }
 

@@ -1369,25 +1369,34 @@ fn run_monitor(
             last_state = Some((status.state, status.message.clone()));
         }
         while let Some(f) = out.monitor.pop() {
+            // EEG -> features: from the newest sample (clock-corrected) to now, plus the alpha
+            // filter's group delay. The plugin adds its audio block on top.
+            let transport_ms = 1000.0 * (melodiasync::eeg::local_clock() - f.time).max(0.0);
+            let filter_ms = 1000.0 * f.band_delay_s[ALPHA] as f64;
             if json {
                 println!(
                     "{}",
                     serde_json::json!({"time": f.time, "seq": f.seq, "valid": f.valid, "quality": f.quality,
                         "alpha": f.bands[ALPHA].rel, "theta": f.bands[THETA].rel, "beta": f.bands[BETA].rel,
                         "theta_beta": f.theta_beta, "peak_alpha_hz": f.peak_alpha_hz,
-                        "lag_ms": status.lag_ms, "samples": status.samples, "dropouts": status.dropouts})
+                        "lag_ms": status.lag_ms, "transport_ms": transport_ms,
+                        "alpha_filter_ms": filter_ms, "delay_ms": transport_ms + filter_ms,
+                        "samples": status.samples, "dropouts": status.dropouts})
                 );
             } else if start.elapsed().as_secs_f64() - last_print >= 1.0 {
                 // People read one line a second; --json gives every frame.
                 last_print = start.elapsed().as_secs_f64();
                 println!(
-                    "t {:>9.2}  quality {:>4.2}  alpha {:>5.1} %  theta {:>5.1} %  beta {:>5.1} %  peak alpha {:>5.2} Hz  lag {:>5.1} ms  rate {:>6.1} Hz  dropouts {}",
+                    "t {:>9.2}  quality {:>4.2}  alpha {:>5.1} %  theta {:>5.1} %  beta {:>5.1} %  peak alpha {:>5.2} Hz  delay {:>4.0} ms (alpha filter {:.0} + transport {:.0})  lag {:>5.1} ms  rate {:>6.1} Hz  dropouts {}",
                     f.time,
                     f.quality,
                     100.0 * f.bands[ALPHA].rel,
                     100.0 * f.bands[THETA].rel,
                     100.0 * f.bands[BETA].rel,
                     f.peak_alpha_hz,
+                    transport_ms + filter_ms,
+                    filter_ms,
+                    transport_ms,
                     status.lag_ms,
                     status.measured_rate,
                     status.dropouts

@@ -81,6 +81,8 @@ pub struct App {
     history: History<SERIES>,
     /// Newest record.
     last: Option<FeedbackRecord>,
+    /// The EEG -> sound delay, averaged over about half a second of frames for reading.
+    delay: crate::bridge::LoopDelay,
     /// Running statistics per band for the z meters.
     z_stats: [RunningStats; 7],
     /// Calibration length and condition.
@@ -117,8 +119,9 @@ impl App {
             scale: MeterScale::Relative,
             history_min: 2,
             plotted: [false, true, true, true, false, false, false],
-            history: History::new((history::KEEP_S * 32.0) as usize),
+            history: History::new((history::KEEP_S * 64.0) as usize),
             last: None,
+            delay: crate::bridge::LoopDelay::default(),
             z_stats: [RunningStats::default(); 7],
             calib_seconds: 60.0,
             calib_condition: Condition::EyesClosed,
@@ -140,16 +143,27 @@ impl App {
 
     /// Adds one record to the meters and the history.
     pub fn take(&mut self, r: FeedbackRecord) {
+        let dt = self.last.map_or(0.0, |l| {
+            (r.audio_time - l.audio_time).clamp(0.0, 1.0) as f32
+        });
         if r.frame.valid {
             let mut v = [0.0; SERIES];
             v[0] = r.feedback.reward;
             for b in 0..7 {
                 v[b + 1] = r.frame.bands[b].rel;
-                self.z_stats[b].push(r.frame.bands[b].rel, 1.0 / 32.0);
+                self.z_stats[b].push(r.frame.bands[b].rel, dt);
             }
             self.history.push(r.audio_time, v);
         }
+        let a = if self.last.is_none() { 1.0 } else { 0.03 };
+        self.delay.transport_s += (r.delay.transport_s - self.delay.transport_s) * a;
+        self.delay.estimator_s += (r.delay.estimator_s - self.delay.estimator_s) * a;
         self.last = Some(r);
+    }
+
+    /// The EEG -> sound delay as displayed (averaged over recent frames).
+    pub fn loop_delay(&self) -> crate::bridge::LoopDelay {
+        self.delay
     }
 
     /// The newest record.
@@ -633,7 +647,25 @@ impl App {
                     );
                     ui.label(if fb.in_target { "in target" } else { "not yet" });
                 });
-                ui.label(format!("success rate {:.0} %", 100.0 * fb.success_rate));
+                ui.label(format!(
+                    "success rate {:.0} % (time in target)",
+                    100.0 * fb.success_rate
+                ));
+                if record.is_some() {
+                    let d = self.delay;
+                    ui.label(format!(
+                        "EEG to sound {:.0} ms: band filter {:.0} + transport {:.0}",
+                        1000.0 * d.total_s(),
+                        1000.0 * d.estimator_s,
+                        1000.0 * d.transport_s
+                    ))
+                    .on_hover_text(
+                        "From the newest EEG sample to the audio block that carries it: the \
+                         band filter's group delay plus LSL transport, buffering and the audio \
+                         block. Add your audio interface's output latency; hosts do not tell \
+                         plugins what it is.",
+                    );
+                }
                 ui.label(format!(
                     "time in target {:.0} s of {:.0} s",
                     fb.in_target_s, fb.valid_s

@@ -9,6 +9,13 @@ pub mod source;
 pub mod stimulus;
 pub mod worker;
 
+/// Now on the clock every EEG sample and frame time is on (liblsl's `local_clock`: the
+/// monotonic clock, in seconds). A clock read, not a system call on Linux (vDSO); safe on the
+/// audio thread.
+pub fn local_clock() -> f64 {
+    ::lsl::local_clock()
+}
+
 use std::path::PathBuf;
 
 /// Which LSL stream property a query matches.

@@ -5,8 +5,8 @@
 //! 2020, "Digital filters for low-latency quantification of brain rhythms in real time", J.
 //! Neural Eng. 17 046022): each channel is high-passed (2nd-order Butterworth at
 //! [`HIGHPASS_HZ`], to remove electrode offsets and drift), multiplied by `exp(-j·2π·f0·t)`
-//! (`f0` the band centre) and low-pass filtered (Butterworth of order [`ORDER`], on the real
-//! and imaginary parts). The result `y` is the band's complex envelope, and the band power is
+//! (`f0` the band centre) and low-pass filtered (Butterworth of order [`ORDER`], higher for
+//! wide bands: [`order_for`]; on the real and imaginary parts). The result `y` is the band's complex envelope, and the band power is
 //! `2·|y|²` µV².
 //!
 //! Calibration: the low-pass has unity gain at 0 Hz, so a steady sine of amplitude `A` at the
@@ -26,10 +26,29 @@
 //! Allocation-free after construction; state in `f64` (the low-pass poles sit within 1e-3 of
 //! the unit circle at 1 kHz).
 
-/// Butterworth order of the demodulation low-pass (even).
+/// Butterworth order of the demodulation low-pass for bands up to [`WIDE_BAND_HZ`] wide: the
+/// fastest rise for their noise bandwidth with little overshoot.
 pub const ORDER: usize = 2;
-/// Second-order sections of the low-pass.
-const SECTIONS: usize = ORDER / 2;
+/// Butterworth order for bands wider than [`WIDE_BAND_HZ`] (high beta), and for bands wider
+/// than twice that (beta, gamma) order 6: their skirts would otherwise reach well into the
+/// neighbouring bands (a 2nd-order beta filter passes 16 % of a 10 Hz alpha rhythm, 6th order
+/// 2 %), and their delay stays short anyway (a wide band's filter is fast).
+pub const WIDE_ORDER: usize = 4;
+/// Bands wider than this (Hz) get [`WIDE_ORDER`]; twice as wide, order 6.
+pub const WIDE_BAND_HZ: f64 = 6.0;
+/// Most second-order sections a band's low-pass has.
+const SECTIONS: usize = 3;
+
+/// The Butterworth order for a band `width_hz` wide.
+pub fn order_for(width_hz: f64) -> usize {
+    if width_hz > 2.0 * WIDE_BAND_HZ {
+        6
+    } else if width_hz > WIDE_BAND_HZ {
+        WIDE_ORDER
+    } else {
+        ORDER
+    }
+}
 /// High-pass corner before demodulation, Hz.
 pub const HIGHPASS_HZ: f64 = 0.5;
 
@@ -75,18 +94,22 @@ impl Biquad {
     }
 }
 
-/// Quality factors of the second-order sections of a Butterworth filter of order [`ORDER`].
-fn butterworth_q() -> [f64; SECTIONS] {
+/// Quality factors of the second-order sections of a Butterworth filter of (even) order
+/// `order` (the unused slots are 0).
+fn butterworth_q(order: usize) -> [f64; SECTIONS] {
     std::array::from_fn(|k| {
-        let theta = (2 * k + 1) as f64 * std::f64::consts::PI / (2 * ORDER) as f64;
+        if k >= order / 2 {
+            return 0.0;
+        }
+        let theta = (2 * k + 1) as f64 * std::f64::consts::PI / (2 * order) as f64;
         1.0 / (2.0 * theta.sin())
     })
 }
 
-/// Noise-equivalent bandwidth of a Butterworth low-pass of order [`ORDER`] as a multiple of
+/// Noise-equivalent bandwidth of a Butterworth low-pass of order `order` as a multiple of
 /// its cutoff: `(π/2n) / sin(π/2n)`.
-pub fn enbw_factor() -> f64 {
-    let x = std::f64::consts::PI / (2 * ORDER) as f64;
+pub fn enbw_factor(order: usize) -> f64 {
+    let x = std::f64::consts::PI / (2 * order) as f64;
     x / x.sin()
 }
 
@@ -97,7 +120,9 @@ pub struct BandDesign {
     pub centre_hz: f64,
     /// Low-pass cutoff, Hz.
     pub cutoff_hz: f64,
-    /// Low-pass sections.
+    /// Butterworth order of the low-pass.
+    pub order: usize,
+    /// Low-pass sections (the first `order / 2` are used).
     sections: [Biquad; SECTIONS],
     /// Phasor step `exp(-j·2π·f0/fs)` as (cos, sin).
     step: (f64, f64),
@@ -106,22 +131,31 @@ pub struct BandDesign {
 impl BandDesign {
     /// The design for band `low..high` Hz at `fs`.
     pub fn new(low: f64, high: f64, fs: f64) -> Self {
+        let order = order_for(high - low);
         let centre_hz = 0.5 * (low + high);
-        let cutoff_hz = 0.5 * (high - low) / enbw_factor();
-        let qs = butterworth_q();
+        let cutoff_hz = 0.5 * (high - low) / enbw_factor(order);
+        let qs = butterworth_q(order);
         let w = std::f64::consts::TAU * centre_hz / fs;
         Self {
             centre_hz,
             cutoff_hz,
-            sections: std::array::from_fn(|k| Biquad::lowpass(cutoff_hz, qs[k], fs)),
+            order,
+            sections: std::array::from_fn(|k| {
+                if qs[k] > 0.0 {
+                    Biquad::lowpass(cutoff_hz, qs[k], fs)
+                } else {
+                    Biquad::default()
+                }
+            }),
             step: (w.cos(), -w.sin()),
         }
     }
 
     /// Group delay of the envelope (the low-pass's at 0 Hz), s: `Σ 1/(Q_k·2π·fc)`.
     pub fn group_delay_s(&self) -> f64 {
-        butterworth_q()
+        butterworth_q(self.order)
             .iter()
+            .filter(|q| **q > 0.0)
             .map(|q| 1.0 / (q * std::f64::consts::TAU * self.cutoff_hz))
             .sum()
     }
@@ -195,7 +229,7 @@ impl QuadratureBank {
             for (ch, &x) in self.hp_out.iter().enumerate() {
                 let st = &mut self.state[ch * bands + b];
                 let (mut re, mut im) = (x * c, x * s);
-                for (k, sec) in d.sections.iter().enumerate() {
+                for (k, sec) in d.sections[..d.order / 2].iter().enumerate() {
                     re = sec.tick(re, &mut st[k][0]);
                     im = sec.tick(im, &mut st[k][1]);
                 }

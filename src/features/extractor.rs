@@ -1,8 +1,6 @@
 //! Sliding-window feature extraction: per-channel rings, one [`FeatureFrame`] every hop.
 
-use super::bands::{
-    standard_bands, Band, BandWeights, ALPHA, BETA, GAMMA, MAX_BANDS, THETA, TOTAL_RANGE,
-};
+use super::bands::{standard_bands, Band, BandWeights, ALPHA, BETA, MAX_BANDS, THETA, TOTAL_RANGE};
 use super::envelope::QuadratureBank;
 use super::quality::{assess, is_frontal, Flags, QualityConfig, SpectralShares, WindowStats};
 use super::spectrum::{Detrend, Welch};
@@ -176,20 +174,11 @@ pub struct Extractor {
     /// The low-latency band filters (quadrature estimator only).
     bank: Option<QuadratureBank>,
     /// Per channel and band, the Welch window's power outside the band (1–45 Hz total minus
-    /// the band), µV²: the quadrature path's relative-power denominator for bands that do
-    /// not tile 1–45 Hz.
+    /// the band), µV²: the quadrature path's relative-power denominator.
     rest: Vec<f32>,
-    /// Smoothed fast "rest of the spectrum" per band that is one of the five tiling bands
-    /// (delta to gamma), µV².
-    tile_rest: [f32; MAX_BANDS],
-    /// Whether `tile_rest` holds values yet.
-    rest_started: bool,
     /// Group delay per band, s (see [`Extractor::group_delay_s`]).
     delays: [f32; MAX_BANDS],
 }
-
-/// Time constant of the quadrature path's relative-power denominator for the tiling bands, s.
-const REST_TAU_S: f32 = 0.5;
 
 /// Floor for logs and ratios: keeps every value finite.
 const TINY: f32 = 1e-12;
@@ -332,8 +321,6 @@ impl Extractor {
             welch,
             bank,
             rest: vec![0.0; channels * n_bands],
-            tile_rest: [0.0; MAX_BANDS],
-            rest_started: false,
             delays: [0.0; MAX_BANDS],
             cfg,
         })
@@ -379,7 +366,6 @@ impl Extractor {
         if let Some(b) = self.bank.as_mut() {
             b.reset();
         }
-        self.rest_started = false;
     }
 
     /// Group delay of band `b`'s value in seconds: the quadrature filter's (see
@@ -507,25 +493,13 @@ impl Extractor {
         for (i, s) in sums.iter().take(n_bands).enumerate() {
             let abs = s * inv;
             // Quadrature relative power: the band's fast power over itself plus the rest of
-            // the 1–45 Hz spectrum. The rest only normalises, so it may be slower than the
-            // band: for the five bands that tile 1–45 Hz it is the sum of the other four fast
-            // powers smoothed over `REST_TAU_S` (their low frequencies are slow and noisy);
-            // for bands that overlap them (SMR, high beta, custom) it is the Welch window's
-            // total minus the band. A change in the band itself shows at its filter's speed.
+            // the 1–45 Hz spectrum from the Welch window (total minus the band). The rest only
+            // normalises, so it may be slower than the band; taken from the window it is exact
+            // (no filter skirts count a neighbour's rhythm twice) and steady (the slow, noisy
+            // low frequencies do not make the share flicker), while a change in the band itself
+            // shows at its filter's speed.
             let rel = if quadrature {
-                let rest = if i <= GAMMA {
-                    let fast: f32 = (0..=GAMMA).filter(|&j| j != i).map(|j| sums[j] * inv).sum();
-                    let a = if self.rest_started {
-                        1.0 - (-self.cfg.hop_s / REST_TAU_S).exp()
-                    } else {
-                        1.0
-                    };
-                    self.tile_rest[i] += (fast - self.tile_rest[i]) * a;
-                    self.tile_rest[i]
-                } else {
-                    rest_sums[i] * inv
-                };
-                abs / (abs + rest).max(TINY)
+                abs / (abs + rest_sums[i] * inv).max(TINY)
             } else {
                 abs / total
             };
@@ -536,7 +510,6 @@ impl Extractor {
             };
         }
 
-        self.rest_started = true;
         let p = |b: usize| frame.bands[b].abs.max(TINY);
         frame.theta_beta = p(THETA) / p(BETA);
         frame.alpha_theta = p(ALPHA) / p(THETA);

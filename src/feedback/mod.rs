@@ -354,6 +354,12 @@ impl Feedback {
         })
     }
 
+    /// How long `frame`'s value for the program's first reward term lags the EEG, s (its
+    /// band estimator's group delay).
+    pub fn estimator_delay_s(&self, frame: &FeatureFrame) -> f32 {
+        self.program.terms[0].feature.delay_s(frame)
+    }
+
     /// The program in use.
     pub fn program(&self) -> &CompiledProgram {
         &self.program
