@@ -11,7 +11,7 @@
 //! | audio ↔ main | adaptive thresholds (saved with the project) | [`AdaptiveCell`]: atomics + a generation counter |
 //! | audio → session thread | [`FeedbackRecord`] per scored frame | [`record_channel`] |
 
-use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicU8, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
 use crossbeam_queue::ArrayQueue;
@@ -381,6 +381,40 @@ impl<'a> nice_plug::params::persist::PersistentField<'a, AdaptiveSnapshot> for A
     }
 }
 
+/// Which band-power estimator the EEG worker runs: the plugin's audio thread stores the active
+/// program's choice every block (an atomic store), and the worker rebuilds its extractor when
+/// it changes.
+#[derive(Clone, Debug)]
+pub struct EstimatorSwitch(Arc<AtomicU8>);
+
+impl EstimatorSwitch {
+    /// A switch set to `e`.
+    pub fn new(e: crate::features::extractor::Estimator) -> Self {
+        let s = Self(Arc::new(AtomicU8::new(0)));
+        s.set(e);
+        s
+    }
+
+    /// Asks for `e` (real-time safe).
+    pub fn set(&self, e: crate::features::extractor::Estimator) {
+        use crate::features::extractor::Estimator;
+        let v = match e {
+            Estimator::Welch => 0,
+            Estimator::Quadrature => 1,
+        };
+        self.0.store(v, Ordering::Relaxed);
+    }
+
+    /// The estimator asked for.
+    pub fn get(&self) -> crate::features::extractor::Estimator {
+        use crate::features::extractor::Estimator;
+        match self.0.load(Ordering::Relaxed) {
+            0 => Estimator::Welch,
+            _ => Estimator::Quadrature,
+        }
+    }
+}
+
 /// One scored frame with everything the outputs need: the LSL features outlet and the
 /// session log (both on the session thread, never the audio thread).
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
@@ -416,7 +450,7 @@ impl LoopDelay {
     }
 }
 
-/// Audio thread → session thread (1024 records: half a minute at 32 frames/s).
+/// Audio thread → session thread (1024 records: 16 s at 64 frames/s).
 pub fn record_channel() -> (QueueSender<FeedbackRecord>, QueueReceiver<FeedbackRecord>) {
     queue(1024)
 }

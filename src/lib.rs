@@ -50,6 +50,8 @@ pub struct MelodiaSync {
     worker: Option<(Worker, SourceSpec, Vec<String>)>,
     /// Frames for the audio thread, drained at the start of each block.
     frames: Option<FrameConsumer>,
+    /// Tells the worker which band-power estimator the active program uses.
+    estimator: Option<bridge::EstimatorSwitch>,
     /// Compiled programs from state loads and calibrations.
     programs: QueueReceiver<ProgramTable>,
     /// Adaptive-state generation last restored.
@@ -89,6 +91,7 @@ impl Default for MelodiaSync {
             engine: Engine::new(48_000.0),
             worker: None,
             frames: None,
+            estimator: None,
             programs,
             adaptive_generation: 0,
             cc: CcSender::default(),
@@ -133,6 +136,7 @@ impl MelodiaSync {
             None => {
                 let (worker, outputs) = Worker::spawn(spec.clone(), analysis);
                 self.frames = Some(outputs.audio);
+                self.estimator = Some(worker.estimator_switch());
                 if let Ok(mut w) = self.link.worker.lock() {
                     *w = Some(worker.link());
                 }
@@ -326,6 +330,9 @@ impl Plugin for MelodiaSync {
     ) -> ProcessStatus {
         let controls = self.params.controls();
         self.apply_setup(&controls);
+        if let Some(switch) = &self.estimator {
+            switch.set(self.engine.feedback().program().estimator);
+        }
         self.outlet_on
             .store(self.params.lsl_out.value(), Ordering::Relaxed);
         // EEG frames first: lock-free, allocation-free.

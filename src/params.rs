@@ -103,7 +103,8 @@ pub struct MelodiaSyncParams {
     /// Success rate adaptive targets aim for.
     #[id = "srate"]
     pub success_rate: FloatParam,
-    /// Reward smoothing time constant.
+    /// Response time: how long each term takes to reach the sound (its band filter's delay
+    /// topped up by smoothing). The id keeps its first name, "reward smoothing".
     #[id = "rsmooth"]
     pub reward_smoothing: FloatParam,
     /// Seconds without usable EEG before the sound glides to neutral.
@@ -316,7 +317,7 @@ impl MelodiaSyncParams {
             .with_value_to_string(formatters::v2s_f32_percentage(0))
             .with_string_to_value(formatters::s2v_f32_percentage()),
             reward_smoothing: seconds(
-                "Reward smoothing",
+                "Response time",
                 crate::feedback::DEFAULT_SMOOTHING_S,
                 0.1,
                 10.0,

@@ -277,7 +277,7 @@ fn remote_control_pages_name_the_main_controls() {
                 "Adaptive targets",
                 "Freeze targets",
                 "Target success rate",
-                "Reward smoothing",
+                "Response time",
             ],
         ),
         (

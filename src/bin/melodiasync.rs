@@ -255,6 +255,10 @@ struct FeaturesArgs {
     /// Also write each channel's absolute band powers.
     #[arg(long)]
     per_channel: bool,
+    /// Band-power estimator: welch (the analysis reference) or quadrature (the low-latency
+    /// filters live feedback uses).
+    #[arg(long, default_value = "welch", value_parser = Estimator::parse)]
+    estimator: Estimator,
 }
 
 fn parse_detrend(s: &str) -> Result<Detrend, String> {
@@ -531,6 +535,10 @@ struct RenderArgs {
     /// A calibration setup from `melodiasync calibrate` (targets from a baseline).
     #[arg(long)]
     setup: Option<PathBuf>,
+    /// Band-power estimator for the EEG: quadrature (low latency) or welch (default: the
+    /// program's, quadrature for the factory programs).
+    #[arg(long, value_parser = Estimator::parse)]
+    estimator: Option<Estimator>,
 }
 
 fn run_render(args: RenderArgs) -> Result<(), String> {
@@ -547,6 +555,7 @@ fn run_render(args: RenderArgs) -> Result<(), String> {
         setup,
         preset,
         sets,
+        estimator,
     } = args;
     let sets = &sets;
     let program = program.as_deref().map(ProgramKind::parse).transpose()?;
@@ -587,12 +596,13 @@ fn run_render(args: RenderArgs) -> Result<(), String> {
     }
     apply_sets(&params, sets)?;
     let program = program.unwrap_or(params.program.value());
-    let montage = setup
+    let chosen = setup
         .programs
         .get(&program)
         .cloned()
-        .unwrap_or_else(|| Program::factory(program))
-        .channels;
+        .unwrap_or_else(|| Program::factory(program));
+    let montage = chosen.channels;
+    let estimator = estimator.unwrap_or(chosen.estimator);
     let programs = Some(setup.compile());
     let eeg = match eeg {
         Some(text) => {
@@ -604,6 +614,7 @@ fn run_render(args: RenderArgs) -> Result<(), String> {
                 input,
                 analysis: AnalysisConfig {
                     montage,
+                    estimator,
                     ..AnalysisConfig::default()
                 },
                 log: log.clone(),
@@ -1044,6 +1055,7 @@ fn extractor_config(args: &FeaturesArgs, rec: &Recording) -> Result<ExtractorCon
     cfg.detrend = args.detrend;
     cfg.extra_bands = args.bands.clone();
     cfg.quality.remove_line = args.remove_line;
+    cfg.estimator = args.estimator;
     cfg.montage = resolve_channels(&rec.labels, &args.channels)?;
     if !args.asymmetry.is_empty() {
         let pair = resolve_channels(&rec.labels, &args.asymmetry)?;

@@ -970,6 +970,27 @@ impl App {
         let mut program = self.slot_program();
         ui.heading(format!("Mapping — {}", program.name));
         let mut changed = false;
+        ui.horizontal(|ui| {
+            use crate::features::extractor::Estimator;
+            ui.label("Band power");
+            for (e, name, tip) in [
+                (
+                    Estimator::Quadrature,
+                    "Quadrature (fast)",
+                    "Band filters updated every sample: the sound answers within about 0.2 s.",
+                ),
+                (
+                    Estimator::Welch,
+                    "Welch (1 s window)",
+                    "The analysis reference: steadier, but the sound lags about half a second.",
+                ),
+            ] {
+                changed |= ui
+                    .selectable_value(&mut program.estimator, e, name)
+                    .on_hover_text(tip)
+                    .changed();
+            }
+        });
         egui::Grid::new("routes").striped(true).show(ui, |ui| {
             ui.label("source");
             ui.label("destination");

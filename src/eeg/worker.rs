@@ -13,8 +13,8 @@ use super::source::{Pacer, Source};
 use super::{lsl::LslSource, SourceSpec};
 use crate::bridge::{
     command_channel, frame_channel, CalibrationCell, CalibrationStatus, CommandReceiver,
-    CommandSender, FrameConsumer, FrameProducer, SourceState, SourceStatus, StatusCell, StopFlag,
-    WorkerCommand,
+    CommandSender, EstimatorSwitch, FrameConsumer, FrameProducer, SourceState, SourceStatus,
+    StatusCell, StopFlag, WorkerCommand,
 };
 use crate::features::baseline::BaselineRecorder;
 use crate::feedback::Condition;
@@ -256,6 +256,8 @@ pub struct Worker {
     status: StatusCell,
     /// Calibration progress and result.
     calibration: CalibrationCell,
+    /// The estimator the owner wants (followed on the next pass).
+    estimator: EstimatorSwitch,
 }
 
 /// The frame consumers a new worker hands out.
@@ -269,15 +271,17 @@ pub struct WorkerOutputs {
 impl Worker {
     /// Starts a worker on `spec` with `analysis`.
     pub fn spawn(spec: SourceSpec, analysis: AnalysisConfig) -> (Self, WorkerOutputs) {
-        let (audio_tx, audio_rx) = frame_channel(8);
+        let (audio_tx, audio_rx) = frame_channel(32);
         let (mon_tx, mon_rx) = frame_channel(256);
         let (cmd_tx, cmd_rx) = command_channel();
         let stop = StopFlag::default();
         let status = StatusCell::default();
         let calibration = CalibrationCell::default();
+        let estimator = EstimatorSwitch::new(analysis.estimator);
         let thread_stop = stop.clone();
         let thread_status = status.clone();
         let thread_calibration = calibration.clone();
+        let thread_estimator = estimator.clone();
         let handle = std::thread::Builder::new()
             .name("melodiasync-eeg".into())
             .spawn(move || {
@@ -286,7 +290,7 @@ impl Worker {
                     analysis,
                     cmd_rx,
                     thread_stop,
-                    (thread_status, thread_calibration),
+                    (thread_status, thread_calibration, thread_estimator),
                     audio_tx,
                     mon_tx,
                 )
@@ -299,6 +303,7 @@ impl Worker {
                 commands: cmd_tx,
                 status,
                 calibration,
+                estimator,
             },
             WorkerOutputs {
                 audio: audio_rx,
@@ -310,6 +315,12 @@ impl Worker {
     /// Switches to another source.
     pub fn set_source(&self, spec: SourceSpec) {
         self.commands.push(WorkerCommand::SetSource(spec));
+    }
+
+    /// The switch that picks the band-power estimator (the plugin's audio thread sets it from
+    /// the active program).
+    pub fn estimator_switch(&self) -> EstimatorSwitch {
+        self.estimator.clone()
     }
 
     /// Changes the analysis (montage, window, hop, bands) without restarting the source.
@@ -366,7 +377,7 @@ fn run(
     mut analysis: AnalysisConfig,
     commands: CommandReceiver,
     stop: StopFlag,
-    (shared, calibration): (StatusCell, CalibrationCell),
+    (shared, calibration, estimator): (StatusCell, CalibrationCell, EstimatorSwitch),
     audio: FrameProducer,
     monitor: FrameProducer,
 ) {
@@ -389,6 +400,7 @@ fn run(
                     montage_error = false;
                 }
                 WorkerCommand::SetAnalysis(new) => {
+                    estimator.set(new.estimator);
                     analysis = new;
                     frames_per_s = 1.0 / analysis.hop_s.max(1e-3);
                     // Rebuilt for the current stream on the next pass.
@@ -425,6 +437,12 @@ fn run(
                     }
                 }
             }
+        }
+        let wanted = estimator.get();
+        if wanted != analysis.estimator {
+            // The active program changed estimators: rebuilt on this pass.
+            analysis.estimator = wanted;
+            extractor = None;
         }
         // (Re)build the extractor when the stream's layout is new or changed.
         if let Some((labels, rate)) = source.layout() {

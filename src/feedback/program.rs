@@ -9,6 +9,7 @@ use nice_plug::prelude::Enum;
 use super::mapping::{Curve, Dest, Route, RouteSource, MAX_ROUTES};
 use crate::features::bands::{ALPHA, BETA, DELTA, HIGH_BETA, SMR, THETA};
 use crate::features::baseline::{BaselineStats, FeatureId};
+use crate::features::extractor::Estimator;
 
 /// Reward terms a program may have (each has an automatable target).
 pub const MAX_REWARDS: usize = 3;
@@ -229,6 +230,10 @@ pub struct Program {
     /// The entrainment glide, if the program uses one.
     #[serde(default)]
     pub entrainment: Option<Entrainment>,
+    /// How band powers are estimated for this program: the low-latency quadrature filters
+    /// (the default) or the Welch window (slower, the analysis reference).
+    #[serde(default = "Program::live_estimator")]
+    pub estimator: Estimator,
 }
 
 /// A term with an absolute target in `range`.
@@ -275,6 +280,11 @@ fn route(source: RouteSource, dest: Dest, depth: f32) -> Route {
 }
 
 impl Program {
+    /// The estimator programs use unless they say otherwise.
+    pub fn live_estimator() -> Estimator {
+        Estimator::Quadrature
+    }
+
     /// The factory definition of `kind`. Targets are typical adult values for relative band
     /// power over 1–45 Hz (eyes closed, resting); calibration replaces them with the listener's.
     pub fn factory(kind: ProgramKind) -> Self {
@@ -292,6 +302,7 @@ impl Program {
             success_rate: 0.6,
             mapping: Vec::new(),
             entrainment: None,
+            estimator: Self::live_estimator(),
         };
         match kind {
             ProgramKind::Calm => Program {
@@ -616,6 +627,8 @@ pub struct CompiledProgram {
     pub route_baseline: [Option<TermBaseline>; MAX_ROUTES],
     /// See [`Program::entrainment`].
     pub entrainment: Option<Entrainment>,
+    /// See [`Program::estimator`].
+    pub estimator: Estimator,
 }
 
 impl CompiledProgram {
@@ -668,6 +681,7 @@ impl CompiledProgram {
             route_count: program.mapping.len(),
             route_baseline,
             entrainment: program.entrainment,
+            estimator: program.estimator,
         })
     }
 
