@@ -3,13 +3,15 @@
 //!
 //! It owns the synth, turns the current [`Controls`] into synth settings and modulation, and
 //! splits each host block at note events so every note reaches the synth in order and at its
-//! own position (the synth then acts on it at its next 32-sample control point).
+//! own position (the synth then acts on it at its next 32-sample control point). The feedback
+//! engine moves on and the modulation is recomputed at those same control points, never per
+//! host block, so the sound does not depend on the host's block size.
 
 use crate::bridge::{FeedbackRecord, LoopDelay};
 use crate::features::FeatureFrame;
 use crate::feedback::program::{CompiledProgram, ProgramKind};
 use crate::feedback::{Feedback, FeedbackKnobs, FeedbackSnapshot};
-use crate::synth::{Modulation, Synth, SynthSettings};
+use crate::synth::{Modulation, Synth, SynthSettings, CONTROL_BLOCK};
 
 /// Seed of the built-in soundscape: every instance and every render starts identical.
 pub const DEFAULT_SEED: u64 = 0x4D45_4C4F;
@@ -74,9 +76,11 @@ pub struct Engine {
     /// Every factory program compiled (with the calibration, if any), so switching the program
     /// parameter in `process()` is a copy.
     programs: [CompiledProgram; 6],
-    /// The modulation the synth received in the last block (what the listener hears the
+    /// The modulation in force: computed at each control point (what the listener hears the
     /// feedback through; read by traces and meters).
     applied: Modulation,
+    /// Control-grid phase of [`Engine::control_only`] (the synth keeps its own when it runs).
+    silent_phase: usize,
 }
 
 impl Engine {
@@ -88,6 +92,7 @@ impl Engine {
             feedback: Feedback::new(programs[0]),
             programs,
             applied: Modulation::NEUTRAL,
+            silent_phase: 0,
         }
     }
 
@@ -195,17 +200,34 @@ impl Engine {
             .modulation(&base, controls.settings.beat_hz, &controls.feedback)
     }
 
-    /// Advances the feedback engine by a block of `len` samples and returns the modulation
-    /// the synth receives for it (also kept as [`Engine::applied`]).
-    pub fn begin_block(&mut self, controls: &Controls, len: usize) -> Modulation {
+    /// At a control point: follows the program parameter, moves the feedback engine on by one
+    /// control block of audio and computes the modulation the synth uses until the next one.
+    fn control_point(&mut self, controls: &Controls) {
         self.sync_program(controls);
-        self.feedback
-            .advance(len as f32 / self.synth.sample_rate(), &controls.feedback);
+        self.feedback.advance(
+            CONTROL_BLOCK as f32 / self.synth.sample_rate(),
+            &controls.feedback,
+        );
         self.applied = self.modulation(controls);
+    }
+
+    /// Runs the control path alone for `len` samples (no synth): the feedback engine moves on
+    /// at each control point exactly as [`Engine::render`] would move it. For long loop
+    /// measurements; the result is the modulation in force at the end.
+    pub fn control_only(&mut self, controls: &Controls, len: usize) -> Modulation {
+        let mut left = len;
+        while left > 0 {
+            if self.silent_phase == 0 {
+                self.control_point(controls);
+            }
+            let n = left.min(CONTROL_BLOCK - self.silent_phase);
+            self.silent_phase = (self.silent_phase + n) % CONTROL_BLOCK;
+            left -= n;
+        }
         self.applied
     }
 
-    /// The modulation the synth received in the last block.
+    /// The modulation in force (computed at the last control point).
     pub fn applied(&self) -> Modulation {
         self.applied
     }
@@ -220,22 +242,31 @@ impl Engine {
         right: &mut [f32],
     ) {
         let len = left.len().min(right.len());
-        let modulation = self.begin_block(controls, len);
         let mut pending = next_event();
         let mut pos = 0;
         while pos < len {
-            while let Some(ev) = pending.filter(|e| e.offset as usize <= pos) {
-                self.apply(ev.action);
-                pending = next_event();
+            // The feedback engine moves on at the synth's control points only, so the sound
+            // is the same for any host block size.
+            let phase = self.synth.grid_phase();
+            if phase == 0 {
+                self.control_point(controls);
             }
-            let end = pending.map_or(len, |e| (e.offset as usize).min(len));
-            self.synth.process(
-                &controls.settings,
-                &modulation,
-                &mut left[pos..end],
-                &mut right[pos..end],
-            );
-            pos = end;
+            let chunk_end = (pos + CONTROL_BLOCK - phase).min(len);
+            while pos < chunk_end {
+                while let Some(ev) = pending.filter(|e| e.offset as usize <= pos) {
+                    self.apply(ev.action);
+                    pending = next_event();
+                }
+                let end = pending.map_or(chunk_end, |e| (e.offset as usize).min(chunk_end));
+                let modulation = self.applied;
+                self.synth.process(
+                    &controls.settings,
+                    &modulation,
+                    &mut left[pos..end],
+                    &mut right[pos..end],
+                );
+                pos = end;
+            }
         }
         // Events at or beyond the end still take effect (before the next block).
         while let Some(ev) = pending {

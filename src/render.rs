@@ -13,6 +13,7 @@ use crate::engine::{Controls, Engine, NoteAction, TimedNote};
 use crate::features::{Extractor, FeatureFrame};
 use crate::loudness::LoudnessMeter;
 use crate::session::{SessionOptions, SessionSummary, SessionThread};
+use crate::synth::CONTROL_BLOCK;
 
 /// Where an offline render's EEG comes from.
 #[derive(Clone, Debug, PartialEq)]
@@ -280,59 +281,69 @@ pub fn render_traced<E>(
     let mut done = 0;
     while done < total {
         let n = block.min(total - done);
-        let mut controls = job.controls;
-        if let Some((from, to)) = job.relaxation_ramp {
-            let t = done as f32 / total.max(1) as f32;
-            controls.relaxation = from + (to - from) * t;
-        }
         let block_end = done + n;
-        if let Some(d) = drive.as_mut() {
-            let now = done as f64 / sr as f64;
-            d.feed_until(now, |frame| {
-                // Offline, the frames' clock is the audio clock.
-                let record = engine.score(frame, &controls, now, now);
-                trace(&TraceEvent::Frame(&record));
-                if let Some(tx) = &records {
-                    tx.push_waiting(record);
+        let mut at = done;
+        // The block in pieces that end at control points: EEG frames are scored at control
+        // points (the audio time they would arrive live, to the 0.7 ms grid), so neither the
+        // feedback nor the sound depends on the block size.
+        while at < block_end {
+            let piece_end = ((at / CONTROL_BLOCK + 1) * CONTROL_BLOCK).min(block_end);
+            let mut controls = job.controls;
+            if let Some((from, to)) = job.relaxation_ramp {
+                let grid_start = at - at % CONTROL_BLOCK;
+                let t = grid_start as f32 / total.max(1) as f32;
+                controls.relaxation = from + (to - from) * t;
+            }
+            if at % CONTROL_BLOCK == 0 {
+                if let Some(d) = drive.as_mut() {
+                    let now = at as f64 / sr as f64;
+                    d.feed_until(now, |frame| {
+                        // Offline, the frames' clock is the audio clock.
+                        let record = engine.score(frame, &controls, now, now);
+                        trace(&TraceEvent::Frame(&record));
+                        if let Some(tx) = &records {
+                            tx.push_waiting(record);
+                        }
+                    });
                 }
-            });
+            }
+            let (from, to) = (at - done, piece_end - done);
+            if job.audio {
+                let notes = &job.notes;
+                engine.render(
+                    &controls,
+                    || {
+                        let (time, action) = *notes.get(note_idx)?;
+                        let sample = (time * sr as f64).round() as usize;
+                        if sample >= piece_end {
+                            return None;
+                        }
+                        note_idx += 1;
+                        Some(TimedNote {
+                            offset: sample.saturating_sub(at) as u32,
+                            action,
+                        })
+                    },
+                    &mut left[from..to],
+                    &mut right[from..to],
+                );
+            } else {
+                engine.control_only(&controls, piece_end - at);
+            }
+            if at == done {
+                trace(&TraceEvent::Block {
+                    time: done as f64 / sr as f64,
+                    modulation: engine.applied(),
+                    feedback: engine.feedback().snapshot(),
+                });
+            }
+            at = piece_end;
         }
-        if !job.audio {
-            let modulation = engine.begin_block(&controls, n);
-            trace(&TraceEvent::Block {
-                time: done as f64 / sr as f64,
-                modulation,
-                feedback: engine.feedback().snapshot(),
-            });
-            done += n;
-            continue;
+        if job.audio {
+            all_finite &= left[..n].iter().chain(&right[..n]).all(|x| x.is_finite());
+            meter.push(&left[..n], &right[..n]);
+            sink(&left[..n], &right[..n]).map_err(RenderError::Sink)?;
         }
-        let notes = &job.notes;
-        engine.render(
-            &controls,
-            || {
-                let (time, action) = *notes.get(note_idx)?;
-                let at = (time * sr as f64).round() as usize;
-                if at >= block_end {
-                    return None;
-                }
-                note_idx += 1;
-                Some(TimedNote {
-                    offset: at.saturating_sub(done) as u32,
-                    action,
-                })
-            },
-            &mut left[..n],
-            &mut right[..n],
-        );
-        trace(&TraceEvent::Block {
-            time: done as f64 / sr as f64,
-            modulation: engine.applied(),
-            feedback: engine.feedback().snapshot(),
-        });
-        all_finite &= left[..n].iter().chain(&right[..n]).all(|x| x.is_finite());
-        meter.push(&left[..n], &right[..n]);
-        sink(&left[..n], &right[..n]).map_err(RenderError::Sink)?;
         done += n;
     }
     drop(records);

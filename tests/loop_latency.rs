@@ -276,3 +276,29 @@ fn adaptive_targets_hold_the_time_in_target_for_two_hours() {
         "reported {reported}, share {overall}"
     );
 }
+
+#[test]
+fn an_eeg_driven_render_is_the_same_for_any_block_size() {
+    // Frames are scored at control points and the feedback moves on at control points, so
+    // the audio is bit-identical whatever the host's block size (including sizes that are not
+    // multiples of the 32-sample control grid).
+    let render = |block: usize| {
+        let job = RenderJob {
+            block,
+            eeg: Some(EegJob {
+                input: EegInput::parse("sim:eyes-closed").unwrap(),
+                analysis: AnalysisConfig::default(),
+                log: None,
+            }),
+            ..RenderJob::new(controls(ProgramKind::Calm), 8.0)
+        };
+        let (l, r, report) = melodiasync::render::render_to_vec(&job).unwrap();
+        assert!(report.all_finite);
+        (l, r)
+    };
+    let reference = render(512);
+    for block in [7, 100, 4096] {
+        let other = render(block);
+        assert!(other == reference, "block size {block} changed the sound");
+    }
+}

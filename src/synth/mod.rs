@@ -477,6 +477,12 @@ impl Synth {
         self.ctl_pos = 0;
     }
 
+    /// Where the synth is in its control grid: samples since the last control point
+    /// (0..[`CONTROL_BLOCK`]). Settings and modulation take effect at control points.
+    pub fn grid_phase(&self) -> usize {
+        self.ctl_pos
+    }
+
     /// A MIDI note starts: the drone follows held notes.
     pub fn note_on(&mut self, key: u8) {
         self.drone.note_on(key);
