@@ -1,7 +1,7 @@
 //! The feature engine's documented promises, checked against analytic expectations.
 
 use melodiasync::features::bands::{ALPHA, BETA, DELTA, GAMMA, THETA};
-use melodiasync::features::baseline::{AdaptiveThreshold, BaselineRecorder, FeatureId};
+use melodiasync::features::baseline::{BaselineRecorder, FeatureId};
 use melodiasync::features::quality::Flags;
 use melodiasync::features::{Extractor, ExtractorConfig, FeatureFrame};
 use melodiasync::synth::rng::Rng;
@@ -333,31 +333,6 @@ fn baseline_z_scores_have_zero_mean_and_unit_std_on_the_baseline_itself() {
         serde_json::from_str::<melodiasync::features::baseline::BaselineStats>(&json).unwrap(),
         stats
     );
-}
-
-#[test]
-fn adaptive_threshold_converges_to_the_target_success_rate() {
-    for (target, above) in [(0.7, true), (0.3, true), (0.6, false)] {
-        let mut rng = Rng::new(77);
-        // A stationary feature: mean 5, uniform ±2, 32 frames per second; start far off.
-        let mut th = AdaptiveThreshold::new(9.0, target, above, 1.0);
-        let dt = 1.0 / 32.0;
-        let mut successes = 0;
-        let frames = 32 * 600;
-        for i in 0..frames {
-            let s = th.update(5.0 + 2.0 * rng.bipolar(), dt);
-            if i >= frames / 2 && s {
-                successes += 1;
-            }
-        }
-        let rate = successes as f32 / (frames / 2) as f32;
-        assert!((rate - target).abs() < 0.05, "target {target}: {rate}");
-        // The speed cap holds while frozen and unfrozen.
-        let before = th.threshold;
-        th.frozen = true;
-        th.update(100.0, dt);
-        assert_eq!(th.threshold, before);
-    }
 }
 
 #[test]

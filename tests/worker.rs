@@ -29,8 +29,14 @@ fn simulator_runs_in_real_time_and_sources_switch_without_restart() {
     let (worker, out) = Worker::spawn(SourceSpec::Simulator(sim), AnalysisConfig::default());
     std::thread::sleep(Duration::from_millis(2500));
     let frames = drain(&out.monitor);
-    // 2.5 s at 32 frames/s after a 1 s window: about 48 frames (real-time pace, not faster).
-    assert!((35..=60).contains(&frames.len()), "{} frames", frames.len());
+    // 2.5 s at 64 frames/s after a 1 s window: about 96 frames (real-time pace, not faster).
+    let per_s = 1.0 / AnalysisConfig::default().hop_s;
+    assert_eq!(per_s, 64.0);
+    assert!(
+        (70..=120).contains(&frames.len()),
+        "{} frames",
+        frames.len()
+    );
     let s = worker.status();
     assert_eq!(s.state, SourceState::Connected);
     assert!(s.message.contains("Simulated"), "{}", s.message);
@@ -137,8 +143,11 @@ fn calibration_records_a_baseline_from_the_live_source() {
     assert!(halfway, "progress was never reported part-way");
     let stats = status.result.expect("baseline");
     assert_eq!(status.condition, Some(Condition::EyesOpen));
-    // 5 s at 32 frames/s.
-    assert_eq!(stats.frames, 160);
+    // 5 s at the worker's frame rate (64 per second).
+    assert_eq!(
+        stats.frames,
+        (5.0 / AnalysisConfig::default().hop_s) as usize
+    );
     // The baseline describes the frames the worker delivered meanwhile (the same stream).
     let alpha: Vec<f32> = seen.iter().map(|f| f.bands[ALPHA].rel).collect();
     let mean = alpha.iter().sum::<f32>() / alpha.len() as f32;
@@ -210,4 +219,39 @@ fn the_montage_changes_without_restarting_the_source() {
     assert_eq!(worker.status().state, SourceState::Connected);
     assert!(!frames.is_empty() && frames.iter().all(|f| f.bands[ALPHA].rel > 0.95));
     std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn the_worker_follows_the_estimator_switch() {
+    use melodiasync::features::extractor::Estimator;
+    let sim = SimConfig {
+        channels: 4,
+        rate: 128.0,
+        script: Script::Steady,
+        seed: 3,
+        blinks: false,
+    };
+    let (worker, out) = Worker::spawn(SourceSpec::Simulator(sim), AnalysisConfig::default());
+    let wait_frames = |what: &str, check: &dyn Fn(&melodiasync::features::FeatureFrame) -> bool| {
+        let start = Instant::now();
+        loop {
+            if drain(&out.monitor).last().is_some_and(check) {
+                return;
+            }
+            assert!(start.elapsed().as_secs() < 5, "no {what} frames");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    };
+    // Quadrature frames carry their band filters' delays (alpha: 100 ms); Welch frames half
+    // the 1 s window.
+    wait_frames("quadrature", &|f| {
+        (f.band_delay_s[ALPHA] - 0.1).abs() < 0.005
+    });
+    // What the plugin's audio thread does when the active program uses Welch.
+    worker.estimator_switch().set(Estimator::Welch);
+    wait_frames("Welch", &|f| f.band_delay_s[ALPHA] == 0.5);
+    worker.estimator_switch().set(Estimator::Quadrature);
+    wait_frames("quadrature again", &|f| {
+        (f.band_delay_s[ALPHA] - 0.1).abs() < 0.005
+    });
 }

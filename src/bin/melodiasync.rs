@@ -302,7 +302,7 @@ enum BenchWhat {
         runs: usize,
     },
     /// Cost of scoring one EEG frame in the audio thread (feedback engine: every program, with
-    /// adaptive targets), in nanoseconds and as a share of a core at 32 frames/s.
+    /// adaptive targets), in nanoseconds and as a share of a core at 64 frames/s.
     Feedback {
         /// Frames to score per program.
         #[arg(long, default_value_t = 200_000)]
@@ -996,7 +996,7 @@ fn run_bench_feedback(frames: usize) -> Result<(), String> {
         let mut guard = 0.0f32;
         for i in 0..frames {
             let mut f = pool[i % pool.len()];
-            f.time = i as f64 / 32.0;
+            f.time = i as f64 / 64.0;
             guard += engine.push_frame(&f, &controls).reward;
         }
         std::hint::black_box(guard);
@@ -1006,10 +1006,10 @@ fn run_bench_feedback(frames: usize) -> Result<(), String> {
         println!("  {:<12} {ns:>7.0} ns per frame", kind.id());
     }
     println!(
-        "feedback: mean {:.0} ns, worst {worst:.0} ns per frame; at 32 frames/s that is {:.5} % of \
+        "feedback: mean {:.0} ns, worst {worst:.0} ns per frame; at 64 frames/s that is {:.5} % of \
          one core",
         total / ProgramKind::ALL.len() as f64,
-        worst * 32.0 / 1e9 * 100.0
+        worst * 64.0 / 1e9 * 100.0
     );
     Ok(())
 }
@@ -1186,9 +1186,14 @@ fn generated_recording(channels: usize, rate: f32, seconds: f32) -> Recording {
 }
 
 /// Pushes a whole recording through an extractor; returns (frames, seconds taken).
-fn time_extraction(rec: &Recording, hop_samples: usize) -> Result<(usize, f64), String> {
+fn time_extraction(
+    rec: &Recording,
+    hop_samples: usize,
+    estimator: Estimator,
+) -> Result<(usize, f64), String> {
     let mut cfg = ExtractorConfig::new(rec.sample_rate, rec.labels.clone());
     cfg.hop_s = hop_samples as f32 / rec.sample_rate;
+    cfg.estimator = estimator;
     let mut ex = Extractor::new(cfg)?;
     let started = std::time::Instant::now();
     let mut frames = 0usize;
@@ -1218,20 +1223,29 @@ fn run_bench_features(
     let mut best = f64::INFINITY;
     let mut frames = 0;
     for _ in 0..3 {
-        let (f, s) = time_extraction(&rec, hop_samples)?;
+        let (f, s) = time_extraction(&rec, hop_samples, Estimator::Welch)?;
         frames = f;
         best = best.min(s);
     }
     let windows = frames * rec.channels();
     let wps = windows as f64 / best;
-    // Scale figure: 64 channels x 1 kHz at 32 updates per second, share of one core.
+    // Scale figures: 64 channels x 1 kHz at 64 frames per second (the live rate), share of one
+    // core, Welch alone and with the quadrature filters on every sample.
     let big = generated_recording(64, 1000.0, 20.0);
-    let (_, s) = time_extraction(&big, 1000 / 32)?;
+    let (_, s) = time_extraction(&big, 1000 / 64, Estimator::Welch)?;
     let core_share = s / 20.0;
+    let (_, s) = time_extraction(&big, 1000 / 64, Estimator::Quadrature)?;
+    let quadrature_share = s / 20.0;
     if json {
         println!(
-            "{{\"windows\": {windows}, \"seconds\": {best:.6}, \"windows_per_second\": {wps:.1}, \
-             \"core_share_64ch_1khz_32hz\": {core_share:.6}}}"
+            "{}",
+            serde_json::json!({
+                "windows": windows,
+                "seconds": best,
+                "windows_per_second": wps,
+                "core_share_64ch_1khz_64hz_welch": core_share,
+                "core_share_64ch_1khz_64hz_quadrature": quadrature_share,
+            })
         );
     } else {
         println!(
@@ -1242,8 +1256,10 @@ fn run_bench_features(
             rec.frames() as f32 / rec.sample_rate
         );
         println!(
-            "scale: 64 channels x 1 kHz at 32 frames/s uses {:.2} % of one core",
-            100.0 * core_share
+            "scale: 64 channels x 1 kHz at 64 frames/s uses {:.2} % of one core with Welch, \
+             {:.2} % with the quadrature filters on every sample",
+            100.0 * core_share,
+            100.0 * quadrature_share
         );
     }
     Ok(())

@@ -1,6 +1,6 @@
 //! Calibration: record a baseline of frames, summarise each feature (mean, standard deviation,
-//! percentiles), express new values as z-scores, and adapt reward thresholds so the success
-//! rate stays near a chosen value.
+//! percentiles) and express new values as z-scores. (Adaptive targets live in
+//! [`crate::feedback`]: they steer the share of time in target.)
 
 use super::{FeatureFrame, MAX_BANDS};
 
@@ -306,88 +306,5 @@ impl BaselineStats {
         let i = pos.floor() as usize;
         let j = (i + 1).min(row.len() - 1);
         row[i] + (row[j] - row[i]) * (pos - i as f32)
-    }
-}
-
-/// A reward threshold that adapts so that the share of successful frames approaches a target.
-///
-/// Quantile tracking: after each frame the threshold moves by
-/// `min(gain · spread, max_speed) · dt · (success - target)`, which settles where
-/// P(success) = target for a stationary signal. `spread` is a running mean absolute deviation,
-/// so the speed is in units of the signal's own variation, and never above `max_speed` per
-/// second. `frozen` stops it.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct AdaptiveThreshold {
-    /// Current threshold.
-    pub threshold: f32,
-    /// Desired success rate, 0..1.
-    pub target_rate: f32,
-    /// Success when the value is above (true) or below (false) the threshold.
-    pub reward_above: bool,
-    /// Adaptation gain per second, in spreads.
-    pub gain: f32,
-    /// Largest threshold change per second, in feature units.
-    pub max_speed: f32,
-    /// When true the threshold holds still.
-    pub frozen: bool,
-    /// Running mean of the value.
-    mean: f32,
-    /// Running mean absolute deviation.
-    spread: f32,
-    /// Running success rate (for display), 10 s time constant.
-    pub success_rate: f32,
-    /// Whether the running statistics have a first value.
-    started: bool,
-}
-
-impl AdaptiveThreshold {
-    /// A threshold starting at `threshold`, aiming at `target_rate` successes.
-    pub fn new(threshold: f32, target_rate: f32, reward_above: bool, max_speed: f32) -> Self {
-        Self {
-            threshold,
-            target_rate: target_rate.clamp(0.01, 0.99),
-            reward_above,
-            gain: 0.5,
-            max_speed,
-            frozen: false,
-            mean: 0.0,
-            spread: 0.0,
-            success_rate: target_rate,
-            started: false,
-        }
-    }
-
-    /// Feeds one value `dt` seconds after the previous; returns whether it was a success.
-    /// Non-finite values are not successes and do not move anything.
-    pub fn update(&mut self, value: f32, dt: f32) -> bool {
-        if !value.is_finite() {
-            return false;
-        }
-        let dt = dt.clamp(0.0, 1.0);
-        if !self.started {
-            self.mean = value;
-            self.spread = value.abs() * 0.1;
-            self.started = true;
-        }
-        // Statistics over about 5 s.
-        let a = 1.0 - (-dt / 5.0).exp();
-        self.mean += (value - self.mean) * a;
-        self.spread += ((value - self.mean).abs() - self.spread) * a;
-        let success = if self.reward_above {
-            value > self.threshold
-        } else {
-            value < self.threshold
-        };
-        let s = if success { 1.0 } else { 0.0 };
-        self.success_rate += (s - self.success_rate) * (1.0 - (-dt / 10.0).exp());
-        if !self.frozen {
-            // Too many successes: raise the bar (for "above"), and the reverse.
-            // The speed limit caps the step size, not each step: clipping single steps would
-            // make up- and down-steps equal and pull the balance point to a 50 % success rate.
-            let dir = if self.reward_above { 1.0 } else { -1.0 };
-            let speed = (self.gain * self.spread).min(self.max_speed);
-            self.threshold += dir * speed * dt * (s - self.target_rate);
-        }
-        success
     }
 }

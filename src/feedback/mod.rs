@@ -2,7 +2,7 @@
 //! and the reward (and any feature) becomes synth [`Modulation`] through the mapping matrix.
 //!
 //! It runs inside the audio callback: everything here is `Copy`-sized state, no allocation,
-//! no lock. Frames arrive at the EEG hop rate (about 32 per second); between frames the audio
+//! no lock. Frames arrive at the EEG hop rate (64 per second); between frames the audio
 //! thread calls [`Feedback::advance`] per block so time-based behaviour (stale-data fade,
 //! entrainment glide) follows the audio clock, which makes offline renders deterministic.
 //!
