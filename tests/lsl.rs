@@ -139,12 +139,14 @@ fn rust_outlet_to_worker_frames_with_labels_values_and_timestamps() {
         "{}",
         last.bands[ALPHA].abs
     );
-    // Timestamps are local-clock times of the newest sample: recent and increasing by the hop.
+    // Timestamps are local-clock times of the newest sample: recent and increasing by the hop
+    // (the worker's default, 1/64 s: 4 samples at 256 Hz).
     let now = lsl::local_clock();
     assert!(now - last.time < 0.5, "frame is {} s old", now - last.time);
+    let hop = (AnalysisConfig::default().hop_s * 256.0).round() as f64 / 256.0;
     for w in frames.windows(2) {
         assert!(
-            (w[1].time - w[0].time - 8.0 / 256.0).abs() < 1e-3,
+            (w[1].time - w[0].time - hop).abs() < 1e-3,
             "{} -> {}",
             w[0].time,
             w[1].time

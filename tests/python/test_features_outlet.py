@@ -20,7 +20,7 @@ EXPECTED_LABELS = [
     "delta_rel", "theta_rel", "alpha_rel", "beta_rel", "gamma_rel", "smr_rel", "high_beta_rel",
     "theta_beta", "alpha_theta", "engagement_index", "asymmetry", "peak_alpha_hz",
     "mod_warmth", "mod_density", "mod_swell", "mod_space", "mod_beat_shift", "mod_drone",
-    "mod_binaural", "mod_isochronic", "mod_noise", "mod_chimes", "beat_hz",
+    "mod_binaural", "mod_isochronic", "mod_noise", "mod_chimes", "beat_hz", "loop_delay_ms",
 ]
 
 
@@ -86,13 +86,27 @@ def test_features_outlet_is_seen_with_labels_and_values(vst3_path):
         samples = list(result["samples"])
         assert len(samples) > 100, len(samples)
         col = {name: np.array([s[i] for s in samples[-30:]]) for i, name in enumerate(labels)}
-        assert np.all(np.abs(col["alpha_rel"] - ALPHA_REL) < 0.02), col["alpha_rel"]
-        assert np.all(np.abs(col["beta_rel"] - BETA_REL) < 0.02), col["beta_rel"]
+        # The quadrature band filters (the live default) are instantaneous: what leaks through
+        # a filter's skirt from the neighbouring rhythm beats with the band's own at their
+        # difference frequency (beta's filter passes 2 % of the 10 Hz power, and alpha is twice
+        # beta's amplitude, so beta ripples by ±0.09 at 7 Hz, and it reads those 2 % of alpha's
+        # power as its own, +0.014 on its share). Each frame is within 0.1 of the true share,
+        # and their mean within 0.02.
+        for name, want in [("alpha_rel", ALPHA_REL), ("beta_rel", BETA_REL)]:
+            assert np.all(np.abs(col[name] - want) < 0.1), col[name]
+            assert abs(col[name].mean() - want) < 0.02, col[name]
         assert np.all(np.abs(col["peak_alpha_hz"] - 10.0) < 0.2)
         assert np.all(col["quality"] == 1.0)
-        # Calm rewards alpha above 25 %: the reward is high and the sound warms.
-        assert np.all(col["reward"] > 0.8), col["reward"]
-        assert np.all(col["mod_warmth"] > 0.5)
+        # With adaptive targets (the default) Calm's target follows the listener: a steady
+        # rhythm sits mid-range, neither saturated nor starved, and the warmth route takes the
+        # reward as it is: warmth minus 0.8 × reward × engagement is the Relaxation macro's
+        # constant warmth.
+        assert np.all((col["reward"] > 0.2) & (col["reward"] < 0.8)), col["reward"]
+        base = col["mod_warmth"] - 0.8 * col["reward"] * col["engagement"]
+        assert np.ptp(base) < 1e-3, base
+        # EEG -> sound delay: Calm's alpha filter (100 ms) plus LSL transport and buffering.
+        assert np.all((col["loop_delay_ms"] >= 100) & (col["loop_delay_ms"] < 2000)), \
+            col["loop_delay_ms"]
         assert np.all(np.isfinite(np.array(samples)))
     finally:
         stop.set()
