@@ -439,14 +439,17 @@ pub struct LoopDelay {
     /// From the newest EEG sample in the frame (its clock-corrected LSL time) to the start of
     /// the audio block that applied it, s: transport, buffering, the frame hop, the block.
     pub transport_s: f32,
-    /// The band estimator's group delay for the program's first reward term, s.
+    /// The band estimator's group delay of the program's slowest reward term, s.
     pub estimator_s: f32,
+    /// The smoothing that tops that term up to the response time, s (its time constant: a
+    /// one-pole's delay).
+    pub smoothing_s: f32,
 }
 
 impl LoopDelay {
     /// The whole delay, s (without the host's output latency, which plugins are not told).
     pub fn total_s(&self) -> f32 {
-        self.transport_s + self.estimator_s
+        self.transport_s + self.estimator_s + self.smoothing_s
     }
 }
 

@@ -140,9 +140,13 @@ impl Engine {
             modulation,
             beat_hz: beat_hz(controls, &modulation),
             audio_time,
-            delay: LoopDelay {
-                transport_s: (now - frame.time).max(0.0) as f32,
-                estimator_s: self.feedback.estimator_delay_s(frame),
+            delay: {
+                let estimator_s = self.feedback.estimator_delay_s(frame);
+                LoopDelay {
+                    transport_s: (now - frame.time).max(0.0) as f32,
+                    estimator_s,
+                    smoothing_s: (controls.feedback.smoothing_s - estimator_s).max(0.0),
+                }
             },
         }
     }

@@ -201,9 +201,10 @@ pub fn run(
     Ok(trace)
 }
 
-/// Seconds after `step_s` at which `values` (sampled at `times`) first passes `fraction` of
-/// its change from the 5 s before the step to 5–8 s after it; `None` if it never does (or
-/// does not change).
+/// Seconds after `step_s` at which `values` (sampled at `times`) passes `fraction` of its
+/// change from the 5 s before the step to 5–8 s after it and stays past it for
+/// [`HOLD_S`] (so a noise spike before the response cannot count); `None` if it never does
+/// (or does not change).
 pub fn step_time(times: &[f64], values: &[f32], step_s: f64, fraction: f64) -> Option<f64> {
     let mean = |from: f64, to: f64| {
         let v: Vec<f64> = times
@@ -221,12 +222,19 @@ pub fn step_time(times: &[f64], values: &[f32], step_s: f64, fraction: f64) -> O
         return None;
     }
     let level = before + fraction * change;
-    times
-        .iter()
-        .zip(values)
-        .find(|(t, v)| **t >= step_s && (**v as f64 - level) * change.signum() >= 0.0)
-        .map(|(t, _)| *t - step_s)
+    let past = |i: usize| (values[i] as f64 - level) * change.signum() >= 0.0;
+    (0..times.len())
+        .filter(|&i| times[i] >= step_s && past(i))
+        .find(|&i| {
+            (i..times.len())
+                .take_while(|&j| times[j] < times[i] + HOLD_S)
+                .all(past)
+        })
+        .map(|i| times[i] - step_s)
 }
+
+/// How long a step response must stay past a level to count as having reached it, s.
+pub const HOLD_S: f64 = 0.1;
 
 /// Pearson correlation of `a` and `b` (0 when either is constant).
 pub fn correlation(a: &[f64], b: &[f64]) -> f64 {
@@ -404,8 +412,11 @@ pub struct ThresholdReport {
     pub window_min: f64,
     /// Highest share in any such window.
     pub window_max: f64,
-    /// Mean success rate the engine reported after the first minute.
+    /// Mean success rate the engine reported after the first minute (its 60 s average of
+    /// the same in-target state).
     pub reported: f64,
+    /// The window length the lowest and highest shares are taken over, s.
+    pub window_s: f64,
 }
 
 /// Everything measured for one program with one analysis.
@@ -608,10 +619,22 @@ pub fn measure(
                 window_min: shares.iter().cloned().fold(f64::INFINITY, f64::min),
                 window_max: shares.iter().cloned().fold(f64::NEG_INFINITY, f64::max),
                 reported: mean_between(&tr.times, &tr.success_rate, 60.0, f64::INFINITY),
+                window_s: window,
             });
         }
     }
     Ok(report)
+}
+
+/// A listener's rhythm power relative to the reference, for the table: the square of the
+/// amplitude scale.
+fn power(scale: f32) -> String {
+    let p = scale * scale;
+    if p >= 1.0 {
+        format!("{p}x")
+    } else {
+        format!("1/{}", (1.0 / p).round())
+    }
 }
 
 /// Formats `t` in ms, or a dash.
@@ -636,8 +659,9 @@ pub fn format_report(r: &ProgramReport) -> String {
     out += &line("modulation", &r.step_up.modulation, &r.step_down.modulation);
     for w in &r.wander {
         out += &format!(
-            "  wander x{:<4} corr@lag: feature {:.2}@{:.0} reward {:.2}@{:.0} modulation {:.2}@{:.0} ms (first minute {:.2}@{:.0})\n",
+            "  wander x{:<4} ({:<5} power) corr@lag: feature {:.2}@{:.0} reward {:.2}@{:.0} modulation {:.2}@{:.0} ms (first minute {:.2}@{:.0})\n",
             w.scale,
+            power(w.scale),
             w.feature.corr,
             w.feature.lag * 1000.0,
             w.reward.corr,
@@ -650,8 +674,9 @@ pub fn format_report(r: &ProgramReport) -> String {
     }
     for s in &r.steady {
         out += &format!(
-            "  steady x{:<4} modulation std {:.3}, in-target flips {:.2}/min, in target {:.0} %\n",
+            "  steady x{:<4} ({:<5} power) modulation std {:.3}, in-target flips {:.2}/min, in target {:.0} %\n",
             s.scale,
+            power(s.scale),
             s.modulation_std,
             s.flips_per_min,
             100.0 * s.in_target
@@ -659,9 +684,10 @@ pub fn format_report(r: &ProgramReport) -> String {
     }
     for t in &r.threshold {
         out += &format!(
-            "  threshold {:<8} in target {:.0} % (10-min windows {:.0}-{:.0} %), reported success {:.0} %, goal {:.0} %\n",
+            "  threshold {:<8} in target {:.0} % ({:.0}-min windows {:.0}-{:.0} %), reported success {:.0} %, goal {:.0} %\n",
             t.listener,
             100.0 * t.share,
+            t.window_s / 60.0,
             100.0 * t.window_min,
             100.0 * t.window_max,
             100.0 * t.reported,

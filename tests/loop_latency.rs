@@ -97,8 +97,8 @@ fn memory(s: &Stimulus) -> EegInput {
     EegInput::Memory(Arc::new(s.recording()))
 }
 
-/// Seconds after `at` when `v` first passes `fraction` of its change from the mean of the
-/// 5 s before `at` to the mean of 5–8 s after it.
+/// Seconds after `at` when `v` passes `fraction` of its change from the mean of the 5 s
+/// before `at` to the mean of 5–8 s after it, and stays past it for 0.1 s.
 fn crossing(times: &[f64], v: &[f64], at: f64, fraction: f64) -> f64 {
     let mean = |a: f64, b: f64| {
         let sel: Vec<f64> = times
@@ -112,11 +112,15 @@ fn crossing(times: &[f64], v: &[f64], at: f64, fraction: f64) -> f64 {
     let (before, after) = (mean(at - 5.0, at), mean(at + 5.0, at + 8.0));
     let level = before + fraction * (after - before);
     let up = after > before;
-    times
-        .iter()
-        .zip(v)
-        .find(|(t, x)| **t >= at && if up { **x >= level } else { **x <= level })
-        .map(|(t, _)| *t - at)
+    let past = |i: usize| if up { v[i] >= level } else { v[i] <= level };
+    (0..times.len())
+        .filter(|&i| times[i] >= at && past(i))
+        .find(|&i| {
+            (i..times.len())
+                .take_while(|&j| times[j] < times[i] + 0.1)
+                .all(past)
+        })
+        .map(|i| times[i] - at)
         .expect("never crossed")
 }
 

@@ -242,16 +242,14 @@ fn the_worker_follows_the_estimator_switch() {
             std::thread::sleep(Duration::from_millis(50));
         }
     };
-    // Quadrature frames carry their band filters' delays (alpha: 100 ms); Welch frames half
-    // the 1 s window.
-    wait_frames("quadrature", &|f| {
-        (f.band_delay_s[ALPHA] - 0.1).abs() < 0.005
-    });
+    // Quadrature frames carry their band filters' delays (alpha, 3rd-order Butterworth with
+    // fc = 2.5 Hz / 1.047: 2/(2π·fc) = 133 ms); Welch frames half the 1 s window.
+    let quadrature_alpha =
+        |f: &melodiasync::features::FeatureFrame| (f.band_delay_s[ALPHA] - 0.1333).abs() < 0.005;
+    wait_frames("quadrature", &quadrature_alpha);
     // What the plugin's audio thread does when the active program uses Welch.
     worker.estimator_switch().set(Estimator::Welch);
     wait_frames("Welch", &|f| f.band_delay_s[ALPHA] == 0.5);
     worker.estimator_switch().set(Estimator::Quadrature);
-    wait_frames("quadrature again", &|f| {
-        (f.band_delay_s[ALPHA] - 0.1).abs() < 0.005
-    });
+    wait_frames("quadrature again", &quadrature_alpha);
 }

@@ -217,7 +217,8 @@ enum Command {
 /// Options of `melodiasync features` (also used by `bench features`).
 #[derive(clap::Args, Clone)]
 struct FeaturesArgs {
-    /// Recording: CSV with a header of channel labels (optional first column 'time').
+    /// Recording: CSV with a header of channel labels (optional first column 'time'), EDF/BDF
+    /// or XDF.
     recording: PathBuf,
     /// Output CSV.
     #[arg(long)]
@@ -954,8 +955,8 @@ fn run_bench_loop(args: &LoopArgs) -> Result<(), String> {
     let mut reports = Vec::new();
     for program in programs {
         let case = LoopCase::for_program(program);
-        let started = std::time::Instant::now();
         for estimator in [Estimator::Welch, Estimator::Quadrature] {
+            let started = std::time::Instant::now();
             let analysis = AnalysisConfig {
                 estimator,
                 ..AnalysisConfig::default()
@@ -963,7 +964,7 @@ fn run_bench_loop(args: &LoopArgs) -> Result<(), String> {
             let r = measure(&case, controls, &analysis, estimator.id(), &opts)?;
             if !args.json {
                 print!("{}", format_report(&r));
-                println!("  ({:.1} s)", started.elapsed().as_secs_f64());
+                println!("  (measured in {:.1} s)", started.elapsed().as_secs_f64());
             }
             reports.push(r);
         }

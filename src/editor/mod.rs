@@ -158,6 +158,7 @@ impl App {
         let a = if self.last.is_none() { 1.0 } else { 0.03 };
         self.delay.transport_s += (r.delay.transport_s - self.delay.transport_s) * a;
         self.delay.estimator_s += (r.delay.estimator_s - self.delay.estimator_s) * a;
+        self.delay.smoothing_s += (r.delay.smoothing_s - self.delay.smoothing_s) * a;
         self.last = Some(r);
     }
 
@@ -654,15 +655,16 @@ impl App {
                 if record.is_some() {
                     let d = self.delay;
                     ui.label(format!(
-                        "EEG to sound {:.0} ms: band filter {:.0} + transport {:.0}",
+                        "EEG to sound {:.0} ms: band filter {:.0} + smoothing {:.0} + transport {:.0}",
                         1000.0 * d.total_s(),
                         1000.0 * d.estimator_s,
+                        1000.0 * d.smoothing_s,
                         1000.0 * d.transport_s
                     ))
                     .on_hover_text(
                         "From the newest EEG sample to the audio block that carries it: the \
-                         band filter's group delay plus LSL transport, buffering and the audio \
-                         block. Add your audio interface's output latency; hosts do not tell \
+                         slowest band filter's group delay, the smoothing that tops it up to the \
+                         Response time, and LSL transport, buffering and the audio block. Add your audio interface's output latency; hosts do not tell \
                          plugins what it is.",
                     );
                 }

@@ -5,50 +5,55 @@
 //! 2020, "Digital filters for low-latency quantification of brain rhythms in real time", J.
 //! Neural Eng. 17 046022): each channel is high-passed (2nd-order Butterworth at
 //! [`HIGHPASS_HZ`], to remove electrode offsets and drift), multiplied by `exp(-j·2π·f0·t)`
-//! (`f0` the band centre) and low-pass filtered (Butterworth of order [`ORDER`], higher for
-//! wide bands: [`order_for`]; on the real and imaginary parts). The result `y` is the band's complex envelope, and the band power is
-//! `2·|y|²` µV².
+//! (`f0` the band centre) and low-pass filtered on the real and imaginary parts (Butterworth
+//! of order [`ORDER`] for narrow bands, higher for wide ones: [`order_for`]). The result `y`
+//! is the band's complex envelope, and the band power is `2·|y|²` µV².
 //!
 //! Calibration: the low-pass has unity gain at 0 Hz, so a steady sine of amplitude `A` at the
 //! band centre reads `A²/2` — the same number the Welch path integrates. Its cutoff is chosen
 //! so the noise-equivalent bandwidth of the band filter equals the band's width: white noise
 //! of variance `σ²` reads `2σ²·(high − low)/fs`, again what Welch gives. A sine away from the
-//! centre reads a little less (Butterworth roll-off: −1.7 % at 60 % of the half-width, order
-//! 2), and the band edges overlap (each band passes 40 % of the power at its edge, where Welch
-//! splits it 50/50).
+//! centre reads a little less (the Butterworth roll-off), and a filter's skirt lets in a
+//! little of a strong rhythm in the neighbouring band (see [`ORDER`]); being instantaneous,
+//! what leaks in beats with the band's own rhythm at their difference frequency.
 //!
 //! Delay: the envelope lags the signal by the low-pass filter's group delay at 0 Hz,
-//! `Σ 1/(Q_k·2π·fc)` over its second-order sections ([`BandDesign::group_delay_s`]): for order
-//! 2, `√2/(2π·fc)`, e.g. 100 ms for alpha (8–13 Hz) and 167 ms for SMR (12–15 Hz); narrower
-//! bands are slower, which no causal filter can avoid. Welch over a 1 s window lags by about
-//! half its window (about 0.5 s).
+//! `Σ 1/(Q_k·2π·fc)` over its second-order sections plus `1/(2π·fc)` for an odd order's real
+//! pole ([`BandDesign::group_delay_s`]): 133 ms for alpha (8–13 Hz), 167 ms for theta,
+//! 222 ms for SMR (12–15 Hz) and delta, 85–110 ms for the wide bands. Narrower bands are
+//! slower, which no causal filter avoids; Welch over a 1 s window lags by about half its
+//! window (about 0.5 s).
 //!
 //! Allocation-free after construction; state in `f64` (the low-pass poles sit within 1e-3 of
 //! the unit circle at 1 kHz).
 
-/// Butterworth order of the demodulation low-pass for bands up to [`WIDE_BAND_HZ`] wide: the
-/// fastest rise for their noise bandwidth with little overshoot.
-pub const ORDER: usize = 2;
-/// Butterworth order for bands wider than [`WIDE_BAND_HZ`] (high beta), and for bands wider
-/// than twice that (beta, gamma) order 6: their skirts would otherwise reach well into the
-/// neighbouring bands (a 2nd-order beta filter passes 16 % of a 10 Hz alpha rhythm, 6th order
-/// 2 %), and their delay stays short anyway (a wide band's filter is fast).
+/// Butterworth order of the demodulation low-pass for bands up to [`WIDE_BAND_HZ`] wide
+/// (delta, theta, alpha, SMR). Third order: a strong neighbouring rhythm leaks in far less
+/// than through a second-order filter (a 10 Hz alpha rhythm: 0.5 % of its power into SMR and
+/// 1.2 % into theta, against 2.2 % and 4.1 %), for a third more delay.
+pub const ORDER: usize = 3;
+/// Butterworth order for bands wider than [`WIDE_BAND_HZ`] (high beta).
 pub const WIDE_ORDER: usize = 4;
-/// Bands wider than this (Hz) get [`WIDE_ORDER`]; twice as wide, order 6.
+/// Butterworth order for bands wider than twice [`WIDE_BAND_HZ`] (beta, gamma): their skirts
+/// would otherwise reach well into the neighbours (a 2nd-order beta filter passes 16 % of a
+/// 10 Hz alpha rhythm; 8th order, 0.7 %), and a wide band's filter is fast anyway.
+pub const VERY_WIDE_ORDER: usize = 8;
+/// Bands wider than this (Hz) get [`WIDE_ORDER`]; twice as wide, [`VERY_WIDE_ORDER`].
 pub const WIDE_BAND_HZ: f64 = 6.0;
-/// Most second-order sections a band's low-pass has.
-const SECTIONS: usize = 3;
+/// Most sections a band's low-pass has (second-order, plus one first-order for odd orders).
+const SECTIONS: usize = VERY_WIDE_ORDER / 2;
 
 /// The Butterworth order for a band `width_hz` wide.
 pub fn order_for(width_hz: f64) -> usize {
     if width_hz > 2.0 * WIDE_BAND_HZ {
-        6
+        VERY_WIDE_ORDER
     } else if width_hz > WIDE_BAND_HZ {
         WIDE_ORDER
     } else {
         ORDER
     }
 }
+
 /// High-pass corner before demodulation, Hz.
 pub const HIGHPASS_HZ: f64 = 0.5;
 
@@ -62,6 +67,17 @@ pub struct Biquad {
 }
 
 impl Biquad {
+    /// A first-order low-pass with corner `fc` at `fs` (bilinear transform, pre-warped): the
+    /// real pole of an odd-order Butterworth filter.
+    pub fn lowpass1(fc: f64, fs: f64) -> Self {
+        let k = (std::f64::consts::PI * fc / fs).tan();
+        let b0 = k / (1.0 + k);
+        Self {
+            b: [b0, b0, 0.0],
+            a: [(k - 1.0) / (k + 1.0), 0.0],
+        }
+    }
+
     /// A Butterworth-family low-pass section with quality `q` and corner `fc` at `fs` (bilinear
     /// transform, pre-warped so the corner is exact).
     pub fn lowpass(fc: f64, q: f64, fs: f64) -> Self {
@@ -96,13 +112,17 @@ impl Biquad {
 
 /// Quality factors of the second-order sections of a Butterworth filter of (even) order
 /// `order` (the unused slots are 0).
+/// A first-order section (the real pole of an odd order) is marked by `Q = ∞`.
 fn butterworth_q(order: usize) -> [f64; SECTIONS] {
     std::array::from_fn(|k| {
-        if k >= order / 2 {
-            return 0.0;
+        if k < order / 2 {
+            let theta = (2 * k + 1) as f64 * std::f64::consts::PI / (2 * order) as f64;
+            1.0 / (2.0 * theta.sin())
+        } else if k == order / 2 && order % 2 == 1 {
+            f64::INFINITY
+        } else {
+            0.0
         }
-        let theta = (2 * k + 1) as f64 * std::f64::consts::PI / (2 * order) as f64;
-        1.0 / (2.0 * theta.sin())
     })
 }
 
@@ -141,7 +161,9 @@ impl BandDesign {
             cutoff_hz,
             order,
             sections: std::array::from_fn(|k| {
-                if qs[k] > 0.0 {
+                if qs[k].is_infinite() {
+                    Biquad::lowpass1(cutoff_hz, fs)
+                } else if qs[k] > 0.0 {
                     Biquad::lowpass(cutoff_hz, qs[k], fs)
                 } else {
                     Biquad::default()
@@ -151,13 +173,26 @@ impl BandDesign {
         }
     }
 
-    /// Group delay of the envelope (the low-pass's at 0 Hz), s: `Σ 1/(Q_k·2π·fc)`.
+    /// Group delay of the envelope (the low-pass's at 0 Hz), s: `Σ 1/(Q_k·2π·fc)` over the
+    /// second-order sections, plus `1/(2π·fc)` for the real pole of an odd order.
     pub fn group_delay_s(&self) -> f64 {
+        let w = std::f64::consts::TAU * self.cutoff_hz;
         butterworth_q(self.order)
             .iter()
             .filter(|q| **q > 0.0)
-            .map(|q| 1.0 / (q * std::f64::consts::TAU * self.cutoff_hz))
+            .map(|q| {
+                if q.is_infinite() {
+                    1.0 / w
+                } else {
+                    1.0 / (q * w)
+                }
+            })
             .sum()
+    }
+
+    /// Sections in use.
+    fn used(&self) -> usize {
+        self.order.div_ceil(2)
     }
 }
 
@@ -229,7 +264,7 @@ impl QuadratureBank {
             for (ch, &x) in self.hp_out.iter().enumerate() {
                 let st = &mut self.state[ch * bands + b];
                 let (mut re, mut im) = (x * c, x * s);
-                for (k, sec) in d.sections[..d.order / 2].iter().enumerate() {
+                for (k, sec) in d.sections[..d.used()].iter().enumerate() {
                     re = sec.tick(re, &mut st[k][0]);
                     im = sec.tick(im, &mut st[k][1]);
                 }
@@ -313,12 +348,12 @@ mod tests {
         }
     }
 
-    /// Step response of the analog second-order Butterworth low-pass at `t` seconds.
-    fn butterworth2_step(t: f64, fc: f64) -> f64 {
-        let w = std::f64::consts::TAU * fc;
-        let z = std::f64::consts::FRAC_1_SQRT_2;
-        let wd = w * (1.0 - z * z).sqrt();
-        1.0 - (-z * w * t).exp() * ((wd * t).cos() + z / (1.0 - z * z).sqrt() * (wd * t).sin())
+    /// Step response of the analog third-order Butterworth low-pass at `t` seconds: from
+    /// 1/(s(s+1)(s²+s+1)) = 1/s − 1/(s+1) − 1/(s²+s+1) in units of 1/ωc.
+    fn butterworth3_step(t: f64, fc: f64) -> f64 {
+        let u = std::f64::consts::TAU * fc * t;
+        let r3 = 3.0f64.sqrt();
+        1.0 - (-u).exp() - 2.0 / r3 * (-u / 2.0).exp() * (r3 / 2.0 * u).sin()
     }
 
     #[test]
@@ -326,6 +361,7 @@ mod tests {
         let fs = 1000.0;
         let mut bank = QuadratureBank::new(1, fs, &[(8.0, 13.0)]);
         let fc = bank.designs()[0].cutoff_hz;
+        assert_eq!(bank.designs()[0].order, 3);
         let a = 10.0;
         let on = 2.0;
         let mut worst = 0.0f64;
@@ -340,7 +376,7 @@ mod tests {
             bank.push(&[x as f32]);
             if t >= on {
                 let got = (bank.power(0, 0) as f64 / (a * a / 2.0)).sqrt();
-                let want = butterworth2_step(t - on, fc);
+                let want = butterworth3_step(t - on, fc);
                 worst = worst.max((got - want).abs());
                 if t50.is_none() && got >= 0.5 {
                     t50 = Some(t - on);
@@ -352,12 +388,20 @@ mod tests {
         // the envelope by that much; the bilinear transform and the 0.5 Hz high-pass barely
         // show at 1 kHz.
         assert!(worst < 0.03, "largest deviation {worst}");
-        // The documented group delay is the envelope's lag: a smooth step reaches half
-        // height close to it (analytically 0.99·τ for this filter).
+        // The documented group delay is the envelope's lag: the step reaches half height at
+        // 1.068 times it for this filter (where the analytic response above crosses 0.5).
         let tau = bank.designs()[0].group_delay_s();
         let t50 = t50.unwrap();
-        assert!((t50 - tau).abs() < 0.01, "t50 {t50} vs group delay {tau}");
-        assert!((tau - 0.1).abs() < 0.005, "alpha group delay {tau}");
+        assert!(
+            (t50 - 1.068 * tau).abs() < 0.01,
+            "t50 {t50} vs group delay {tau}"
+        );
+        // Two time constants of the cutoff: 2/(2π·fc) with fc = 2.5 Hz / (π/6 / sin(π/6)).
+        let want = 2.0 / (std::f64::consts::TAU * 2.5 / (std::f64::consts::PI / 3.0));
+        assert!(
+            (tau - want).abs() < 1e-9 && (tau - 0.133).abs() < 0.001,
+            "{tau}"
+        );
     }
 
     #[test]

@@ -29,7 +29,7 @@ pub mod reward;
 
 use mapping::{apply_routes, blend, RouteSource, MAX_ROUTES};
 use program::{CompiledProgram, MAX_TERMS};
-use reward::{smoothing, starting_bar, Normaliser, RewardState, RunningStats, TermState};
+use reward::{smoothing, Normaliser, RewardState, RunningStats, TermState};
 
 use crate::features::FeatureFrame;
 use crate::synth::Modulation;
@@ -326,7 +326,7 @@ impl Feedback {
             glide: Glide::default(),
             last_time: None,
             frames: 0,
-            bar: starting_bar(Self::goal(&program, &knobs)),
+            bar: 0.0,
         }
     }
 
@@ -354,10 +354,13 @@ impl Feedback {
         })
     }
 
-    /// How long `frame`'s value for the program's first reward term lags the EEG, s (its
-    /// band estimator's group delay).
+    /// How long the program's slowest reward term lags the EEG in `frame`, s: its band
+    /// estimator's group delay.
     pub fn estimator_delay_s(&self, frame: &FeatureFrame) -> f32 {
-        self.program.terms[0].feature.delay_s(frame)
+        self.program.terms[..self.program.rewards.max(1)]
+            .iter()
+            .map(|t| t.feature.delay_s(frame))
+            .fold(0.0, f32::max)
     }
 
     /// The program in use.
@@ -371,7 +374,7 @@ impl Feedback {
         self.program = program;
         self.terms = Self::fresh_terms(&program, knobs);
         self.reward = RewardState::default();
-        self.bar = starting_bar(Self::goal(&program, knobs));
+        self.bar = 0.0;
         self.route_stats = [RunningStats::default(); MAX_ROUTES];
         self.glide = Glide::default();
     }

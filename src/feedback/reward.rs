@@ -222,64 +222,6 @@ pub fn graded(direction: Direction, inhibit: bool, m: f32) -> (f32, bool) {
     }
 }
 
-/// Inverse of the standard normal CDF (Acklam's rational approximation, relative error below
-/// 1.2e-9), for the starting threshold offset.
-pub fn normal_quantile(p: f64) -> f64 {
-    const A: [f64; 6] = [
-        -3.969_683_028_665_376e1,
-        2.209_460_984_245_205e2,
-        -2.759_285_104_469_687e2,
-        1.383_577_518_672_69e2,
-        -3.066_479_806_614_716e1,
-        2.506_628_277_459_239,
-    ];
-    const B: [f64; 5] = [
-        -5.447_609_879_822_406e1,
-        1.615_858_368_580_409e2,
-        -1.556_989_798_598_866e2,
-        6.680_131_188_771_972e1,
-        -1.328_068_155_288_572e1,
-    ];
-    const C: [f64; 6] = [
-        -7.784_894_002_430_293e-3,
-        -3.223_964_580_411_365e-1,
-        -2.400_758_277_161_838,
-        -2.549_732_539_343_734,
-        4.374_664_141_464_968,
-        2.938_163_982_698_783,
-    ];
-    const D: [f64; 4] = [
-        7.784_695_709_041_462e-3,
-        3.224_671_290_700_398e-1,
-        2.445_134_137_142_996,
-        3.754_408_661_907_416,
-    ];
-    let p = p.clamp(1e-12, 1.0 - 1e-12);
-    let tail = |q: f64| {
-        (((((C[0] * q + C[1]) * q + C[2]) * q + C[3]) * q + C[4]) * q + C[5])
-            / ((((D[0] * q + D[1]) * q + D[2]) * q + D[3]) * q + 1.0)
-    };
-    if p < 0.02425 {
-        tail((-2.0 * p.ln()).sqrt())
-    } else if p > 1.0 - 0.02425 {
-        -tail((-2.0 * (1.0 - p).ln()).sqrt())
-    } else {
-        let q = p - 0.5;
-        let r = q * q;
-        (((((A[0] * r + A[1]) * r + A[2]) * r + A[3]) * r + A[4]) * r + A[5]) * q
-            / (((((B[0] * r + B[1]) * r + B[2]) * r + B[3]) * r + B[4]) * r + 1.0)
-    }
-}
-
-/// Where adaptive targets start the in-target bar for a success-rate `goal`: the levels are
-/// shifted so that a sustained reward spread about 0.5 with a typical deviation of 0.08 is
-/// above the entry level for `goal` of the time (the share controller in
-/// [`crate::feedback::Feedback`] corrects the rest).
-pub fn starting_bar(goal: f32) -> f32 {
-    let level = 0.5 + 0.08 * normal_quantile(1.0 - goal as f64) as f32;
-    (level - ON_LEVEL).clamp(-BAR_LIMIT, BAR_LIMIT)
-}
-
 /// The live state of one term.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TermState {
@@ -529,19 +471,6 @@ mod tests {
         assert_eq!(graded(Direction::Down, true, -2.0 * s), (0.0, false));
         assert_eq!(graded(Direction::Toward, false, 0.0), (1.0, true));
         assert!(!graded(Direction::Toward, false, -1.5).1);
-    }
-
-    #[test]
-    fn normal_quantile_matches_known_values() {
-        // Φ⁻¹ at textbook points (Abramowitz & Stegun table 26.1).
-        for (p, z) in [
-            (0.5, 0.0),
-            (0.975, 1.959_964),
-            (0.4, -0.253_347),
-            (0.01, -2.326_348),
-        ] {
-            assert!((normal_quantile(p) - z).abs() < 1e-5, "{p}");
-        }
     }
 
     #[test]

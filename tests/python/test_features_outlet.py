@@ -104,8 +104,8 @@ def test_features_outlet_is_seen_with_labels_and_values(vst3_path):
         assert np.all((col["reward"] > 0.2) & (col["reward"] < 0.8)), col["reward"]
         base = col["mod_warmth"] - 0.8 * col["reward"] * col["engagement"]
         assert np.ptp(base) < 1e-3, base
-        # EEG -> sound delay: Calm's alpha filter (100 ms) plus LSL transport and buffering.
-        assert np.all((col["loop_delay_ms"] >= 100) & (col["loop_delay_ms"] < 2000)), \
+        # EEG -> sound delay: Calm's alpha filter (133 ms) plus LSL transport and buffering.
+        assert np.all((col["loop_delay_ms"] >= 133) & (col["loop_delay_ms"] < 2000)), \
             col["loop_delay_ms"]
         assert np.all(np.isfinite(np.array(samples)))
     finally:
