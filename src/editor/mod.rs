@@ -946,12 +946,11 @@ impl App {
             for kind in ProgramKind::ALL {
                 let mut p = Program::factory(kind);
                 p.calibrate(stats);
-                let terms: Vec<String> = p
-                    .rewards
-                    .iter()
-                    .map(|t| format!("{} {:?} {:.3}", t.feature.label(), t.direction, t.target))
-                    .collect();
-                ui.label(format!("{}: {}", program_name(kind), terms.join(", ")));
+                ui.label(format!(
+                    "{}: {}",
+                    program_name(kind),
+                    p.describe_targets().join("; ")
+                ));
             }
             if ui.button("Apply as targets").clicked() {
                 self.update_setup(|s| {

@@ -280,6 +280,25 @@ fn route(source: RouteSource, dest: Dest, depth: f32) -> Route {
 }
 
 impl Program {
+    /// The program's targets for people, one entry per term: `reward alpha_rel Up 0.250`,
+    /// `inhibit high_beta_rel below 0.120` (what `calibrate` prints and the editor shows
+    /// after a baseline).
+    pub fn describe_targets(&self) -> Vec<String> {
+        let rewards = self.rewards.iter().map(|t| {
+            format!(
+                "reward {} {:?} {:.3}",
+                t.feature.label(),
+                t.direction,
+                t.target
+            )
+        });
+        let inhibits = self
+            .inhibits
+            .iter()
+            .map(|t| format!("inhibit {} below {:.3}", t.feature.label(), t.target));
+        rewards.chain(inhibits).collect()
+    }
+
     /// The estimator programs use unless they say otherwise.
     pub fn live_estimator() -> Estimator {
         Estimator::Quadrature

@@ -1,0 +1,130 @@
+//! `melodiasync calibrate`: a baseline from a recording, the simulator or a live stream, and
+//! a setup file whose targets come from its percentiles.
+
+use std::path::PathBuf;
+
+use melodiasync::eeg::worker::{AnalysisConfig, Worker, CALIBRATION_MIN_QUALITY};
+use melodiasync::eeg::{LslProp, SourceSpec};
+use melodiasync::features::baseline::BaselineRecorder;
+use melodiasync::feedback::program::{Program, ProgramKind};
+use melodiasync::feedback::{Condition, FeedbackSetup};
+use melodiasync::preset;
+use melodiasync::render::{EegDrive, EegInput};
+
+/// Options of `calibrate`.
+#[derive(clap::Args)]
+pub(crate) struct CalibrateArgs {
+    /// `sim`, `sim:SCRIPT` or a recording, analysed offline; without it, a live LSL stream.
+    #[arg(long)]
+    pub(crate) eeg: Option<String>,
+    /// Live: match LSL streams of this type.
+    #[arg(long = "type", default_value = "EEG")]
+    pub(crate) stream_type: String,
+    /// Live: match the LSL stream with this name.
+    #[arg(long)]
+    pub(crate) name: Option<String>,
+    /// Baseline length in seconds.
+    #[arg(long, default_value_t = 60.0)]
+    pub(crate) seconds: f32,
+    /// eyes-open or eyes-closed.
+    #[arg(long, default_value = "eyes-closed")]
+    pub(crate) condition: String,
+    /// Where to write the setup (JSON).
+    #[arg(long)]
+    pub(crate) out: PathBuf,
+}
+
+/// Runs `calibrate`.
+pub(crate) fn run(args: CalibrateArgs) -> Result<(), String> {
+    let CalibrateArgs {
+        eeg,
+        stream_type,
+        name,
+        seconds,
+        condition,
+        out,
+    } = args;
+    let out = out.as_path();
+    let condition = Condition::parse(&condition)?;
+    if !(5.0..=600.0).contains(&seconds) {
+        return Err(format!(
+            "--seconds {seconds} is out of range; a baseline is 5 to 600 s."
+        ));
+    }
+    let stats = match eeg {
+        Some(text) => {
+            let input = EegInput::parse(&text)?;
+            let analysis = AnalysisConfig::default();
+            let mut drive = EegDrive::new(&input, &analysis)?;
+            let mut rec = BaselineRecorder::new(seconds, 1.0 / analysis.hop_s);
+            // Up to three times the length, so artifacts can be skipped.
+            drive.feed_until(3.0 * seconds as f64 + analysis.window_s as f64, |f| {
+                rec.push(f, CALIBRATION_MIN_QUALITY);
+            });
+            if !rec.is_full() {
+                return Err(format!(
+                    "Only {:.0} % of a {seconds:.0} s baseline had clean frames in '{text}'; use a \
+                     longer or cleaner recording.",
+                    100.0 * rec.progress()
+                ));
+            }
+            rec.finish()
+        }
+        None => {
+            let spec = match name {
+                Some(n) => SourceSpec::Lsl {
+                    prop: LslProp::Name,
+                    value: n,
+                },
+                None => SourceSpec::Lsl {
+                    prop: LslProp::Type,
+                    value: stream_type,
+                },
+            };
+            let (worker, _out) = Worker::spawn(spec, AnalysisConfig::default());
+            worker.calibrate(seconds, condition);
+            let start = std::time::Instant::now();
+            let mut shown = -1;
+            loop {
+                let c = worker.calibration();
+                let pct = (c.progress * 100.0) as i32;
+                if pct / 10 != shown / 10 {
+                    println!("calibrating: {pct} % — {}", worker.status().message);
+                    shown = pct;
+                }
+                if !c.running && c.progress >= 1.0 {
+                    break c.result.ok_or(c.message)?;
+                }
+                if start.elapsed().as_secs_f32() > 3.0 * seconds + 30.0 {
+                    return Err(format!(
+                        "The baseline did not complete ({pct} % after {:.0} s): {}",
+                        start.elapsed().as_secs_f32(),
+                        worker.status().message
+                    ));
+                }
+                std::thread::sleep(std::time::Duration::from_millis(100));
+            }
+            .into()
+        }
+    }
+    .ok_or("The baseline had too few clean frames; check the electrodes and try again.")?;
+    println!(
+        "baseline: {} frames ({condition:?}); targets from its percentiles:",
+        stats.frames
+    );
+    for kind in ProgramKind::ALL {
+        let mut p = Program::factory(kind);
+        p.calibrate(&stats);
+        println!("  {:<12} {}", kind.id(), p.describe_targets().join("; "));
+    }
+    let setup = FeedbackSetup {
+        baseline: Some(stats),
+        condition: Some(condition),
+        ..FeedbackSetup::default()
+    };
+    let json = serde_json::to_string_pretty(&setup)
+        .map_err(|e| format!("Cannot format the setup: {e}."))?;
+    preset::write_atomically(out, json.as_bytes())?;
+    println!("wrote {}", out.display());
+    Ok(())
+}

@@ -1,0 +1,345 @@
+//! `melodiasync simulate | replay | streams | monitor`: EEG over LSL.
+
+use std::path::PathBuf;
+
+use melodiasync::bridge::{SourceState, StopFlag};
+use melodiasync::eeg::outlet::{publish, OutletSpec};
+use melodiasync::eeg::recording;
+use melodiasync::eeg::sim::{Script, SimConfig, Simulator};
+use melodiasync::eeg::worker::{AnalysisConfig, Worker};
+use melodiasync::eeg::{LslProp, SourceSpec};
+use melodiasync::features::bands::{ALPHA, BETA, THETA};
+
+/// Options of `simulate`.
+#[derive(clap::Args)]
+pub(crate) struct SimulateArgs {
+    /// Channels (standard 10-20 labels first).
+    #[arg(long, default_value_t = 8)]
+    pub(crate) channels: usize,
+    /// Sample rate in Hz.
+    #[arg(long, default_value_t = 256.0)]
+    pub(crate) rate: f32,
+    /// Stream name.
+    #[arg(long, default_value = "MelodiaSync-Sim")]
+    pub(crate) name: String,
+    /// Stream type.
+    #[arg(long = "type", default_value = "EEG")]
+    pub(crate) stream_type: String,
+    /// Amplitude script: steady, calm, eyes-closed, focus.
+    #[arg(long, default_value = "calm", value_parser = Script::parse)]
+    pub(crate) script: Script,
+    /// Random seed.
+    #[arg(long, default_value_t = 1)]
+    pub(crate) seed: u64,
+    /// Stop after this many seconds (default: run until interrupted).
+    #[arg(long)]
+    pub(crate) seconds: Option<f64>,
+}
+
+/// Options of `replay`.
+#[derive(clap::Args)]
+pub(crate) struct ReplayArgs {
+    /// The recording.
+    pub(crate) file: PathBuf,
+    /// Start again at the end.
+    #[arg(long = "loop")]
+    pub(crate) looping: bool,
+    /// Sample rate for CSV files without timestamps.
+    #[arg(long)]
+    pub(crate) rate: Option<f32>,
+    /// Stream name (default: the file name).
+    #[arg(long)]
+    pub(crate) name: Option<String>,
+    /// Stream type.
+    #[arg(long = "type", default_value = "EEG")]
+    pub(crate) stream_type: String,
+}
+
+/// Options of `streams`.
+#[derive(clap::Args)]
+pub(crate) struct StreamsArgs {
+    /// Seconds to listen.
+    #[arg(long, default_value_t = 1.0)]
+    pub(crate) wait: f64,
+}
+
+/// Options of `monitor`.
+#[derive(clap::Args)]
+pub(crate) struct MonitorArgs {
+    /// Match streams of this type.
+    #[arg(long = "type")]
+    pub(crate) stream_type: Option<String>,
+    /// Match the stream with this name.
+    #[arg(long)]
+    pub(crate) name: Option<String>,
+    /// Match the stream with this source id.
+    #[arg(long)]
+    pub(crate) source_id: Option<String>,
+    /// Use the built-in simulator instead of LSL.
+    #[arg(long)]
+    pub(crate) sim: bool,
+    /// Seconds to run (default: until interrupted).
+    #[arg(long)]
+    pub(crate) seconds: Option<f64>,
+    /// One JSON object per line (frames and status changes).
+    #[arg(long)]
+    pub(crate) json: bool,
+    /// Montage channels by label, comma separated (default: all).
+    #[arg(long, value_delimiter = ',')]
+    pub(crate) channels: Vec<String>,
+}
+
+/// Runs `simulate`.
+pub(crate) fn run_simulate(args: SimulateArgs) -> Result<(), String> {
+    let SimulateArgs {
+        channels,
+        rate,
+        name,
+        stream_type,
+        script,
+        seed,
+        seconds,
+    } = args;
+    let (name, stream_type) = (name.as_str(), stream_type.as_str());
+    let mut sim = Simulator::new(SimConfig {
+        channels,
+        rate,
+        script,
+        seed,
+        blinks: true,
+    })?;
+    let labels = sim.labels().to_vec();
+    println!(
+        "publishing simulated EEG as LSL stream '{name}' (type {stream_type}, {channels} channels at {rate} Hz, script {script:?}); Ctrl-C stops"
+    );
+    let source_id = format!("melodiasync-sim-{name}-{seed}");
+    let spec = OutletSpec {
+        name,
+        stream_type,
+        source_id: &source_id,
+        labels: &labels,
+        rate,
+    };
+    let sent = publish(&spec, seconds, &StopFlag::default(), |buf| {
+        sim.next_sample(buf);
+        true
+    })?;
+    println!("sent {sent} samples");
+    Ok(())
+}
+
+/// Runs `replay`.
+pub(crate) fn run_replay(args: ReplayArgs) -> Result<(), String> {
+    let ReplayArgs {
+        file,
+        looping,
+        rate,
+        name,
+        stream_type,
+    } = args;
+    let (file, stream_type) = (file.as_path(), stream_type.as_str());
+    let rec = recording::open(file, rate)?;
+    let name = name.unwrap_or_else(|| {
+        file.file_stem().map_or("MelodiaSync-Replay".into(), |s| {
+            s.to_string_lossy().into_owned()
+        })
+    });
+    println!(
+        "publishing '{}' as LSL stream '{name}' ({} channels at {} Hz{}); Ctrl-C stops",
+        file.display(),
+        rec.channels(),
+        rec.sample_rate,
+        if looping { ", looping" } else { "" }
+    );
+    let mut i = 0usize;
+    let source_id = format!("melodiasync-replay-{name}");
+    let spec = OutletSpec {
+        name: &name,
+        stream_type,
+        source_id: &source_id,
+        labels: &rec.labels,
+        rate: rec.sample_rate,
+    };
+    let sent = publish(&spec, None, &StopFlag::default(), |buf| {
+        if i >= rec.frames() {
+            if !looping {
+                return false;
+            }
+            i = 0;
+        }
+        buf.copy_from_slice(rec.frame(i));
+        i += 1;
+        true
+    })?;
+    println!("sent {sent} samples");
+    Ok(())
+}
+
+/// Runs `streams`.
+pub(crate) fn run_streams(args: StreamsArgs) -> Result<(), String> {
+    let wait = args.wait;
+    let streams = melodiasync::eeg::lsl::visible_streams(wait);
+    if streams.is_empty() {
+        println!(
+            "No LSL streams found in {wait} s. Start your EEG app, or `melodiasync simulate`."
+        );
+    }
+    for (name, t, ch, rate, host, id) in streams {
+        println!("{name:<24} type {t:<8} {ch:>4} ch {rate:>8} Hz  host {host}  source_id {id}");
+    }
+    Ok(())
+}
+
+/// `monitor --json`: a status change. Fields in alphabetical order, as the output has
+/// always had them.
+#[derive(serde::Serialize)]
+struct StatusLine<'a> {
+    channels: &'a [String],
+    message: &'a str,
+    /// Nominal sample rate, Hz.
+    rate: f64,
+    /// connected, searching, error, ...
+    status: String,
+    stream: &'a str,
+}
+
+/// `monitor --json`: one feature frame (relative powers 0..1, times in s, delays in ms).
+#[derive(serde::Serialize)]
+struct FrameLine {
+    alpha: f64,
+    /// The alpha band filter's group delay.
+    alpha_filter_ms: f64,
+    beta: f64,
+    /// Transport plus the alpha filter: EEG sample to frame.
+    delay_ms: f64,
+    dropouts: u64,
+    lag_ms: f64,
+    peak_alpha_hz: f64,
+    quality: f64,
+    samples: u64,
+    seq: u64,
+    theta: f64,
+    theta_beta: f64,
+    /// The newest sample's (clock-corrected) LSL time.
+    time: f64,
+    /// From the newest sample to now.
+    transport_ms: f64,
+    valid: bool,
+}
+
+/// One JSON object on one line.
+fn json_line(value: &impl serde::Serialize) -> String {
+    serde_json::to_string(value).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
+}
+
+/// Runs `monitor`.
+pub(crate) fn run_monitor(args: MonitorArgs) -> Result<(), String> {
+    let MonitorArgs {
+        stream_type,
+        name,
+        source_id,
+        sim,
+        seconds,
+        json,
+        channels: montage,
+    } = args;
+    let spec = if sim {
+        SourceSpec::Simulator(SimConfig::default())
+    } else if let Some(n) = name {
+        SourceSpec::Lsl {
+            prop: LslProp::Name,
+            value: n,
+        }
+    } else if let Some(id) = source_id {
+        SourceSpec::Lsl {
+            prop: LslProp::SourceId,
+            value: id,
+        }
+    } else {
+        SourceSpec::Lsl {
+            prop: LslProp::Type,
+            value: stream_type.unwrap_or_else(|| "EEG".into()),
+        }
+    };
+    let analysis = AnalysisConfig {
+        montage,
+        ..AnalysisConfig::default()
+    };
+    let (worker, out) = Worker::spawn(spec, analysis);
+    let start = std::time::Instant::now();
+    let mut last_state = None;
+    let mut last_print = 0.0f64;
+    while seconds.is_none_or(|s| start.elapsed().as_secs_f64() < s) {
+        let status = worker.status();
+        if !status.message.is_empty() && last_state != Some((status.state, status.message.clone()))
+        {
+            if json {
+                println!(
+                    "{}",
+                    json_line(&StatusLine {
+                        channels: &status.labels,
+                        message: &status.message,
+                        rate: status.nominal_rate,
+                        status: format!("{:?}", status.state).to_lowercase(),
+                        stream: &status.name,
+                    })
+                );
+            } else {
+                println!("[{:?}] {}", status.state, status.message);
+            }
+            last_state = Some((status.state, status.message.clone()));
+        }
+        while let Some(f) = out.monitor.pop() {
+            // EEG -> features: from the newest sample (clock-corrected) to now, plus the alpha
+            // filter's group delay. The plugin adds its audio block on top.
+            let transport_ms = 1000.0 * (melodiasync::eeg::local_clock() - f.time).max(0.0);
+            let filter_ms = 1000.0 * f.band_delay_s[ALPHA] as f64;
+            if json {
+                println!(
+                    "{}",
+                    json_line(&FrameLine {
+                        alpha: f.bands[ALPHA].rel.into(),
+                        alpha_filter_ms: filter_ms,
+                        beta: f.bands[BETA].rel.into(),
+                        delay_ms: transport_ms + filter_ms,
+                        dropouts: status.dropouts,
+                        lag_ms: status.lag_ms,
+                        peak_alpha_hz: f.peak_alpha_hz.into(),
+                        quality: f.quality.into(),
+                        samples: status.samples,
+                        seq: f.seq,
+                        theta: f.bands[THETA].rel.into(),
+                        theta_beta: f.theta_beta.into(),
+                        time: f.time,
+                        transport_ms,
+                        valid: f.valid,
+                    })
+                );
+            } else if start.elapsed().as_secs_f64() - last_print >= 1.0 {
+                // People read one line a second; --json gives every frame.
+                last_print = start.elapsed().as_secs_f64();
+                println!(
+                    "t {:>9.2}  quality {:>4.2}  alpha {:>5.1} %  theta {:>5.1} %  beta {:>5.1} %  peak alpha {:>5.2} Hz  delay {:>4.0} ms (alpha filter {:.0} + transport {:.0})  lag {:>5.1} ms  rate {:>6.1} Hz  dropouts {}",
+                    f.time,
+                    f.quality,
+                    100.0 * f.bands[ALPHA].rel,
+                    100.0 * f.bands[THETA].rel,
+                    100.0 * f.bands[BETA].rel,
+                    f.peak_alpha_hz,
+                    transport_ms + filter_ms,
+                    filter_ms,
+                    transport_ms,
+                    status.lag_ms,
+                    status.measured_rate,
+                    status.dropouts
+                );
+            }
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let status = worker.status();
+    if status.state == SourceState::Error {
+        return Err(status.message);
+    }
+    Ok(())
+}

@@ -1,0 +1,197 @@
+//! `melodiasync features`: feature frames from a recording, as CSV.
+
+use std::path::PathBuf;
+
+use melodiasync::eeg::recording::{self, Recording};
+use melodiasync::features::baseline::FeatureId;
+use melodiasync::features::extractor::{resolve_channels, Estimator};
+use melodiasync::features::spectrum::Detrend;
+use melodiasync::features::{Band, Extractor, ExtractorConfig, FeatureFrame};
+use melodiasync::preset;
+
+/// Options of `melodiasync features` (also used by `bench features`).
+#[derive(clap::Args, Clone)]
+pub(crate) struct FeaturesArgs {
+    /// Recording: CSV with a header of channel labels (optional first column 'time'), EDF/BDF
+    /// or XDF.
+    pub(crate) recording: PathBuf,
+    /// Output CSV.
+    #[arg(long)]
+    pub(crate) out: Option<PathBuf>,
+    /// Sample rate in Hz, for files without timestamps.
+    #[arg(long)]
+    pub(crate) rate: Option<f32>,
+    /// Analysis window in seconds.
+    #[arg(long, default_value_t = 1.0)]
+    pub(crate) window: f32,
+    /// Seconds between frames.
+    #[arg(long, default_value_t = 1.0 / 32.0)]
+    pub(crate) hop: f32,
+    /// Welch segment length in seconds (default: the whole window).
+    #[arg(long)]
+    pub(crate) segment: Option<f32>,
+    /// Welch segment overlap, 0..0.95.
+    #[arg(long, default_value_t = 0.5)]
+    pub(crate) overlap: f32,
+    /// Segment detrending: mean, linear or none.
+    #[arg(long, default_value = "mean", value_parser = parse_detrend)]
+    pub(crate) detrend: Detrend,
+    /// Montage channels by label or index, comma separated (default: all).
+    #[arg(long, value_delimiter = ',')]
+    pub(crate) channels: Vec<String>,
+    /// Extra band NAME:LOW-HIGH in Hz, repeatable (e.g. --band mu:9-11).
+    #[arg(long = "band", value_parser = parse_band)]
+    pub(crate) bands: Vec<Band>,
+    /// Asymmetry pair LEFT,RIGHT by label or index (default F3,F4 when present).
+    #[arg(long, value_delimiter = ',')]
+    pub(crate) asymmetry: Vec<String>,
+    /// Interpolate over 50/60 Hz line-noise bins before integrating bands.
+    #[arg(long)]
+    pub(crate) remove_line: bool,
+    /// Also write each channel's absolute band powers.
+    #[arg(long)]
+    pub(crate) per_channel: bool,
+    /// Band-power estimator: welch (the analysis reference) or quadrature (the low-latency
+    /// filters live feedback uses).
+    #[arg(long, default_value = "welch", value_parser = Estimator::parse)]
+    pub(crate) estimator: Estimator,
+}
+
+fn parse_detrend(s: &str) -> Result<Detrend, String> {
+    match s.to_ascii_lowercase().as_str() {
+        "mean" | "constant" => Ok(Detrend::Mean),
+        "linear" => Ok(Detrend::Linear),
+        "none" => Ok(Detrend::None),
+        _ => Err(format!(
+            "'{s}' is not a detrend mode; use mean, linear or none."
+        )),
+    }
+}
+
+fn parse_band(s: &str) -> Result<Band, String> {
+    let err = || format!("'{s}' is not a band; write NAME:LOW-HIGH in Hz, e.g. mu:9-11.");
+    let (name, range) = s.split_once(':').ok_or_else(err)?;
+    let (lo, hi) = range.split_once('-').ok_or_else(err)?;
+    let lo: f32 = lo.trim().parse().map_err(|_| err())?;
+    let hi: f32 = hi.trim().parse().map_err(|_| err())?;
+    if name.trim().is_empty() || lo.partial_cmp(&hi) != Some(std::cmp::Ordering::Less) {
+        return Err(err());
+    }
+    Ok(Band::new(name.trim(), lo, hi))
+}
+
+/// The extractor configuration `args` ask for, checked against the recording.
+fn extractor_config(args: &FeaturesArgs, rec: &Recording) -> Result<ExtractorConfig, String> {
+    let mut cfg = ExtractorConfig::new(rec.sample_rate, rec.labels.clone());
+    cfg.window_s = args.window;
+    cfg.hop_s = args.hop;
+    cfg.segment_s = args.segment;
+    cfg.overlap = args.overlap;
+    cfg.detrend = args.detrend;
+    cfg.extra_bands = args.bands.clone();
+    cfg.quality.remove_line = args.remove_line;
+    cfg.estimator = args.estimator;
+    cfg.montage = resolve_channels(&rec.labels, &args.channels)?;
+    if !args.asymmetry.is_empty() {
+        let pair = resolve_channels(&rec.labels, &args.asymmetry)?;
+        let [l, r] = pair[..] else {
+            return Err("--asymmetry takes exactly two channels: LEFT,RIGHT (e.g. F3,F4).".into());
+        };
+        cfg.asymmetry_pair = Some((l, r));
+    }
+    Ok(cfg)
+}
+
+/// CSV header for frames of `ex`.
+fn frame_header(ex: &Extractor, labels: &[String], per_channel: bool) -> String {
+    let mut h = String::from("time,seq,valid,quality,excluded");
+    for b in ex.band_names() {
+        h += &format!(",{b}_abs,{b}_rel,{b}_db");
+    }
+    h += ",theta_beta,alpha_theta,engagement,asymmetry,asymmetry_valid,peak_alpha_hz,peak_alpha_confidence";
+    if per_channel {
+        for l in labels {
+            for b in ex.band_names() {
+                h += &format!(",{l}_{b}_abs");
+            }
+        }
+    }
+    h
+}
+
+/// One CSV row for `frame`.
+fn frame_row(ex: &Extractor, f: &FeatureFrame, labels: &[String], per_channel: bool) -> String {
+    use std::fmt::Write;
+    let excluded: Vec<&str> = (0..labels.len())
+        .filter(|&c| !ex.channel_results().flags[c].is_clean())
+        .map(|c| labels[c].as_str())
+        .collect();
+    let mut row = format!(
+        "{:.6},{},{},{:.4},{}",
+        f.time,
+        f.seq,
+        u8::from(f.valid),
+        f.quality,
+        excluded.join(";")
+    );
+    for i in 0..f.band_count {
+        for id in [FeatureId::Abs(i), FeatureId::Rel(i), FeatureId::Db(i)] {
+            let _ = write!(row, ",{}", id.of(f));
+        }
+    }
+    let _ = write!(
+        row,
+        ",{},{},{},{},{},{},{}",
+        f.theta_beta,
+        f.alpha_theta,
+        f.engagement,
+        f.asymmetry,
+        u8::from(f.asymmetry_valid),
+        f.peak_alpha_hz,
+        f.peak_alpha_confidence
+    );
+    if per_channel {
+        for v in &ex.channel_results().abs {
+            let _ = write!(row, ",{v}");
+        }
+    }
+    row
+}
+
+/// Runs `features`.
+pub(crate) fn run(args: &FeaturesArgs) -> Result<(), String> {
+    let rec = recording::open(&args.recording, args.rate)?;
+    let cfg = extractor_config(args, &rec)?;
+    let mut ex = Extractor::new(cfg)?;
+    let out = args
+        .out
+        .clone()
+        .ok_or("Say where the frames go with --out FILE.csv.")?;
+    let mut text = frame_header(&ex, &rec.labels, args.per_channel);
+    text.push('\n');
+    let mut frames = 0usize;
+    let mut valid = 0usize;
+    for i in 0..rec.frames() {
+        if let Some(f) = ex.push(rec.frame(i), rec.time(i)) {
+            text += &frame_row(&ex, &f, &rec.labels, args.per_channel);
+            text.push('\n');
+            frames += 1;
+            valid += usize::from(f.valid);
+        }
+    }
+    if frames == 0 {
+        return Err(format!(
+            "'{}' is shorter than one {} s window; no frame was computed.",
+            args.recording.display(),
+            args.window
+        ));
+    }
+    preset::write_atomically(&out, text.as_bytes())?;
+    println!(
+        "wrote {}: {frames} frames ({valid} valid) from {} channels at {} Hz",
+        out.display(),
+        rec.channels(),
+        rec.sample_rate
+    );
+    Ok(())
+}

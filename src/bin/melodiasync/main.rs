@@ -1,0 +1,125 @@
+//! `melodiasync`: render soundscapes, analyse recordings, stream EEG, calibrate, manage
+//! presets, benchmark, list parameters, or run the standalone app. This file holds the
+//! command line and the dispatch; each family of commands has its own module.
+
+mod bench;
+mod calibrate;
+mod eeg;
+mod features;
+mod preset;
+mod render;
+
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::{Parser, Subcommand};
+use melodiasync::params::{self, MelodiaSyncParams};
+use melodiasync::MelodiaSync;
+
+#[derive(Parser)]
+#[command(
+    name = "melodiasync",
+    version,
+    about = "EEG-guided sound-therapy instrument"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Render a session to a WAV file through the plugin's own signal path.
+    Render(render::RenderArgs),
+    /// Measure speed.
+    Bench {
+        #[command(subcommand)]
+        what: bench::BenchWhat,
+    },
+    /// Compute feature frames from a recording and write them as CSV (one row per frame).
+    Features(features::FeaturesArgs),
+    /// Publish the built-in EEG simulator as an LSL stream (try the plugin without a headset).
+    Simulate(eeg::SimulateArgs),
+    /// Publish a recording (CSV, EDF/BDF, XDF) as an LSL stream at real-time pace.
+    Replay(eeg::ReplayArgs),
+    /// List the LSL streams visible on this network.
+    Streams(eeg::StreamsArgs),
+    /// Connect through the EEG worker and print status and features per frame.
+    Monitor(eeg::MonitorArgs),
+    /// Record a baseline and write a setup file whose targets come from its percentiles
+    /// (use it with `render --setup`; the editor applies the same to the plugin).
+    Calibrate(calibrate::CalibrateArgs),
+    /// Factory and user presets: list, show, save, import, export, rename, delete.
+    Preset {
+        #[command(subcommand)]
+        what: preset::PresetCmd,
+    },
+    /// List every parameter: id, name and default.
+    Params,
+    /// Run the standalone app (JACK or ALSA when present, else the dummy backend). Arguments
+    /// after `standalone` go to the standalone host; try `melodiasync standalone --help`.
+    #[command(disable_help_flag = true)]
+    Standalone {
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Render(args) => render::run(args),
+        Command::Calibrate(args) => calibrate::run(args),
+        Command::Preset { what } => preset::run(what),
+        Command::Bench { what } => bench::run(what),
+        Command::Features(args) => features::run(&args),
+        Command::Simulate(args) => eeg::run_simulate(args),
+        Command::Replay(args) => eeg::run_replay(args),
+        Command::Streams(args) => eeg::run_streams(args),
+        Command::Monitor(args) => eeg::run_monitor(args),
+        Command::Params => {
+            for (id, name, default) in params::describe(&MelodiaSyncParams::default()) {
+                println!("{id:<10} {name:<18} {default}");
+            }
+            Ok(())
+        }
+        Command::Standalone { args } => run_standalone(args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(msg) => {
+            eprintln!("melodiasync: {msg}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Runs the standalone app. `--eeg sim|sim:SCRIPT|FILE` before the standalone host's own
+/// options picks the EEG source explicitly (the plugin reads it once, at creation).
+fn run_standalone(mut args: Vec<String>) -> Result<(), String> {
+    if let Some(i) = args.iter().position(|a| a == "--eeg") {
+        if i + 1 < args.len() {
+            let source = args.remove(i + 1);
+            args.remove(i);
+            // SAFETY: set before any other thread starts.
+            unsafe { std::env::set_var("MELODIASYNC_EEG", source) };
+        }
+    }
+    let argv = std::iter::once("melodiasync standalone".to_string()).chain(args);
+    if nice_plug::prelude::nice_export_standalone_with_args::<MelodiaSync, _>(argv) {
+        Ok(())
+    } else {
+        Err("The standalone app could not start an audio backend; see the messages above.".into())
+    }
+}
+
+/// Applies `--set ID=VALUE` options.
+pub(crate) fn apply_sets(p: &Arc<MelodiaSyncParams>, sets: &[String]) -> Result<(), String> {
+    for s in sets {
+        let (id, value) = s
+            .split_once('=')
+            .ok_or_else(|| format!("'--set {s}' needs the form ID=VALUE, e.g. --set beat=6."))?;
+        params::set_from_text(p, id.trim(), value.trim())?;
+    }
+    Ok(())
+}

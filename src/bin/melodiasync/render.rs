@@ -1,0 +1,239 @@
+//! `melodiasync render`: a session to a WAV file through the plugin's own signal path.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use melodiasync::eeg::worker::AnalysisConfig;
+use melodiasync::features::extractor::Estimator;
+use melodiasync::feedback::program::{Program, ProgramKind};
+use melodiasync::feedback::FeedbackSetup;
+use melodiasync::params::MelodiaSyncParams;
+use melodiasync::preset;
+use melodiasync::render::{self, EegInput, EegJob, RenderError, RenderJob};
+
+use crate::apply_sets;
+
+/// The render command's options.
+#[derive(clap::Args)]
+pub(crate) struct RenderArgs {
+    /// Length in seconds.
+    #[arg(long, default_value_t = 60.0)]
+    pub(crate) seconds: f64,
+    /// Output WAV file (32-bit float, stereo).
+    #[arg(long)]
+    pub(crate) out: PathBuf,
+    /// Sample rate in Hz.
+    #[arg(long, default_value_t = 48_000)]
+    pub(crate) sample_rate: u32,
+    /// Relaxation macro ramp FROM:TO over the render, e.g. 0:1.
+    #[arg(long, value_parser = render::parse_ramp)]
+    pub(crate) relaxation_ramp: Option<(f32, f32)>,
+    /// Set a parameter by id, as text a host would show: --set beat=6 --set chord=maj7.
+    #[arg(long = "set", value_name = "ID=VALUE")]
+    pub(crate) sets: Vec<String>,
+    /// Block size in samples, as a host would use.
+    #[arg(long, default_value_t = 512)]
+    pub(crate) block: usize,
+    /// Drive the neurofeedback engine with EEG: a recording (CSV, EDF/BDF, XDF), `sim`, or
+    /// `sim:SCRIPT` (steady, calm, eyes-closed, focus).
+    #[arg(long)]
+    pub(crate) eeg: Option<String>,
+    /// Neurofeedback program: calm, deep-rest, smr-focus, cool-down, balance, sleep-onset
+    /// (default: the preset's, else calm).
+    #[arg(long)]
+    pub(crate) program: Option<String>,
+    /// Start from a preset (factory or user; see `melodiasync preset list`); --set and
+    /// --program apply on top.
+    #[arg(long)]
+    pub(crate) preset: Option<String>,
+    /// Write the per-frame session log (CSV) here; the summary goes beside it as
+    /// NAME.summary.json.
+    #[arg(long)]
+    pub(crate) log: Option<PathBuf>,
+    /// Sample rate of a CSV recording without a time column.
+    #[arg(long)]
+    pub(crate) eeg_rate: Option<f32>,
+    /// A calibration setup from `melodiasync calibrate` (targets from a baseline).
+    #[arg(long)]
+    pub(crate) setup: Option<PathBuf>,
+    /// Band-power estimator for the EEG: quadrature (low latency) or welch (default: the
+    /// program's, quadrature for the factory programs).
+    #[arg(long, value_parser = Estimator::parse)]
+    pub(crate) estimator: Option<Estimator>,
+}
+
+/// Runs `render`.
+pub(crate) fn run(args: RenderArgs) -> Result<(), String> {
+    let RenderArgs {
+        seconds,
+        out,
+        sample_rate,
+        relaxation_ramp,
+        block,
+        eeg,
+        program,
+        log,
+        eeg_rate,
+        setup,
+        preset,
+        sets,
+        estimator,
+    } = args;
+    let sets = &sets;
+    let program = program.as_deref().map(ProgramKind::parse).transpose()?;
+    let mut setup = setup
+        .as_deref()
+        .map(read_setup)
+        .transpose()?
+        .unwrap_or_default();
+    if log.is_some() && eeg.is_none() {
+        return Err("--log records a neurofeedback session; add --eeg FILE or --eeg sim.".into());
+    }
+    if !(seconds.is_finite() && seconds > 0.0 && seconds <= 24.0 * 3600.0) {
+        return Err(format!(
+            "--seconds {seconds} is out of range; use a length from 0 to 86400."
+        ));
+    }
+    if !(8_000..=384_000).contains(&sample_rate) {
+        return Err(format!(
+            "--sample-rate {sample_rate} is out of range; use 8000 to 384000 Hz."
+        ));
+    }
+    if !(1..=65_536).contains(&block) {
+        return Err(format!(
+            "--block {block} is out of range; use 1 to 65536 samples."
+        ));
+    }
+    let params = Arc::new(MelodiaSyncParams::default());
+    if let Some(name) = preset {
+        let (entries, problems) = preset::library(preset::user_dir().as_deref());
+        let entry = preset::find(&entries, &name).map_err(|e| {
+            // A broken user file may be the one asked for: say so.
+            problems.iter().fold(e, |acc, p| format!("{acc} {p}"))
+        })?;
+        entry.preset.apply_to(&params)?;
+        setup
+            .programs
+            .insert(entry.preset.slot, entry.preset.program.clone());
+    }
+    apply_sets(&params, sets)?;
+    let program = program.unwrap_or(params.program.value());
+    let chosen = setup
+        .programs
+        .get(&program)
+        .cloned()
+        .unwrap_or_else(|| Program::factory(program));
+    let montage = chosen.channels;
+    let estimator = estimator.unwrap_or(chosen.estimator);
+    let programs = Some(setup.compile());
+    let eeg = match eeg {
+        Some(text) => {
+            let mut input = EegInput::parse(&text)?;
+            if let EegInput::File { rate, .. } = &mut input {
+                *rate = eeg_rate;
+            }
+            Some(EegJob {
+                input,
+                analysis: AnalysisConfig {
+                    montage,
+                    estimator,
+                    ..AnalysisConfig::default()
+                },
+                log: log.clone(),
+            })
+        }
+        None => None,
+    };
+    let spec = hound::WavSpec {
+        channels: 2,
+        sample_rate,
+        bits_per_sample: 32,
+        sample_format: hound::SampleFormat::Float,
+    };
+    let mut writer = hound::WavWriter::create(&out, spec).map_err(|e| {
+        format!(
+            "Cannot create '{}': {e}. Check that the folder exists and is writable.",
+            out.display()
+        )
+    })?;
+    let mut controls = params.controls();
+    controls.program = program;
+    let job = RenderJob {
+        sample_rate: sample_rate as f32,
+        block,
+        relaxation_ramp,
+        eeg,
+        programs,
+        ..RenderJob::new(controls, seconds)
+    };
+    let write_err = |e: hound::Error| format!("Writing '{}' failed: {e}.", out.display());
+    let report = render::render(&job, |l, r| {
+        for (a, b) in l.iter().zip(r) {
+            writer.write_sample(*a)?;
+            writer.write_sample(*b)?;
+        }
+        Ok(())
+    })
+    .map_err(|e| match e {
+        RenderError::Sink(e) => write_err(e),
+        RenderError::Session(s) => s,
+    })?;
+    writer.finalize().map_err(write_err)?;
+    let lufs = report
+        .lufs
+        .map_or("below the -70 LUFS gate".to_string(), |l| {
+            format!("{l:.1} LUFS")
+        });
+    println!(
+        "wrote {}: {:.2} s at {} Hz, loudness {}, peak {:.1} dBFS, {:.0}x real time",
+        out.display(),
+        report.seconds,
+        sample_rate,
+        lufs,
+        report.peak_dbfs,
+        report.realtime_factor
+    );
+    if let Some(summary) = &report.session {
+        let json = serde_json::to_string_pretty(summary)
+            .map_err(|e| format!("Cannot format the session summary: {e}."))?;
+        println!("session summary ({}):\n{json}", program.id());
+        if let Some(path) = &report.log {
+            let summary_path = path.with_extension("summary.json");
+            preset::write_atomically(&summary_path, json.as_bytes())?;
+            println!(
+                "session log: {}, summary: {}",
+                path.display(),
+                summary_path.display()
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Reads a setup file (a calibration from `melodiasync calibrate`).
+fn read_setup(path: &std::path::Path) -> Result<FeedbackSetup, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("Cannot read the setup '{}': {e}.", path.display()))?;
+    let setup: FeedbackSetup = serde_json::from_str(&text).map_err(|e| {
+        format!(
+            "'{}' is not a MelodiaSync setup ({e}); make one with `melodiasync calibrate`.",
+            path.display()
+        )
+    })?;
+    if let Some(b) = &setup.baseline {
+        let n = melodiasync::features::baseline::N_FEATURES;
+        if b.mean.len() != n || b.std.len() != n || b.percentiles.len() != n {
+            return Err(format!(
+                "The baseline in '{}' has the wrong number of features; record it again.",
+                path.display()
+            ));
+        }
+        if b.mean.iter().chain(&b.std).any(|x| !x.is_finite()) {
+            return Err(format!(
+                "The baseline in '{}' holds non-finite numbers; record it again.",
+                path.display()
+            ));
+        }
+    }
+    Ok(setup)
+}
