@@ -1,0 +1,277 @@
+//! The header: program, preset and source pickers, stream status, the session button.
+
+use egui::{Color32, Sense, Vec2};
+use nice_plug::prelude::ParamSetter;
+
+use super::status::{status_line, Light};
+use crate::bridge::{SessionCommand, WorkerCommand};
+use crate::eeg::sim::SimConfig;
+use crate::eeg::{LslProp, SourceSpec};
+use crate::feedback::program::ProgramKind;
+use crate::preset;
+
+use super::{palette, program_name, sessions_dir, App, Tab};
+
+impl App {
+    /// Program, preset and source pickers, status, session button, tabs.
+    pub(super) fn header(&mut self, ui: &mut egui::Ui, setter: &ParamSetter) {
+        ui.horizontal(|ui| {
+            ui.heading("MelodiaSync");
+            ui.separator();
+            ui.label("Program");
+            let current = self.params.program.value();
+            egui::ComboBox::from_id_salt("program")
+                .selected_text(program_name(current))
+                .show_ui(ui, |ui| {
+                    for kind in ProgramKind::ALL {
+                        if ui
+                            .selectable_label(kind == current, program_name(kind))
+                            .clicked()
+                        {
+                            setter.begin_set_parameter(&self.params.program);
+                            setter.set_parameter(&self.params.program, kind);
+                            setter.end_set_parameter(&self.params.program);
+                        }
+                    }
+                });
+            self.preset_picker(ui, setter);
+            ui.separator();
+            self.source_picker(ui);
+            ui.separator();
+            let recording = self
+                .link
+                .session_status
+                .lock()
+                .map(|s| s.recording.is_some())
+                .unwrap_or(false);
+            let label = if recording {
+                "Stop session"
+            } else {
+                "Start session"
+            };
+            if ui.button(label).clicked() {
+                self.toggle_session(recording);
+            }
+        });
+        ui.horizontal(|ui| {
+            let status = self.read_worker(|w| w.status.lock().ok().map(|s| s.clone()));
+            match status {
+                Some(s) => {
+                    let (l, line) = status_line(&s);
+                    light(ui, l);
+                    ui.label(line);
+                }
+                None => {
+                    light(ui, Light::Waiting);
+                    ui.label("The EEG worker starts when the host activates the plugin.");
+                }
+            }
+            ui.separator();
+            ui.label("Channels");
+            let edit = ui.add(
+                egui::TextEdit::singleline(&mut self.montage_text)
+                    .hint_text("all (or e.g. O1, O2, Pz)")
+                    .desired_width(160.0),
+            );
+            if edit.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter)) {
+                self.set_montage();
+            }
+        });
+        ui.horizontal(|ui| {
+            for (tab, name) in [
+                (Tab::Brain, "Brain"),
+                (Tab::Calibration, "Calibration"),
+                (Tab::Mapping, "Mapping"),
+                (Tab::Sound, "Sound"),
+                (Tab::Presets, "Presets"),
+            ] {
+                ui.selectable_value(&mut self.tab, tab, name);
+            }
+            if !self.message.is_empty() {
+                ui.separator();
+                ui.colored_label(palette::SKY, &self.message);
+            }
+        });
+    }
+
+    /// LSL streams found, the simulator, a file; the choice is saved with the project.
+    pub(super) fn source_picker(&mut self, ui: &mut egui::Ui) {
+        let current = self
+            .params
+            .source
+            .read()
+            .map(|s| s.clone())
+            .unwrap_or_default();
+        let label = match &current {
+            SourceSpec::Lsl { prop, value } => format!("LSL {}: {value}", prop.as_lsl()),
+            SourceSpec::Simulator(_) => "Simulator".to_string(),
+            SourceSpec::File { path, .. } => format!("File: {}", path.display()),
+        };
+        ui.label("Source");
+        let mut chosen = None;
+        egui::ComboBox::from_id_salt("source")
+            .selected_text(label)
+            .width(260.0)
+            .show_ui(ui, |ui| {
+                if ui
+                    .selectable_label(false, "LSL: first stream of type EEG")
+                    .clicked()
+                {
+                    chosen = Some(SourceSpec::default());
+                }
+                let found = self.streams.lock().ok().and_then(|s| s.clone());
+                for (name, stype, ch, rate, host, id) in found.unwrap_or_default() {
+                    let text = format!("LSL {name} ({stype}, {ch} ch, {rate:.0} Hz, {host})");
+                    if ui.selectable_label(false, text).clicked() {
+                        chosen = Some(if id.is_empty() {
+                            SourceSpec::Lsl {
+                                prop: LslProp::Name,
+                                value: name,
+                            }
+                        } else {
+                            SourceSpec::Lsl {
+                                prop: LslProp::SourceId,
+                                value: id,
+                            }
+                        });
+                    }
+                }
+                if ui
+                    .selectable_label(false, "Simulator (not a real brain signal)")
+                    .clicked()
+                {
+                    chosen = Some(SourceSpec::Simulator(SimConfig::default()));
+                }
+            });
+        if ui
+            .button("Find streams")
+            .on_hover_text("Look for LSL streams (1 s)")
+            .clicked()
+        {
+            let out = self.streams.clone();
+            // Resolving blocks for a second: never on the GUI thread.
+            std::thread::spawn(move || {
+                let found = crate::eeg::lsl::visible_streams(1.0);
+                if let Ok(mut o) = out.lock() {
+                    *o = Some(found);
+                }
+            });
+        }
+        if let Some(spec) = chosen {
+            self.set_source(spec);
+        }
+    }
+
+    /// A compact preset picker for the header (the Presets tab has the full browser).
+    pub(super) fn preset_picker(&mut self, ui: &mut egui::Ui, setter: &ParamSetter) {
+        if self.presets.is_none() {
+            self.presets = Some(preset::library(preset::user_dir().as_deref()));
+        }
+        let names: Vec<(String, preset::Preset)> = self
+            .presets
+            .as_ref()
+            .map(|(e, _)| {
+                e.iter()
+                    .map(|e| (e.preset.name.clone(), e.preset.clone()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let mut chosen = None;
+        egui::ComboBox::from_id_salt("preset")
+            .selected_text("Preset")
+            .show_ui(ui, |ui| {
+                for (name, p) in &names {
+                    if ui.selectable_label(false, name).clicked() {
+                        chosen = Some(p.clone());
+                    }
+                }
+            });
+        if let Some(p) = chosen {
+            self.apply_preset(&p, setter);
+        }
+    }
+
+    /// Parses the channels field, saves the montage with the project and tells the worker.
+    pub(super) fn set_montage(&mut self) {
+        let montage: Vec<String> = self
+            .montage_text
+            .split([',', ' '])
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .map(String::from)
+            .collect();
+        if let Ok(mut m) = self.params.montage.write() {
+            *m = montage.clone();
+        }
+        if let Ok(w) = self.link.worker.lock() {
+            if let Some(w) = w.as_ref() {
+                w.commands.push(WorkerCommand::SetAnalysis(
+                    crate::eeg::worker::AnalysisConfig {
+                        montage: montage.clone(),
+                        ..Default::default()
+                    },
+                ));
+            }
+        }
+        self.message = if montage.is_empty() {
+            "Analysing every channel.".into()
+        } else {
+            format!("Analysing {}.", montage.join(", "))
+        };
+    }
+
+    /// Saves the source choice and tells the worker.
+    pub(super) fn set_source(&mut self, spec: SourceSpec) {
+        if let Ok(mut s) = self.params.source.write() {
+            *s = spec.clone();
+        }
+        if let Ok(w) = self.link.worker.lock() {
+            if let Some(w) = w.as_ref() {
+                w.commands.push(WorkerCommand::SetSource(spec));
+            }
+        }
+    }
+
+    /// Starts or stops the session log.
+    pub(super) fn toggle_session(&mut self, recording: bool) {
+        let Ok(tx) = self.link.session.lock() else {
+            return;
+        };
+        let Some(tx) = tx.as_ref() else {
+            self.message = "Sessions can be recorded once the host activates the plugin.".into();
+            return;
+        };
+        if recording {
+            tx.push(SessionCommand::Stop);
+            return;
+        }
+        let dir = sessions_dir();
+        if let Err(e) = std::fs::create_dir_all(&dir) {
+            self.message = format!("Cannot create '{}': {e}.", dir.display());
+            return;
+        }
+        let stamp = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        tx.push(SessionCommand::Start(
+            dir.join(format!("session-{stamp}.csv")),
+        ));
+    }
+}
+
+/// A status light: a coloured dot and a word (never colour alone).
+pub(super) fn light(ui: &mut egui::Ui, l: Light) {
+    let (c, word) = match l {
+        Light::Good => (palette::GREEN, "OK"),
+        Light::Waiting => (palette::YELLOW, "wait"),
+        Light::Bad => (palette::VERMILLION, "error"),
+    };
+    dot(ui, c);
+    ui.colored_label(c, word);
+}
+
+/// A filled dot in the text line.
+pub(super) fn dot(ui: &mut egui::Ui, c: Color32) {
+    let (r, painter) = ui.allocate_painter(Vec2::splat(12.0), Sense::hover());
+    painter.circle_filled(r.rect.center(), 5.0, c);
+}
