@@ -8,7 +8,7 @@ use nice_plug::prelude::*;
 use crate::bridge::{AdaptiveCell, ProgramTable, QueueSender, SetupCell};
 use crate::eeg::SourceSpec;
 use crate::engine::Controls;
-use crate::feedback::program::{ProgramKind, MAX_INHIBITS, MAX_REWARDS, MAX_TERMS};
+use crate::feedback::program::{ProgramKind, MAX_INHIBITS, MAX_REWARDS};
 use crate::feedback::FeedbackKnobs;
 use crate::synth::{Chord, SynthSettings};
 
@@ -376,15 +376,20 @@ impl MelodiaSyncParams {
         }
     }
 
+    /// The position parameter (0..1, 50 % = the program's target) of target slot `slot`,
+    /// `0..MAX_TERMS`: the reward targets, then the inhibit ceilings — the order of a
+    /// program's terms and of [`FeedbackKnobs::positions`]. Panics past `MAX_TERMS`.
+    pub fn target_position(&self, slot: usize) -> &FloatParam {
+        if slot < MAX_REWARDS {
+            &self.targets[slot].position
+        } else {
+            &self.ceilings[slot - MAX_REWARDS].position
+        }
+    }
+
     /// The feedback controls.
     pub fn feedback_knobs(&self) -> FeedbackKnobs {
-        let mut positions = [0.5; MAX_TERMS];
-        for (p, t) in positions.iter_mut().zip(&self.targets) {
-            *p = t.position.value();
-        }
-        for (p, c) in positions[MAX_REWARDS..].iter_mut().zip(&self.ceilings) {
-            *p = c.position.value();
-        }
+        let positions = std::array::from_fn(|slot| self.target_position(slot).value());
         FeedbackKnobs {
             depth: self.feedback_depth.value(),
             positions,
@@ -402,8 +407,8 @@ impl MelodiaSyncParams {
 /// "A2", "-6"), through the parameter's own parser. For the CLI; never called while a plugin
 /// instance processes these parameters.
 pub fn set_from_text(params: &Arc<MelodiaSyncParams>, id: &str, text: &str) -> Result<(), String> {
-    let map = params.param_map();
-    let Some((_, ptr, _)) = map.iter().find(|(pid, _, _)| pid == id) else {
+    let Some(ptr) = param_by_id(params, id) else {
+        let map = params.param_map();
         let ids: Vec<&str> = map.iter().map(|(pid, _, _)| pid.as_str()).collect();
         return Err(format!(
             "There is no parameter with id '{id}'. Known ids: {}.",
@@ -425,6 +430,16 @@ pub fn set_from_text(params: &Arc<MelodiaSyncParams>, id: &str, text: &str) -> R
     Ok(())
 }
 
+/// The parameter whose stable id (the id hosts save: "beat", "tgt_1") is `id`. The pointer
+/// is valid while `params` lives.
+pub fn param_by_id(params: &MelodiaSyncParams, id: &str) -> Option<ParamPtr> {
+    params
+        .param_map()
+        .into_iter()
+        .find(|(pid, _, _)| pid == id)
+        .map(|(_, ptr, _)| ptr)
+}
+
 /// One row per parameter for docs and `melodiasync params`: id, name, default as text.
 pub fn describe(params: &MelodiaSyncParams) -> Vec<(String, String, String)> {
     params
@@ -441,4 +456,25 @@ pub fn describe(params: &MelodiaSyncParams) -> Vec<(String, String, String)> {
             }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::feedback::program::MAX_TERMS;
+
+    #[test]
+    fn target_slots_are_the_saved_target_parameters_the_engine_reads() {
+        let params = Arc::new(MelodiaSyncParams::default());
+        let ids = ["tgt_1", "tgt_2", "tgt_3", "ceil_1", "ceil_2"];
+        assert_eq!(ids.len(), MAX_TERMS);
+        for (slot, id) in ids.iter().enumerate() {
+            let by_id = param_by_id(&params, id).unwrap();
+            assert_eq!(by_id, params.target_position(slot).as_ptr(), "slot {slot}");
+            let value = 0.1 + 0.15 * slot as f32;
+            set_from_text(&params, id, &format!("{}", 100.0 * value)).unwrap();
+            assert!((params.feedback_knobs().positions[slot] - value).abs() < 1e-4);
+        }
+        assert!(param_by_id(&params, "no_such_id").is_none());
+    }
 }

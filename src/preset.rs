@@ -197,18 +197,17 @@ pub fn resolve_params(
     values: &BTreeMap<String, PresetValue>,
     params: &MelodiaSyncParams,
 ) -> Result<Vec<(String, f32)>, String> {
-    let map = params.param_map();
     let mut out = Vec::new();
     for (id, value) in values {
         if id == "program" {
             return Err("field 'params.program': the program comes from 'slot'.".into());
         }
-        let Some((_, ptr, _)) = map.iter().find(|(pid, _, _)| pid == id) else {
+        let Some(ptr) = crate::params::param_by_id(params, id) else {
             return Err(format!(
                 "field 'params.{id}': there is no parameter with that id."
             ));
         };
-        out.push((id.clone(), normalized(ptr, id, value)?));
+        out.push((id.clone(), normalized(&ptr, id, value)?));
     }
     Ok(out)
 }
@@ -298,9 +297,8 @@ impl Preset {
     /// call while a plugin instance processes these parameters.
     pub fn apply_to(&self, params: &MelodiaSyncParams) -> Result<(), String> {
         let resolved = resolve_params(&self.params, params)?;
-        let map = params.param_map();
         let set = |id: &str, n: f32| {
-            if let Some((_, ptr, _)) = map.iter().find(|(pid, _, _)| pid == id) {
+            if let Some(ptr) = crate::params::param_by_id(params, id) {
                 // SAFETY: `ptr` points into `params`, borrowed for this call; no other thread
                 // processes them (see above).
                 unsafe {

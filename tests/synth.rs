@@ -163,8 +163,7 @@ fn output_does_not_depend_on_the_host_block_size() {
 
 /// Sets a parameter's normalised value through the same pointer the host wrappers use.
 fn set_normalized(params: &Arc<MelodiaSyncParams>, id: &str, value: f32) {
-    let map = params.param_map();
-    let (_, ptr, _) = map.iter().find(|(i, _, _)| i == id).unwrap();
+    let ptr = melodiasync::params::param_by_id(params, id).unwrap();
     // SAFETY: the pointer targets `params`, alive for this call; no other thread uses it.
     unsafe {
         ptr._internal_set_normalized_value(value);

@@ -4,7 +4,7 @@
 use egui::{Align2, Color32, FontId, Pos2, Rect, Sense, Stroke, StrokeKind, Vec2};
 use nice_plug::prelude::ParamSetter;
 
-use super::meter::{drag_to_position, meter_target, MeterScale, TARGET_PARAM_IDS};
+use super::meter::{drag_to_position, meter_target, MeterScale};
 use super::status::Light;
 use crate::bridge::FeedbackRecord;
 use crate::features::bands::MAX_BANDS;
@@ -148,7 +148,7 @@ impl App {
                     .filter(|r| r.feedback.terms > t.term)
                     .map(|r| r.feedback.thresholds[t.term])
                     .unwrap_or_else(|| {
-                        let pos = self.position_of(t.param_id);
+                        let pos = self.params.target_position(t.slot).value();
                         program.terms[t.term].threshold_at(pos)
                     });
                 let y = bar.bottom() - self.scale.to_frac(theta) * bar.height();
@@ -165,7 +165,7 @@ impl App {
                     if let Some(p) = resp.interact_pointer_pos() {
                         let frac = (bar.bottom() - p.y) / bar.height();
                         let pos = drag_to_position(program, &t, self.scale, frac);
-                        self.set_by_id(setter, t.param_id, pos);
+                        self.set_target(setter, t.slot, pos);
                     }
                 }
                 resp.on_hover_text(if t.inhibit {
@@ -182,16 +182,6 @@ impl App {
                 palette::TEXT,
             );
         });
-    }
-
-    /// The current normalised value of a target parameter.
-    pub(super) fn position_of(&self, id: &str) -> f32 {
-        let i = TARGET_PARAM_IDS.iter().position(|p| *p == id).unwrap_or(0);
-        if i < 3 {
-            self.params.targets[i].position.value()
-        } else {
-            self.params.ceilings[i - 3].position.value()
-        }
     }
 
     /// A labelled light per channel: clean or excluded.

@@ -2,8 +2,8 @@
 
 use nice_plug::prelude::ParamSetter;
 
-use super::meter::TARGET_PARAM_IDS;
 use crate::bridge::{CalibrationStatus, WorkerCommand};
+use crate::feedback::program::MAX_TERMS;
 use crate::feedback::program::{Program, ProgramKind};
 use crate::feedback::Condition;
 
@@ -80,8 +80,8 @@ impl App {
                     s.condition = status.condition;
                 });
                 // Targets now sit at the calibrated values: put every target slider there.
-                for id in TARGET_PARAM_IDS {
-                    self.set_by_id(setter, id, 0.5);
+                for slot in 0..MAX_TERMS {
+                    self.set_target(setter, slot, 0.5);
                 }
                 self.message = "Targets set from the baseline.".into();
             }

@@ -86,14 +86,12 @@ impl MeterScale {
 pub struct MeterTarget {
     /// Term index in the program (rewards first).
     pub term: usize,
-    /// The automatable parameter the drag sets: `tgt_N` or `ceil_N`.
-    pub param_id: &'static str,
+    /// The target slot the drag sets (`MelodiaSyncParams::target_position`): reward
+    /// targets 0..MAX_REWARDS, then inhibit ceilings.
+    pub slot: usize,
     /// Whether the term is an inhibit.
     pub inhibit: bool,
 }
-
-/// The parameter ids of the target positions, rewards then inhibits.
-pub const TARGET_PARAM_IDS: [&str; 5] = ["tgt_1", "tgt_2", "tgt_3", "ceil_1", "ceil_2"];
 
 /// The term of `program` a band meter in `scale` can show: one on the same feature with an
 /// absolute target (a relative or z target has no fixed place on an absolute meter).
@@ -108,11 +106,11 @@ pub fn meter_target(program: &CompiledProgram, band: u8, scale: MeterScale) -> O
         })
         .map(|i| MeterTarget {
             term: i,
-            param_id: TARGET_PARAM_IDS[if i < program.rewards {
+            slot: if i < program.rewards {
                 i
             } else {
                 MAX_REWARDS + i - program.rewards
-            }],
+            },
             inhibit: i >= program.rewards,
         })
 }
@@ -149,7 +147,7 @@ mod tests {
     fn dragging_calms_alpha_target_sets_the_first_target_parameter() {
         let calm = CompiledProgram::factory(ProgramKind::Calm, None);
         let t = meter_target(&calm, ALPHA as u8, MeterScale::Relative).unwrap();
-        assert_eq!((t.term, t.param_id, t.inhibit), (0, "tgt_1", false));
+        assert_eq!((t.term, t.slot, t.inhibit), (0, 0, false));
         // The marker at the program's target (0.25 of the relative meter) is the 50 % position.
         assert!((drag_to_position(&calm, &t, MeterScale::Relative, 0.25) - 0.5).abs() < 1e-6);
         // At 0.6 (the range's top) it is 100 %; above is clamped.
@@ -157,7 +155,7 @@ mod tests {
         assert_eq!(drag_to_position(&calm, &t, MeterScale::Relative, 0.9), 1.0);
         // The high-beta meter carries the inhibit ceiling.
         let hb = meter_target(&calm, HIGH_BETA as u8, MeterScale::Relative).unwrap();
-        assert_eq!((hb.param_id, hb.inhibit), ("ceil_1", true));
+        assert_eq!((hb.slot, hb.inhibit), (MAX_REWARDS, true));
         // No target on a band the program does not use, or on the z meter.
         assert!(meter_target(&calm, THETA as u8, MeterScale::Relative).is_none());
         assert!(meter_target(&calm, ALPHA as u8, MeterScale::Z).is_none());

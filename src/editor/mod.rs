@@ -218,15 +218,19 @@ impl App {
         self.params.setup.set(setup);
     }
 
-    /// Sets a parameter by id to a normalised value through the host.
+    /// Sets the position of target slot `slot` (see `MelodiaSyncParams::target_position`)
+    /// through the host, as one gesture.
+    fn set_target(&self, setter: &ParamSetter, slot: usize, normalized: f32) {
+        let param = self.params.target_position(slot);
+        setter.begin_set_parameter(param);
+        setter.set_parameter_normalized(param, normalized);
+        setter.end_set_parameter(param);
+    }
+
+    /// Sets a parameter by id to a normalised value through the host (presets, which name
+    /// their parameters by id).
     fn set_by_id(&self, setter: &ParamSetter, id: &str, normalized: f32) {
-        use nice_plug::prelude::Params;
-        if let Some((_, ptr, _)) = self
-            .params
-            .param_map()
-            .into_iter()
-            .find(|(pid, _, _)| pid == id)
-        {
+        if let Some(ptr) = crate::params::param_by_id(&self.params, id) {
             // SAFETY: `ptr` points into `self.params`, alive for the editor's lifetime; the
             // host context is called on the GUI thread as nice-plug requires.
             unsafe {
