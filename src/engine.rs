@@ -105,12 +105,6 @@ impl Engine {
         }
     }
 
-    /// Runs a program that is not in the factory table (a user preset); it stays until the
-    /// program parameter changes.
-    pub fn set_custom_program(&mut self, program: CompiledProgram, knobs: &FeedbackKnobs) {
-        self.feedback.set_program(program, knobs);
-    }
-
     /// The feedback engine (for snapshots and saved state).
     pub fn feedback(&self) -> &Feedback {
         &self.feedback

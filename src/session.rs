@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::thread::JoinHandle;
 
 use crate::bridge::{FeedbackRecord, QueueReceiver, SessionCommand, SessionLogStatus, StopFlag};
-use crate::features::bands::{ALPHA, BETA, DELTA, GAMMA, HIGH_BETA, SMR, THETA};
+use crate::features::bands::{ALPHA, BETA, DELTA, GAMMA, HIGH_BETA, SMR, STANDARD_BANDS, THETA};
 
 /// Name of the LSL stream the plugin publishes.
 pub const OUTLET_NAME: &str = "MelodiaSync-Features";
@@ -16,15 +16,15 @@ pub const OUTLET_NAME: &str = "MelodiaSync-Features";
 pub const OUTLET_TYPE: &str = "Features";
 
 /// The seven standard bands by index and name, as they appear in outputs.
-const BANDS: [(usize, &str); 7] = [
-    (DELTA, "delta"),
-    (THETA, "theta"),
-    (ALPHA, "alpha"),
-    (BETA, "beta"),
-    (GAMMA, "gamma"),
-    (SMR, "smr"),
-    (HIGH_BETA, "high_beta"),
-];
+const BANDS: [(usize, &str); 7] = {
+    let mut bands = [(0, ""); 7];
+    let mut i = 0;
+    while i < bands.len() {
+        bands[i] = (i, STANDARD_BANDS[i].feature);
+        i += 1;
+    }
+    bands
+};
 
 /// Channel labels of the outlet and columns of the log (after its two time columns).
 pub const LABELS: [&str; 31] = [
@@ -357,11 +357,6 @@ impl FeaturesOutlet {
         self.outlet
             .push_sample_ex(&values.to_vec(), t, true)
             .map_err(|e| format!("Sending on the features outlet failed ({e:?})."))
-    }
-
-    /// Whether an inlet (e.g. LabRecorder) is listening.
-    pub fn has_consumers(&self) -> bool {
-        self.outlet.have_consumers()
     }
 }
 

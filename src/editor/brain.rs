@@ -11,7 +11,8 @@ use crate::features::bands::MAX_BANDS;
 use crate::feedback::program::CompiledProgram;
 
 use super::header::{dot, light};
-use super::{palette, App, BAND_NAMES};
+use super::{palette, App};
+use crate::features::bands::STANDARD_BANDS;
 
 impl App {
     /// Band meters with targets, reward, success, quality lights, history.
@@ -101,8 +102,8 @@ impl App {
                 ui.selectable_value(&mut self.history_min, m, format!("{m} min"));
             }
             ui.separator();
-            for (b, name) in BAND_NAMES.iter().enumerate() {
-                ui.checkbox(&mut self.plotted[b], *name);
+            for (b, name) in STANDARD_BANDS.iter().map(|s| s.label).enumerate() {
+                ui.checkbox(&mut self.plotted[b], name);
             }
         });
         self.history_plot(ui, &compiled);
@@ -177,7 +178,7 @@ impl App {
             painter.text(
                 Pos2::new(r.center().x, r.bottom() + 2.0),
                 Align2::CENTER_TOP,
-                BAND_NAMES[band as usize],
+                STANDARD_BANDS[band as usize].label,
                 FontId::proportional(12.0),
                 palette::TEXT,
             );

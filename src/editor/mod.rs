@@ -38,8 +38,6 @@ use meter::MeterScale;
 
 /// Default editor size in logical pixels.
 pub const DEFAULT_SIZE: (u32, u32) = (980, 680);
-/// Standard band names, in band order.
-const BAND_NAMES: [&str; 7] = ["delta", "theta", "alpha", "beta", "gamma", "SMR", "hi-beta"];
 
 /// The editor's tabs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

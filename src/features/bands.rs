@@ -52,17 +52,56 @@ impl Band {
     }
 }
 
-/// The seven standard bands, in index order.
+/// One standard band and the names it goes by. The three spellings are each part of a
+/// published format, so they stay as they are.
+#[derive(Clone, Copy, Debug)]
+pub struct StandardBand {
+    /// Feature name (`alpha_rel`, presets, the features outlet, session summaries).
+    pub feature: &'static str,
+    /// Column name in `melodiasync features` CSV (`highbeta_abs`).
+    pub column: &'static str,
+    /// Short label under the editor's meters.
+    pub label: &'static str,
+    /// Lower edge, Hz.
+    pub low: f32,
+    /// Upper edge, Hz.
+    pub high: f32,
+}
+
+/// The seven standard bands, by index ([`DELTA`] .. [`HIGH_BETA`]): the one list every
+/// output names them from.
+pub const STANDARD_BANDS: [StandardBand; 7] = [
+    standard("delta", "delta", "delta", 1.0, 4.0),
+    standard("theta", "theta", "theta", 4.0, 8.0),
+    standard("alpha", "alpha", "alpha", 8.0, 13.0),
+    standard("beta", "beta", "beta", 13.0, 30.0),
+    standard("gamma", "gamma", "gamma", 30.0, 45.0),
+    standard("smr", "smr", "SMR", 12.0, 15.0),
+    standard("high_beta", "highbeta", "hi-beta", 20.0, 30.0),
+];
+
+const fn standard(
+    feature: &'static str,
+    column: &'static str,
+    label: &'static str,
+    low: f32,
+    high: f32,
+) -> StandardBand {
+    StandardBand {
+        feature,
+        column,
+        label,
+        low,
+        high,
+    }
+}
+
+/// The seven standard bands as analysis bands (named by their CSV column), in index order.
 pub fn standard_bands() -> Vec<Band> {
-    vec![
-        Band::new("delta", 1.0, 4.0),
-        Band::new("theta", 4.0, 8.0),
-        Band::new("alpha", 8.0, 13.0),
-        Band::new("beta", 13.0, 30.0),
-        Band::new("gamma", 30.0, 45.0),
-        Band::new("smr", 12.0, 15.0),
-        Band::new("highbeta", 20.0, 30.0),
-    ]
+    STANDARD_BANDS
+        .iter()
+        .map(|b| Band::new(b.column, b.low, b.high))
+        .collect()
 }
 
 /// Integration weights of one band: `power = Σ weight · psd[first + i]`.

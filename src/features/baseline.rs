@@ -2,6 +2,7 @@
 //! percentiles) and express new values as z-scores. (Adaptive targets live in
 //! [`crate::feedback`]: they steer the share of time in target.)
 
+use super::bands::STANDARD_BANDS;
 use super::{FeatureFrame, MAX_BANDS};
 
 /// Values in a feature vector: abs, rel and dB per band, then the ratios, asymmetry and peak
@@ -33,15 +34,15 @@ pub enum FeatureId {
 }
 
 /// Band names as feature names use them, by band index.
-const BAND_NAMES: [&str; 7] = [
-    "delta",
-    "theta",
-    "alpha",
-    "beta",
-    "gamma",
-    "smr",
-    "high_beta",
-];
+const BAND_NAMES: [&str; 7] = {
+    let mut names = [""; 7];
+    let mut i = 0;
+    while i < names.len() {
+        names[i] = STANDARD_BANDS[i].feature;
+        i += 1;
+    }
+    names
+};
 
 impl From<FeatureId> for String {
     fn from(id: FeatureId) -> String {

@@ -7,7 +7,6 @@ pub mod baseline;
 pub mod envelope;
 pub mod extractor;
 pub mod quality;
-pub mod smoothing;
 pub mod spectrum;
 
 pub use bands::{Band, MAX_BANDS};

@@ -506,8 +506,7 @@ impl Feedback {
     pub fn advance(&mut self, dt: f32, knobs: &FeedbackKnobs) {
         self.stale.advance(dt, knobs.hold_s.max(0.0));
         let target = if self.reward.in_target { 1.0 } else { 0.0 };
-        self.in_target_glide +=
-            (target - self.in_target_glide) * (1.0 - (-dt / IN_TARGET_TAU_S).exp());
+        self.in_target_glide += (target - self.in_target_glide) * smoothing(dt, IN_TARGET_TAU_S);
         for i in 0..self.program.route_count {
             if self.program.routes[i].source == RouteSource::InTarget {
                 self.sources[i] = self.in_target_glide;

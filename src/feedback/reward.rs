@@ -36,7 +36,7 @@ impl RunningStats {
             return;
         }
         // Faster start: a minute-long average would otherwise sit on the first values.
-        let a = (1.0 - (-dt.max(0.0) / RUNNING_TAU_S).exp()).max(0.0);
+        let a = smoothing(dt, RUNNING_TAU_S);
         let d = x - self.mean;
         self.mean += a * d;
         self.var = (1.0 - a) * (self.var + a * d * d);
