@@ -323,3 +323,43 @@ fn preset_values_are_checked_against_parameter_ranges() {
     p.params.insert("nosuch".into(), PresetValue::Number(1.0));
     assert!(preset::validate(&p).unwrap_err().contains("no parameter"));
 }
+
+/// The six program presets are generated from `Program::factory`, the programs' one
+/// definition: each file holds exactly that program, and is exactly the text the preset
+/// writer produces for it. `MELODIASYNC_WRITE_PRESETS=1 cargo test --test presets` rewrites
+/// the files from Rust after a change to a factory program (keeping their other fields).
+#[test]
+fn program_presets_are_generated_from_the_factory_programs() {
+    use melodiasync::feedback::program::{Program, ProgramKind};
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("presets");
+    let write = std::env::var_os("MELODIASYNC_WRITE_PRESETS").is_some();
+    let mut stale = Vec::new();
+    for kind in ProgramKind::ALL {
+        let path = dir.join(format!("{}.json", kind.id()));
+        let text = std::fs::read_to_string(&path).unwrap();
+        let (mut p, warnings) = preset::parse(text.as_bytes(), kind.id()).unwrap();
+        assert!(warnings.is_empty(), "{warnings:?}");
+        assert_eq!(p.slot, kind, "{}", path.display());
+        p.program = Program::factory(kind);
+        let generated = p.to_json() + "\n";
+        if text != generated {
+            if write {
+                std::fs::write(&path, &generated).unwrap();
+            } else {
+                stale.push(path.display().to_string());
+            }
+        }
+        // The embedded copy is the file.
+        let embedded = FACTORY
+            .iter()
+            .find(|(name, _)| *name == format!("{}.json", kind.id()))
+            .unwrap()
+            .1;
+        assert_eq!(embedded, text, "{}", path.display());
+    }
+    assert!(
+        stale.is_empty(),
+        "{stale:?} differ from Program::factory; rerun with MELODIASYNC_WRITE_PRESETS=1 to \
+         regenerate them, and review the diff"
+    );
+}
