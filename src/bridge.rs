@@ -8,7 +8,8 @@
 //! | editor/CLI → worker | [`WorkerCommand`] | [`command_channel`], read only by the worker |
 //! | plugin → worker | stop | `AtomicBool` + join in `Drop` |
 //! | main/editor → audio | compiled programs after a calibration or state load | [`SetupCell`]: its `set` compiles, then a queue |
-//! | audio ↔ main | adaptive thresholds (saved with the project) | [`AdaptiveCell`]: atomics + a generation counter |
+//! | audio → main | adaptive thresholds, for the project save | [`AdaptiveCell::publish`]: atomics |
+//! | main → audio | adaptive thresholds from a project load | [`AdaptiveCell`]'s `set`: a queue the audio thread drains ([`adaptive_restore_channel`]) |
 //! | audio → session thread | [`FeedbackRecord`] per scored frame | [`record_channel`] |
 
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicU8, Ordering};
@@ -292,10 +293,22 @@ pub fn program_channel() -> (QueueSender<ProgramTable>, QueueReceiver<ProgramTab
     queue(2)
 }
 
-/// Adaptive thresholds shared between the audio thread (writes after each frame) and the
-/// host's state save/load (reads / writes, bumping the generation so the audio thread restores).
-#[derive(Default)]
+/// A queue of adaptive states loaded with a project, for the audio thread to restore.
+pub fn adaptive_restore_channel() -> (
+    QueueSender<AdaptiveSnapshot>,
+    QueueReceiver<AdaptiveSnapshot>,
+) {
+    queue(2)
+}
+
+/// Adaptive thresholds saved with the project, on two one-way paths so neither can overwrite
+/// the other: the audio thread publishes its state after each frame (read by the host's state
+/// save), and a state load sends the loaded state to the audio thread through a queue
+/// (restored at the next block start). A load is therefore never lost to a publish that lands
+/// between it and the audio thread's next block.
 pub struct AdaptiveCell {
+    /// Loaded states, to the audio thread.
+    restore: QueueSender<AdaptiveSnapshot>,
     /// Program index + 1 (0 = custom/none).
     program: AtomicU32,
     /// Terms stored.
@@ -310,11 +323,30 @@ pub struct AdaptiveCell {
     norms: [[AtomicU32; 3]; MAX_TERMS],
     /// The in-target bar as f32 bits.
     bar: AtomicU32,
-    /// Bumped by each state load.
-    generation: AtomicU32,
+}
+
+impl Default for AdaptiveCell {
+    /// A cell whose loads go nowhere (the CLI and tests without an audio thread).
+    fn default() -> Self {
+        Self::new(adaptive_restore_channel().0)
+    }
 }
 
 impl AdaptiveCell {
+    /// A cell that sends loaded states to `restore` (the audio thread's receiver).
+    pub fn new(restore: QueueSender<AdaptiveSnapshot>) -> Self {
+        Self {
+            restore,
+            program: AtomicU32::default(),
+            terms: AtomicU32::default(),
+            thresholds: Default::default(),
+            positions: Default::default(),
+            offsets: Default::default(),
+            norms: Default::default(),
+            bar: AtomicU32::default(),
+        }
+    }
+
     /// Publishes the audio thread's thresholds (lock-free, allocation-free).
     pub fn publish(&self, s: &AdaptiveSnapshot) {
         let program = s.program.map_or(0, |k| k.index() as u32 + 1);
@@ -360,17 +392,14 @@ impl AdaptiveCell {
             bar: f32::from_bits(self.bar.load(Ordering::Relaxed)),
         }
     }
-
-    /// Changes each time state is loaded.
-    pub fn generation(&self) -> u32 {
-        self.generation.load(Ordering::Acquire)
-    }
 }
 
 impl<'a> nice_plug::params::persist::PersistentField<'a, AdaptiveSnapshot> for AdaptiveCell {
+    /// A state load: saved again as it is until the audio thread publishes, and sent to the
+    /// audio thread to restore.
     fn set(&self, new_value: AdaptiveSnapshot) {
         self.publish(&new_value);
-        self.generation.fetch_add(1, Ordering::AcqRel);
+        self.restore.push(new_value);
     }
 
     fn map<F, R>(&self, f: F) -> R
@@ -526,6 +555,34 @@ impl EditorLink {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The interleaving that lost loads when the cell was one set of atomics plus a
+    /// generation counter: the host loads a project mid-block, then the block's frame
+    /// publishes the engine's own state. The next block must still restore the load.
+    #[test]
+    fn a_load_between_blocks_is_not_lost_to_the_audio_threads_publish() {
+        use nice_plug::params::persist::PersistentField;
+        let snapshot = |bar: f32| AdaptiveSnapshot {
+            program: Some(ProgramKind::Calm),
+            terms: 2,
+            thresholds: [bar; MAX_TERMS],
+            bar,
+            ..AdaptiveSnapshot::default()
+        };
+        let (own, loaded) = (snapshot(0.1), snapshot(0.3));
+        let (tx, rx) = adaptive_restore_channel();
+        let cell = AdaptiveCell::new(tx);
+        // Block 1 starts: nothing to restore.
+        assert!(rx.latest().is_none());
+        cell.set(loaded);
+        // A save right after the load returns the loaded state.
+        assert_eq!(cell.map(|s| *s), loaded);
+        cell.publish(&own);
+        // Block 2 starts: the load arrives although the cell now holds the engine's state.
+        assert_eq!(rx.latest(), Some(loaded));
+        assert_eq!(cell.load(), own);
+        assert!(rx.latest().is_none());
+    }
 
     #[test]
     fn frames_cross_threads_and_the_newest_wins() {

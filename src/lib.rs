@@ -31,6 +31,7 @@ use bridge::{EditorLink, FeedbackRecord, FrameConsumer, ProgramTable, QueueRecei
 use eeg::worker::{AnalysisConfig, Worker};
 use eeg::SourceSpec;
 use engine::{Controls, Engine, NoteAction, TimedNote};
+use feedback::AdaptiveSnapshot;
 use midi_out::{cc_values, CcSender};
 use params::MelodiaSyncParams;
 use session::{SessionOptions, SessionThread};
@@ -54,8 +55,12 @@ pub struct MelodiaSync {
     estimator: Option<bridge::EstimatorSwitch>,
     /// Compiled programs from state loads and calibrations.
     programs: QueueReceiver<ProgramTable>,
-    /// Adaptive-state generation last restored.
-    adaptive_generation: u32,
+    /// Adaptive states from project loads.
+    adaptive_restores: QueueReceiver<AdaptiveSnapshot>,
+    /// The last loaded adaptive state, applied at every block start until a frame has been
+    /// scored: the same load's program table or program change may reach the engine a block
+    /// later and reset it.
+    loaded_adaptive: Option<AdaptiveSnapshot>,
     /// MIDI CC change tracking.
     cc: CcSender,
     /// Records for the session thread (LSL features outlet).
@@ -76,8 +81,9 @@ pub struct MelodiaSync {
 impl Default for MelodiaSync {
     fn default() -> Self {
         let (programs_tx, programs) = bridge::program_channel();
+        let (restores_tx, adaptive_restores) = bridge::adaptive_restore_channel();
         let (link, editor_records) = EditorLink::new();
-        let params = MelodiaSyncParams::new(programs_tx);
+        let params = MelodiaSyncParams::new(programs_tx, restores_tx);
         if let Some(spec) = standalone_source() {
             if let Ok(mut s) = params.source.write() {
                 *s = spec;
@@ -93,7 +99,8 @@ impl Default for MelodiaSync {
             frames: None,
             estimator: None,
             programs,
-            adaptive_generation: 0,
+            adaptive_restores,
+            loaded_adaptive: None,
             cc: CcSender::default(),
             records: None,
             session: None,
@@ -177,11 +184,11 @@ impl MelodiaSync {
             self.engine.set_programs(table, &controls.feedback);
         }
         self.engine.sync_program(controls);
-        let generation = self.params.adaptive_state.generation();
-        if generation != self.adaptive_generation {
-            self.adaptive_generation = generation;
-            let saved = self.params.adaptive_state.load();
-            self.engine.feedback_mut().restore_adaptive(&saved);
+        if let Some(saved) = self.adaptive_restores.latest() {
+            self.loaded_adaptive = Some(saved);
+        }
+        if let Some(saved) = &self.loaded_adaptive {
+            self.engine.feedback_mut().restore_adaptive(saved);
         }
     }
 
@@ -208,6 +215,9 @@ impl MelodiaSync {
         let Some((frame, fb)) = newest else {
             return;
         };
+        // Scored with the loaded state (or it belonged to another program): from here the
+        // engine's own state is the session's.
+        self.loaded_adaptive = None;
         self.params
             .adaptive_state
             .publish(&self.engine.feedback().adaptive_snapshot());
@@ -304,10 +314,11 @@ impl Plugin for MelodiaSync {
         self.engine
             .set_programs(self.params.setup.compiled(), &controls.feedback);
         self.engine.sync_program(&controls);
+        // A load before activation is in the cell already; its queued copy is the same.
+        while self.adaptive_restores.pop().is_some() {}
         self.engine
             .feedback_mut()
             .restore_adaptive(&self.params.adaptive_state.load());
-        self.adaptive_generation = self.params.adaptive_state.generation();
         self.ensure_worker();
         self.ensure_session();
         true

@@ -9,7 +9,7 @@ use crate::bridge::{AdaptiveCell, ProgramTable, QueueSender, SetupCell};
 use crate::eeg::SourceSpec;
 use crate::engine::Controls;
 use crate::feedback::program::{ProgramKind, MAX_INHIBITS, MAX_REWARDS};
-use crate::feedback::FeedbackKnobs;
+use crate::feedback::{AdaptiveSnapshot, FeedbackKnobs};
 use crate::synth::{Chord, SynthSettings};
 
 /// The plugin's parameters.
@@ -233,14 +233,21 @@ impl Default for MelodiaSyncParams {
     /// Parameters whose compiled programs go nowhere (the CLI and tests); the plugin uses
     /// [`MelodiaSyncParams::new`].
     fn default() -> Self {
-        Self::new(crate::bridge::program_channel().0)
+        Self::new(
+            crate::bridge::program_channel().0,
+            crate::bridge::adaptive_restore_channel().0,
+        )
     }
 }
 
 impl MelodiaSyncParams {
     /// Parameters that send compiled programs (after state loads and calibrations) to
-    /// `programs`, read by the audio thread.
-    pub fn new(programs: QueueSender<ProgramTable>) -> Self {
+    /// `programs` and loaded adaptive states to `adaptive_restores`, both read by the audio
+    /// thread.
+    pub fn new(
+        programs: QueueSender<ProgramTable>,
+        adaptive_restores: QueueSender<AdaptiveSnapshot>,
+    ) -> Self {
         let d = SynthSettings::DEFAULT;
         Self {
             relaxation: percent("Relaxation", 0.5),
@@ -338,7 +345,7 @@ impl MelodiaSyncParams {
             source: std::sync::RwLock::new(SourceSpec::default()),
             montage: std::sync::RwLock::new(Vec::new()),
             setup: SetupCell::new(programs),
-            adaptive_state: AdaptiveCell::default(),
+            adaptive_state: AdaptiveCell::new(adaptive_restores),
             state_version: std::sync::atomic::AtomicU32::new(STATE_VERSION),
             editor_size: std::sync::RwLock::new(crate::editor::DEFAULT_SIZE),
         }

@@ -224,6 +224,50 @@ fn state_keeps_program_baseline_and_adaptive_thresholds() {
     assert_ne!(fresh.thresholds, saved.thresholds);
 }
 
+/// A host may load a project while the audio thread runs (CLAP loads state on the main
+/// thread). Each load's adaptive thresholds must reach the feedback engine even though the
+/// audio thread publishes its own after every frame: the engine then publishes the loaded
+/// values back (frozen, they stay), which the next save shows.
+#[test]
+fn a_state_loaded_while_audio_runs_applies_its_thresholds() {
+    let entry = load_entry();
+    let mut inst = instance_on_sim(&entry, Script::Steady);
+    let base = deep_rest_frozen(&save_state(&mut inst));
+    load_state(&mut inst, &base);
+    let config = clack_host::prelude::PluginAudioConfiguration {
+        sample_rate: SR,
+        min_frames_count: 1,
+        max_frames_count: 4096,
+    };
+    let processor = inst.activate(|_, _| (), config).expect("activate");
+    let frames = (6.0 * SR) as usize;
+    let audio = std::thread::spawn(move || play(processor, SR, frames, |_| 512, &[], true));
+    // Frames flow (the first after the 1 s window) and the engine publishes its own state.
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let loads = [[1.37, 0.29, 0.21, 0.0, 0.0], [1.11, 0.33, 0.18, 0.0, 0.0]];
+    for k in 0..8 {
+        let saved = AdaptiveSnapshot {
+            program: Some(ProgramKind::DeepRest),
+            thresholds: loads[k % 2],
+            positions: [0.5; 5],
+            terms: 3,
+            ..AdaptiveSnapshot::default()
+        };
+        let state = with_field(&base, "adaptive", &serde_json::to_value(saved).unwrap());
+        load_state(&mut inst, &state);
+        // Several frames (64/s) and blocks later.
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        let now: AdaptiveSnapshot =
+            serde_json::from_value(field(&save_state(&mut inst), "adaptive")).unwrap();
+        assert_eq!(now.program, Some(ProgramKind::DeepRest), "load {k}");
+        assert_eq!(now.thresholds, saved.thresholds, "load {k}");
+        // The engine scored frames with it: its normaliser has started on the listener.
+        assert!(now.norms[0].elapsed > 0.0, "load {k}: {:?}", now.norms[0]);
+    }
+    let (_, stopped) = audio.join().expect("audio thread");
+    inst.deactivate(stopped);
+}
+
 #[test]
 fn a_version_1_project_migrates_and_sounds_as_it_did() {
     // A state saved by the first release (before neurofeedback: no feedback parameters, no
