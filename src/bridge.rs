@@ -179,6 +179,8 @@ pub enum WorkerCommand {
     },
     /// Abandon a calibration in progress.
     CancelCalibration,
+    /// Look for LSL streams (results in [`WorkerLink::streams`] about a second later).
+    FindStreams,
     /// Analyse with another window, hop, montage or band set (the extractor is rebuilt; a
     /// montage the stream lacks gets a status sentence).
     SetAnalysis(crate::eeg::worker::AnalysisConfig),
@@ -513,7 +515,12 @@ pub struct WorkerLink {
     pub calibration: CalibrationCell,
     /// Commands to the worker.
     pub commands: CommandSender,
+    /// The last stream search's result (`None` until one finished).
+    pub streams: StreamsCell,
 }
+
+/// LSL streams the worker found, as rows of `eeg::lsl::StreamRow`.
+pub type StreamsCell = Arc<Mutex<Option<Vec<crate::eeg::lsl::StreamRow>>>>;
 
 /// Everything the editor reads or sends beyond the parameters, created with the plugin (the
 /// worker and session thread start later, at activation, and register here).

@@ -532,3 +532,63 @@ fn sixty_four_channels_at_1_khz_for_60_s_without_drops_or_growing_lag() {
         "lag early {early:.1} ms, late {late:.1} ms"
     );
 }
+
+/// The editor's "Find streams": the worker searches with liblsl's continuous resolver while
+/// its source keeps streaming (no frame gap), and reports the outlet with its name, type,
+/// channel count, rate and source id.
+#[test]
+fn the_worker_finds_streams_without_pausing_its_source() {
+    let outlet = spawn_outlet(
+        "FindMe",
+        "EEG-find-test",
+        &["O1", "O2", "Pz"],
+        128.0,
+        "find-me-1",
+        4.0,
+        alpha_on_o1,
+    );
+    let sim = SourceSpec::Simulator(melodiasync::eeg::sim::SimConfig::default());
+    let (worker, out) = Worker::spawn(sim, AnalysisConfig::default());
+    // The simulator's frames are flowing before the search starts.
+    let started = Instant::now();
+    while out.audio.latest().is_none() {
+        assert!(started.elapsed().as_secs() < 5, "no frames");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(worker.streams().is_none());
+    worker.find_streams();
+    let searched = Instant::now();
+    let mut worst_gap = 0.0f64;
+    let mut last = Instant::now();
+    let found = loop {
+        if out.audio.latest().is_some() {
+            worst_gap = worst_gap.max(last.elapsed().as_secs_f64());
+            last = Instant::now();
+        }
+        if let Some(rows) = worker.streams() {
+            break rows;
+        }
+        assert!(
+            searched.elapsed().as_secs() < 5,
+            "the search never finished"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    // About the search's listening time, not a blocking resolve's timeout on top.
+    assert!(searched.elapsed().as_secs_f64() < 2.5);
+    // Frames come every 1/64 s; a worker blocked in a resolve would stall for a second.
+    assert!(
+        worst_gap < 0.25,
+        "frames stalled for {worst_gap:.3} s during the search"
+    );
+    let row = found
+        .iter()
+        .find(|r| r.0 == "FindMe")
+        .unwrap_or_else(|| panic!("FindMe not among {found:?}"));
+    assert_eq!(
+        (row.1.as_str(), row.2, row.3, row.5.as_str()),
+        ("EEG-find-test", 3, 128.0, "find-me-1")
+    );
+    drop(worker);
+    outlet.join().unwrap();
+}

@@ -119,7 +119,7 @@ impl App {
                 {
                     chosen = Some(SourceSpec::default());
                 }
-                let found = self.streams.lock().ok().and_then(|s| s.clone());
+                let found = self.read_worker(|w| w.streams.lock().ok().and_then(|s| s.clone()));
                 for (name, stype, ch, rate, host, id) in found.unwrap_or_default() {
                     let text = format!("LSL {name} ({stype}, {ch} ch, {rate:.0} Hz, {host})");
                     if ui.selectable_label(false, text).clicked() {
@@ -148,13 +148,10 @@ impl App {
             .on_hover_text("Look for LSL streams (1 s)")
             .clicked()
         {
-            let out = self.streams.clone();
-            // Resolving blocks for a second: never on the GUI thread.
-            std::thread::spawn(move || {
-                let found = crate::eeg::lsl::visible_streams(1.0);
-                if let Ok(mut o) = out.lock() {
-                    *o = Some(found);
-                }
+            // The worker listens for a second without blocking anyone.
+            self.read_worker(|w| {
+                w.commands.push(WorkerCommand::FindStreams);
+                Some(())
             });
         }
         if let Some(spec) = chosen {

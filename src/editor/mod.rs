@@ -97,8 +97,6 @@ pub struct App {
     meter_rects: [Rect; 7],
     /// The channels field.
     montage_text: String,
-    /// LSL streams found by the last refresh (filled by a helper thread).
-    streams: Arc<std::sync::Mutex<Option<Vec<crate::eeg::lsl::StreamRow>>>>,
 }
 
 impl App {
@@ -128,7 +126,6 @@ impl App {
             message: String::new(),
             meter_rects: [Rect::NOTHING; 7],
             montage_text: String::new(),
-            streams: Arc::default(),
         }
     }
 

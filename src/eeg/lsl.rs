@@ -346,15 +346,56 @@ pub fn visible_streams(wait: f64) -> Vec<StreamRow> {
     ::lsl::resolve_streams(wait)
         .unwrap_or_default()
         .iter()
-        .map(|i| {
-            (
-                i.stream_name(),
-                i.stream_type(),
-                i.channel_count(),
-                i.nominal_srate(),
-                i.hostname(),
-                i.source_id(),
-            )
-        })
+        .map(stream_row)
         .collect()
+}
+
+/// One stream as a row.
+fn stream_row(i: &::lsl::StreamInfo) -> StreamRow {
+    (
+        i.stream_name(),
+        i.stream_type(),
+        i.channel_count(),
+        i.nominal_srate(),
+        i.hostname(),
+        i.source_id(),
+    )
+}
+
+/// A stream search that never blocks: liblsl's continuous resolver listens in the background
+/// and [`StreamSearch::poll`] hands over what it heard once [`SEARCH_S`] have passed. The EEG
+/// worker runs it between samples, so the feedback keeps flowing while the editor searches.
+pub struct StreamSearch {
+    resolver: ::lsl::ContinuousResolver,
+    started: std::time::Instant,
+}
+
+/// How long a stream search listens, in seconds.
+pub const SEARCH_S: f64 = 1.0;
+
+impl StreamSearch {
+    /// Starts listening, or says why liblsl could not.
+    pub fn start() -> Result<Self, String> {
+        let resolver = ::lsl::ContinuousResolver::new(5.0)
+            .map_err(|e| format!("The LSL stream search could not start ({e:?})."))?;
+        Ok(Self {
+            resolver,
+            started: std::time::Instant::now(),
+        })
+    }
+
+    /// The streams heard, once the search has listened long enough.
+    pub fn poll(&self) -> Option<Vec<StreamRow>> {
+        if self.started.elapsed().as_secs_f64() < SEARCH_S {
+            return None;
+        }
+        Some(
+            self.resolver
+                .results()
+                .unwrap_or_default()
+                .iter()
+                .map(stream_row)
+                .collect(),
+        )
+    }
 }

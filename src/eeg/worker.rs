@@ -7,14 +7,15 @@
 
 use std::thread::JoinHandle;
 
+use super::lsl::{LslSource, StreamSearch};
 use super::recording::{self, Recording};
 use super::sim::Simulator;
 use super::source::{Pacer, Source};
-use super::{lsl::LslSource, SourceSpec};
+use super::SourceSpec;
 use crate::bridge::{
     command_channel, frame_channel, CalibrationCell, CalibrationStatus, CommandReceiver,
     CommandSender, EstimatorSwitch, FrameConsumer, FrameProducer, SourceState, SourceStatus,
-    StatusCell, StopFlag, WorkerCommand,
+    StatusCell, StopFlag, StreamsCell, WorkerCommand,
 };
 use crate::features::baseline::BaselineRecorder;
 use crate::feedback::Condition;
@@ -258,6 +259,8 @@ pub struct Worker {
     calibration: CalibrationCell,
     /// The estimator the owner wants (followed on the next pass).
     estimator: EstimatorSwitch,
+    /// The last stream search's result.
+    streams: StreamsCell,
 }
 
 /// The frame consumers a new worker hands out.
@@ -278,6 +281,8 @@ impl Worker {
         let status = StatusCell::default();
         let calibration = CalibrationCell::default();
         let estimator = EstimatorSwitch::new(analysis.estimator);
+        let streams = StreamsCell::default();
+        let thread_streams = streams.clone();
         let thread_stop = stop.clone();
         let thread_status = status.clone();
         let thread_calibration = calibration.clone();
@@ -290,7 +295,12 @@ impl Worker {
                     analysis,
                     cmd_rx,
                     thread_stop,
-                    (thread_status, thread_calibration, thread_estimator),
+                    (
+                        thread_status,
+                        thread_calibration,
+                        thread_estimator,
+                        thread_streams,
+                    ),
                     audio_tx,
                     mon_tx,
                 )
@@ -304,6 +314,7 @@ impl Worker {
                 status,
                 calibration,
                 estimator,
+                streams,
             },
             WorkerOutputs {
                 audio: audio_rx,
@@ -344,12 +355,24 @@ impl Worker {
         self.commands.push(WorkerCommand::CancelCalibration);
     }
 
+    /// Starts an LSL stream search; [`Worker::streams`] has the result about
+    /// [`super::lsl::SEARCH_S`] later. The source keeps streaming meanwhile.
+    pub fn find_streams(&self) {
+        self.commands.push(WorkerCommand::FindStreams);
+    }
+
+    /// The last stream search's result (`None` until one has finished).
+    pub fn streams(&self) -> Option<Vec<super::lsl::StreamRow>> {
+        self.streams.lock().ok().and_then(|s| s.clone())
+    }
+
     /// Handles for the editor: the same status and calibration cells, and a command sender.
     pub fn link(&self) -> crate::bridge::WorkerLink {
         crate::bridge::WorkerLink {
             status: self.status.clone(),
             calibration: self.calibration.clone(),
             commands: self.commands.clone(),
+            streams: self.streams.clone(),
         }
     }
 
@@ -377,7 +400,12 @@ fn run(
     mut analysis: AnalysisConfig,
     commands: CommandReceiver,
     stop: StopFlag,
-    (shared, calibration, estimator): (StatusCell, CalibrationCell, EstimatorSwitch),
+    (shared, calibration, estimator, streams): (
+        StatusCell,
+        CalibrationCell,
+        EstimatorSwitch,
+        StreamsCell,
+    ),
     audio: FrameProducer,
     monitor: FrameProducer,
 ) {
@@ -390,6 +418,8 @@ fn run(
     let mut montage_error = false;
     let mut frames_per_s = 1.0 / analysis.hop_s.max(1e-3);
     let mut published = std::time::Instant::now();
+    // A stream search in progress (liblsl objects stay on this thread).
+    let mut search: Option<StreamSearch> = None;
     while !stop.is_stopped() {
         while let Some(cmd) = commands.pop() {
             match cmd {
@@ -436,6 +466,22 @@ fn run(
                         });
                     }
                 }
+                WorkerCommand::FindStreams => match StreamSearch::start() {
+                    Ok(s) => search = Some(s),
+                    Err(msg) => {
+                        // An empty list and the reason in the status line.
+                        if let Ok(mut rows) = streams.lock() {
+                            *rows = Some(Vec::new());
+                        }
+                        status.message = msg;
+                    }
+                },
+            }
+        }
+        if let Some(found) = search.as_ref().and_then(StreamSearch::poll) {
+            search = None;
+            if let Ok(mut rows) = streams.lock() {
+                *rows = Some(found);
             }
         }
         let wanted = estimator.get();
