@@ -126,7 +126,8 @@ impl Engine {
         now: f64,
         audio_time: f64,
     ) -> FeedbackRecord {
-        let feedback = self.push_frame(frame, controls);
+        self.feedback.on_frame(frame, &controls.feedback);
+        let feedback = self.feedback.snapshot();
         let modulation = self.modulation(controls);
         FeedbackRecord {
             frame: *frame,
@@ -145,14 +146,17 @@ impl Engine {
         }
     }
 
-    /// Scores a new EEG frame; returns what the feedback engine computed.
+    /// Follows the program parameter, then scores a new EEG frame; returns what the feedback
+    /// engine computed. For callers without host blocks (tests, benchmarks); `process()` and
+    /// the renderer sync once per block and use [`Engine::score`].
     pub fn push_frame(&mut self, frame: &FeatureFrame, controls: &Controls) -> FeedbackSnapshot {
         self.sync_program(controls);
         self.feedback.on_frame(frame, &controls.feedback);
         self.feedback.snapshot()
     }
 
-    /// Follows the program parameter: a change selects that factory program.
+    /// Follows the program parameter: a change selects that factory program. Once per host
+    /// block, before anything else in it (the controls are the block's).
     pub fn sync_program(&mut self, controls: &Controls) {
         let current = self.feedback.program().kind;
         if current.is_some() && current != Some(controls.program) {
@@ -198,10 +202,9 @@ impl Engine {
             .modulation(&base, controls.settings.beat_hz, &controls.feedback)
     }
 
-    /// At a control point: follows the program parameter, moves the feedback engine on by one
-    /// control block of audio and computes the modulation the synth uses until the next one.
+    /// At a control point: moves the feedback engine on by one control block of audio and
+    /// computes the modulation the synth uses until the next one.
     fn control_point(&mut self, controls: &Controls) {
-        self.sync_program(controls);
         self.feedback.advance(
             CONTROL_BLOCK as f32 / self.synth.sample_rate(),
             &controls.feedback,
@@ -213,6 +216,7 @@ impl Engine {
     /// at each control point exactly as [`Engine::render`] would move it. For long loop
     /// measurements; the result is the modulation in force at the end.
     pub fn control_only(&mut self, controls: &Controls, len: usize) -> Modulation {
+        self.sync_program(controls);
         let mut left = len;
         while left > 0 {
             if self.silent_phase == 0 {
@@ -239,6 +243,7 @@ impl Engine {
         left: &mut [f32],
         right: &mut [f32],
     ) {
+        self.sync_program(controls);
         let len = left.len().min(right.len());
         let mut pending = next_event();
         let mut pos = 0;

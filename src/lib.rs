@@ -25,7 +25,7 @@ use std::sync::Arc;
 
 use nice_plug::prelude::*;
 
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use bridge::{EditorLink, FeedbackRecord, FrameConsumer, ProgramTable, QueueReceiver, QueueSender};
 use eeg::worker::{AnalysisConfig, Worker};
@@ -67,9 +67,6 @@ pub struct MelodiaSync {
     records: Option<QueueSender<FeedbackRecord>>,
     /// The session thread (started at the first activation, joined in `Drop`).
     session: Option<SessionThread>,
-    /// Whether the session thread should keep the features outlet open (the `lslout`
-    /// parameter, mirrored each block so that thread never reads parameters).
-    outlet_on: Arc<AtomicBool>,
     /// Seconds of audio rendered since activation.
     audio_time: f64,
     /// What the editor reads and sends beyond the parameters.
@@ -104,7 +101,6 @@ impl Default for MelodiaSync {
             cc: CcSender::default(),
             records: None,
             session: None,
-            outlet_on: Arc::new(AtomicBool::new(true)),
             audio_time: 0.0,
         }
     }
@@ -141,8 +137,8 @@ impl MelodiaSync {
                 }
             }
             None => {
-                let (worker, outputs) = Worker::spawn(spec.clone(), analysis);
-                self.frames = Some(outputs.audio);
+                let (worker, frames) = Worker::spawn_for_audio(spec.clone(), analysis);
+                self.frames = Some(frames);
                 self.estimator = Some(worker.estimator_switch());
                 if let Ok(mut w) = self.link.worker.lock() {
                     *w = Some(worker.link());
@@ -167,7 +163,11 @@ impl MelodiaSync {
         let n = INSTANCES.fetch_add(1, Ordering::Relaxed);
         let opts = SessionOptions {
             outlet_source_id: Some(format!("melodiasync-features-{}-{n}", std::process::id())),
-            outlet_switch: Some(self.outlet_on.clone()),
+            outlet_switch: Some({
+                // The session thread reads the `lslout` parameter itself (an atomic).
+                let params = self.params.clone();
+                Arc::new(move || params.lsl_out.value())
+            }),
             log: None,
             live_clock: true,
             commands: Some(cmd_rx),
@@ -344,8 +344,6 @@ impl Plugin for MelodiaSync {
         if let Some(switch) = &self.estimator {
             switch.set(self.engine.feedback().program().estimator);
         }
-        self.outlet_on
-            .store(self.params.lsl_out.value(), Ordering::Relaxed);
         // EEG frames first: lock-free, allocation-free.
         self.score_frames(&controls, context);
         let samples = buffer.samples();

@@ -12,6 +12,9 @@ use crate::feedback::program::{ProgramKind, MAX_INHIBITS, MAX_REWARDS};
 use crate::feedback::{AdaptiveSnapshot, FeedbackKnobs};
 use crate::synth::{Chord, SynthSettings};
 
+/// Default editor size in logical pixels (saved with the project when the user resizes).
+pub const DEFAULT_EDITOR_SIZE: (u32, u32) = (980, 680);
+
 /// The plugin's parameters.
 #[derive(Params)]
 pub struct MelodiaSyncParams {
@@ -347,7 +350,7 @@ impl MelodiaSyncParams {
             setup: SetupCell::new(programs),
             adaptive_state: AdaptiveCell::new(adaptive_restores),
             state_version: std::sync::atomic::AtomicU32::new(STATE_VERSION),
-            editor_size: std::sync::RwLock::new(crate::editor::DEFAULT_SIZE),
+            editor_size: std::sync::RwLock::new(DEFAULT_EDITOR_SIZE),
         }
     }
 }

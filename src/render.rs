@@ -283,6 +283,8 @@ pub fn render_traced<E>(
         let n = block.min(total - done);
         let block_end = done + n;
         let mut at = done;
+        // As `process()` does at each block start.
+        engine.sync_program(&job.controls);
         // The block in pieces that end at control points: EEG frames are scored at control
         // points (the audio time they would arrive live, to the 0.7 ms grid), so neither the
         // feedback nor the sound depends on the block size.

@@ -369,8 +369,8 @@ pub struct SessionOptions {
     pub log_status: Option<std::sync::Arc<std::sync::Mutex<SessionLogStatus>>>,
     /// Publish the LSL features outlet with this source id.
     pub outlet_source_id: Option<String>,
-    /// When given, the outlet exists only while this is true (the plugin's `lslout`).
-    pub outlet_switch: Option<std::sync::Arc<std::sync::atomic::AtomicBool>>,
+    /// When given, the outlet exists only while this returns true (the plugin's `lslout`).
+    pub outlet_switch: Option<std::sync::Arc<dyn Fn() -> bool + Send + Sync>>,
     /// Write the per-frame CSV log here.
     pub log: Option<PathBuf>,
     /// Whether frame times are on the local LSL clock (live sources) and can stamp the outlet.
@@ -428,13 +428,8 @@ fn run(
     opts: SessionOptions,
     stop: StopFlag,
 ) -> SessionResult {
-    let wanted = || {
-        opts.outlet_source_id.is_some()
-            && opts
-                .outlet_switch
-                .as_ref()
-                .is_none_or(|s| s.load(std::sync::atomic::Ordering::Relaxed))
-    };
+    let wanted =
+        || opts.outlet_source_id.is_some() && opts.outlet_switch.as_ref().is_none_or(|on| on());
     let mut outlet: Option<FeaturesOutlet> = None;
     let mut outlet_error_shown = false;
     let mut log = match &opts.log {

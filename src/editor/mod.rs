@@ -36,8 +36,7 @@ use crate::preset;
 use history::History;
 use meter::MeterScale;
 
-/// Default editor size in logical pixels.
-pub const DEFAULT_SIZE: (u32, u32) = (980, 680);
+pub use crate::params::DEFAULT_EDITOR_SIZE as DEFAULT_SIZE;
 
 /// The editor's tabs.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -272,10 +272,29 @@ pub struct WorkerOutputs {
 }
 
 impl Worker {
-    /// Starts a worker on `spec` with `analysis`.
+    /// Starts a worker on `spec` with `analysis`, with both frame consumers.
     pub fn spawn(spec: SourceSpec, analysis: AnalysisConfig) -> (Self, WorkerOutputs) {
-        let (audio_tx, audio_rx) = frame_channel(32);
         let (mon_tx, mon_rx) = frame_channel(256);
+        let (worker, audio) = Self::start(spec, analysis, Some(mon_tx));
+        let outputs = WorkerOutputs {
+            audio,
+            monitor: mon_rx,
+        };
+        (worker, outputs)
+    }
+
+    /// Starts a worker that feeds only the audio thread's consumer (the plugin: its editor
+    /// reads records, not frames).
+    pub fn spawn_for_audio(spec: SourceSpec, analysis: AnalysisConfig) -> (Self, FrameConsumer) {
+        Self::start(spec, analysis, None)
+    }
+
+    fn start(
+        spec: SourceSpec,
+        analysis: AnalysisConfig,
+        mon_tx: Option<FrameProducer>,
+    ) -> (Self, FrameConsumer) {
+        let (audio_tx, audio_rx) = frame_channel(32);
         let (cmd_tx, cmd_rx) = command_channel();
         let stop = StopFlag::default();
         let status = StatusCell::default();
@@ -316,10 +335,7 @@ impl Worker {
                 estimator,
                 streams,
             },
-            WorkerOutputs {
-                audio: audio_rx,
-                monitor: mon_rx,
-            },
+            audio_rx,
         )
     }
 
@@ -407,7 +423,7 @@ fn run(
         StreamsCell,
     ),
     audio: FrameProducer,
-    monitor: FrameProducer,
+    monitor: Option<FrameProducer>,
 ) {
     let (mut source, mut status) = open(&spec);
     let mut extractor: Option<Extractor> = None;
@@ -524,7 +540,9 @@ fn run(
             if let Some(ex) = extractor.as_mut() {
                 if let Some(frame) = ex.push(sample, time) {
                     audio.push(frame);
-                    monitor.push(frame);
+                    if let Some(m) = &monitor {
+                        m.push(frame);
+                    }
                     if let Some((rec, _, _)) = recorder.as_mut() {
                         rec.push(&frame, CALIBRATION_MIN_QUALITY);
                     }
