@@ -237,16 +237,14 @@ impl MelodiaSync {
     }
 }
 
-/// The source the standalone app was started with (`melodiasync standalone --eeg sim|FILE`
+/// The source the standalone app was started with (`melodiasync standalone --eeg sim|lsl:PROP=VALUE|FILE`
 /// sets `MELODIASYNC_EEG`): an explicit choice, so nothing switches to simulated data silently.
 fn standalone_source() -> Option<SourceSpec> {
     let v = std::env::var("MELODIASYNC_EEG").ok()?;
     if v.trim().is_empty() {
         return None;
     }
-    render::EegInput::parse(&v)
-        .ok()
-        .and_then(render::EegInput::into_live)
+    v.parse().ok()
 }
 
 /// Converts a host note event into an engine note action (other events are not for the synth).

@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use crate::bridge::{record_channel, FeedbackRecord};
 use crate::eeg::recording::{self, Recording};
-use crate::eeg::sim::{Script, SimConfig, Simulator};
+use crate::eeg::sim::{SimConfig, Simulator};
 use crate::eeg::worker::{extractor_for, AnalysisConfig};
 use crate::engine::{Controls, Engine, NoteAction, TimedNote};
 use crate::features::{Extractor, FeatureFrame};
@@ -34,22 +34,18 @@ pub enum EegInput {
 }
 
 impl EegInput {
-    /// Parses `sim`, `sim:SCRIPT` or a file path.
+    /// Parses `sim`, `sim:SCRIPT` or a file path (the source syntax of
+    /// [`crate::eeg::SourceSpec`]; live LSL streams have no place in an offline render).
     pub fn parse(text: &str) -> Result<Self, String> {
-        let t = text.trim();
-        if t == "sim" {
-            return Ok(EegInput::Simulator(SimConfig::default()));
+        match text.parse::<crate::eeg::SourceSpec>()? {
+            crate::eeg::SourceSpec::Simulator(cfg) => Ok(EegInput::Simulator(cfg)),
+            crate::eeg::SourceSpec::File { path, rate, .. } => Ok(EegInput::File { path, rate }),
+            crate::eeg::SourceSpec::Lsl { .. } => Err(format!(
+                "'{}' is a live LSL stream; renders and calibrations from --eeg take sim, \
+                 sim:SCRIPT or a recording (use `monitor` or the plugin for live streams).",
+                text.trim()
+            )),
         }
-        if let Some(script) = t.strip_prefix("sim:") {
-            return Ok(EegInput::Simulator(SimConfig {
-                script: Script::parse(script)?,
-                ..SimConfig::default()
-            }));
-        }
-        Ok(EegInput::File {
-            path: PathBuf::from(t),
-            rate: None,
-        })
     }
 
     /// The same input as a live source for the worker (recordings loop, as a session would);

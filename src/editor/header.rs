@@ -124,15 +124,9 @@ impl App {
                     let text = format!("LSL {name} ({stype}, {ch} ch, {rate:.0} Hz, {host})");
                     if ui.selectable_label(false, text).clicked() {
                         chosen = Some(if id.is_empty() {
-                            SourceSpec::Lsl {
-                                prop: LslProp::Name,
-                                value: name,
-                            }
+                            SourceSpec::lsl(LslProp::Name, name)
                         } else {
-                            SourceSpec::Lsl {
-                                prop: LslProp::SourceId,
-                                value: id,
-                            }
+                            SourceSpec::lsl(LslProp::SourceId, id)
                         });
                     }
                 }

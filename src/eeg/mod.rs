@@ -69,6 +69,69 @@ pub enum SourceSpec {
     },
 }
 
+impl SourceSpec {
+    /// The first LSL stream whose `prop` is `value`.
+    pub fn lsl(prop: LslProp, value: impl Into<String>) -> Self {
+        SourceSpec::Lsl {
+            prop,
+            value: value.into(),
+        }
+    }
+}
+
+impl std::str::FromStr for SourceSpec {
+    type Err = String;
+
+    /// What a user types for a source (the CLI's `--eeg`, `standalone --eeg`):
+    /// `sim` or `sim:SCRIPT` (steady, calm, eyes-closed, focus); `lsl` (the first stream of
+    /// type EEG) or `lsl:PROP=VALUE` with PROP one of type, name, source_id, hostname; else
+    /// the path of a recording (CSV, EDF/BDF, XDF), which a live source plays in a loop.
+    ///
+    /// Errors: an unknown script or LSL property, or an empty value, in one sentence.
+    fn from_str(text: &str) -> Result<Self, String> {
+        let t = text.trim();
+        if t == "sim" {
+            return Ok(SourceSpec::Simulator(sim::SimConfig::default()));
+        }
+        if let Some(script) = t.strip_prefix("sim:") {
+            return Ok(SourceSpec::Simulator(sim::SimConfig {
+                script: sim::Script::parse(script)?,
+                ..sim::SimConfig::default()
+            }));
+        }
+        if t == "lsl" {
+            return Ok(SourceSpec::default());
+        }
+        if let Some(query) = t.strip_prefix("lsl:") {
+            let err = || {
+                format!(
+                    "'{t}' is not an LSL query; write lsl:PROP=VALUE with PROP one of type, \
+                     name, source_id, hostname (e.g. lsl:type=EEG)."
+                )
+            };
+            let (prop, value) = query.split_once('=').ok_or_else(err)?;
+            let prop = [
+                LslProp::Type,
+                LslProp::Name,
+                LslProp::SourceId,
+                LslProp::Hostname,
+            ]
+            .into_iter()
+            .find(|p| p.as_lsl() == prop.trim())
+            .ok_or_else(err)?;
+            if value.trim().is_empty() {
+                return Err(err());
+            }
+            return Ok(SourceSpec::lsl(prop, value.trim()));
+        }
+        Ok(SourceSpec::File {
+            path: PathBuf::from(t),
+            looping: true,
+            rate: None,
+        })
+    }
+}
+
 impl Default for SourceSpec {
     /// The plugin's default: the first LSL stream of type EEG (never silently simulated data).
     fn default() -> Self {
@@ -76,5 +139,47 @@ impl Default for SourceSpec {
             prop: LslProp::Type,
             value: "EEG".into(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sources_parse_from_what_users_type() {
+        let parse = |t: &str| t.parse::<SourceSpec>();
+        assert_eq!(
+            parse("sim"),
+            Ok(SourceSpec::Simulator(sim::SimConfig::default()))
+        );
+        let SourceSpec::Simulator(focus) = parse(" sim:focus ").unwrap() else {
+            panic!("not the simulator");
+        };
+        assert_eq!(focus.script, sim::Script::Focus);
+        assert_eq!(parse("lsl"), Ok(SourceSpec::default()));
+        assert_eq!(
+            parse("lsl:name=Muse S"),
+            Ok(SourceSpec::lsl(LslProp::Name, "Muse S"))
+        );
+        assert_eq!(
+            parse("lsl:source_id=abc123"),
+            Ok(SourceSpec::lsl(LslProp::SourceId, "abc123"))
+        );
+        assert_eq!(
+            parse("rec/session 1.edf"),
+            Ok(SourceSpec::File {
+                path: PathBuf::from("rec/session 1.edf"),
+                looping: true,
+                rate: None,
+            })
+        );
+        for bad in ["lsl:colour=red", "lsl:name=", "lsl:type", "sim:sleepy"] {
+            let e = parse(bad).unwrap_err();
+            assert!(e.ends_with('.') && e.len() > 20, "{bad}: {e}");
+        }
+        // Offline inputs take the same syntax, and refuse live streams with a sentence.
+        let e = crate::render::EegInput::parse("lsl:type=EEG").unwrap_err();
+        assert!(e.contains("live LSL stream"), "{e}");
     }
 }

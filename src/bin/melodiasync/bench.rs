@@ -389,10 +389,7 @@ fn run_latency(seconds: f64, channels: usize, rate: f32) -> Result<(), String> {
         Ok(())
     });
     let (worker, out) = Worker::spawn(
-        SourceSpec::Lsl {
-            prop: LslProp::Type,
-            value: stype,
-        },
+        SourceSpec::lsl(LslProp::Type, stype),
         AnalysisConfig::default(),
     );
     let start = std::time::Instant::now();

@@ -72,14 +72,8 @@ pub(crate) fn run(args: CalibrateArgs) -> Result<(), String> {
         }
         None => {
             let spec = match name {
-                Some(n) => SourceSpec::Lsl {
-                    prop: LslProp::Name,
-                    value: n,
-                },
-                None => SourceSpec::Lsl {
-                    prop: LslProp::Type,
-                    value: stream_type,
-                },
+                Some(n) => SourceSpec::lsl(LslProp::Name, n),
+                None => SourceSpec::lsl(LslProp::Type, stream_type),
             };
             let (worker, _out) = Worker::spawn(spec, AnalysisConfig::default());
             worker.calibrate(seconds, condition);

@@ -246,20 +246,11 @@ pub(crate) fn run_monitor(args: MonitorArgs) -> Result<(), String> {
     let spec = if sim {
         SourceSpec::Simulator(SimConfig::default())
     } else if let Some(n) = name {
-        SourceSpec::Lsl {
-            prop: LslProp::Name,
-            value: n,
-        }
+        SourceSpec::lsl(LslProp::Name, n)
     } else if let Some(id) = source_id {
-        SourceSpec::Lsl {
-            prop: LslProp::SourceId,
-            value: id,
-        }
+        SourceSpec::lsl(LslProp::SourceId, id)
     } else {
-        SourceSpec::Lsl {
-            prop: LslProp::Type,
-            value: stream_type.unwrap_or_else(|| "EEG".into()),
-        }
+        SourceSpec::lsl(LslProp::Type, stream_type.unwrap_or_else(|| "EEG".into()))
     };
     let analysis = AnalysisConfig {
         montage,
