@@ -206,17 +206,8 @@ pub fn run(
 /// [`HOLD_S`] (so a noise spike before the response cannot count); `None` if it never does
 /// (or does not change).
 pub fn step_time(times: &[f64], values: &[f32], step_s: f64, fraction: f64) -> Option<f64> {
-    let mean = |from: f64, to: f64| {
-        let v: Vec<f64> = times
-            .iter()
-            .zip(values)
-            .filter(|(t, _)| **t >= from && **t < to)
-            .map(|(_, v)| *v as f64)
-            .collect();
-        (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64)
-    };
-    let before = mean(step_s - 5.0, step_s)?;
-    let after = mean(step_s + 5.0, step_s + 8.0)?;
+    let before = mean_in(times, values, step_s - 5.0, step_s)?;
+    let after = mean_in(times, values, step_s + 5.0, step_s + 8.0)?;
     let change = after - before;
     if change.abs() < 1e-9 {
         return None;
@@ -329,15 +320,20 @@ pub fn share(times: &[f64], in_target: &[bool], from: f64, to: f64) -> f64 {
     on as f64 / n.max(1) as f64
 }
 
-/// Mean of `values` over blocks in `[from, to)` seconds.
+/// Mean of `values` over blocks in `[from, to)` seconds (0 when there are none).
 pub fn mean_between(times: &[f64], values: &[f32], from: f64, to: f64) -> f64 {
+    mean_in(times, values, from, to).unwrap_or(0.0)
+}
+
+/// Mean of `values` over blocks in `[from, to)` seconds, if there are any.
+fn mean_in(times: &[f64], values: &[f32], from: f64, to: f64) -> Option<f64> {
     let v: Vec<f64> = times
         .iter()
         .zip(values)
         .filter(|(t, _)| **t >= from && **t < to)
         .map(|(_, v)| *v as f64)
         .collect();
-    v.iter().sum::<f64>() / v.len().max(1) as f64
+    (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64)
 }
 
 /// t50 and t90 of one signal, s.
