@@ -3,9 +3,9 @@
 
 use ::lsl::{ChannelFormat, Pullable, StreamInfo, StreamInlet};
 
+use super::protocol::{SourceState, SourceStatus};
 use super::source::Source;
 use super::LslProp;
-use crate::bridge::{SourceState, SourceStatus};
 
 /// Seconds one resolve attempt may block the worker.
 const RESOLVE_WAIT: f64 = 0.25;

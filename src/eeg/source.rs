@@ -1,6 +1,6 @@
 //! The worker-side interface every EEG source implements.
 
-use crate::bridge::SourceStatus;
+use super::protocol::SourceStatus;
 
 /// A live source, owned by the worker thread (it may hold handles that must not move).
 pub trait Source {

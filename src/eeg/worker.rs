@@ -8,15 +8,15 @@
 use std::thread::JoinHandle;
 
 use super::lsl::{LslSource, StreamSearch};
+use super::protocol::{
+    command_channel, CalibrationCell, CalibrationStatus, CommandReceiver, CommandSender,
+    EstimatorSwitch, SourceState, SourceStatus, StatusCell, StreamsCell, WorkerCommand, WorkerLink,
+};
 use super::recording::{self, Recording};
 use super::sim::Simulator;
 use super::source::{Pacer, Source};
 use super::SourceSpec;
-use crate::bridge::{
-    command_channel, frame_channel, CalibrationCell, CalibrationStatus, CommandReceiver,
-    CommandSender, EstimatorSwitch, FrameConsumer, FrameProducer, SourceState, SourceStatus,
-    StatusCell, StopFlag, StreamsCell, WorkerCommand,
-};
+use crate::bridge::queue::{frame_channel, FrameConsumer, FrameProducer, StopFlag};
 use crate::features::baseline::BaselineRecorder;
 use crate::feedback::Condition;
 
@@ -383,8 +383,8 @@ impl Worker {
     }
 
     /// Handles for the editor: the same status and calibration cells, and a command sender.
-    pub fn link(&self) -> crate::bridge::WorkerLink {
-        crate::bridge::WorkerLink {
+    pub fn link(&self) -> WorkerLink {
+        WorkerLink {
             status: self.status.clone(),
             calibration: self.calibration.clone(),
             commands: self.commands.clone(),

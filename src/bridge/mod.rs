@@ -1,0 +1,28 @@
+//! Every value that crosses a thread boundary, and the constructors of its handles: one place
+//! to review what is shared and how.
+//!
+//! | from → to | what | how |
+//! |---|---|---|
+//! | EEG worker → audio | newest `FeatureFrame` | [`frame_channel`]: `ArrayQueue::force_push`, drained at block start |
+//! | EEG worker → editor/CLI | frames and [`SourceStatus`] | a second [`frame_channel`]; status behind a mutex the audio thread never touches |
+//! | editor/CLI → worker | [`WorkerCommand`] | [`command_channel`], read only by the worker |
+//! | plugin → worker | stop | `AtomicBool` + join in `Drop` |
+//! | main/editor → audio | compiled programs after a calibration or state load | [`SetupCell`]: its `set` compiles, then a queue |
+//! | audio → main | adaptive thresholds, for the project save | [`AdaptiveCell::publish`]: atomics |
+//! | main → audio | adaptive thresholds from a project load | [`AdaptiveCell`]'s `set`: a queue the audio thread drains ([`adaptive_restore_channel`]) |
+//! | audio → session thread | [`FeedbackRecord`] per scored frame | [`record_channel`] |
+//! | EEG worker → editor | LSL streams found | [`StreamsCell`] (a stream search runs on the worker between samples) |
+//!
+//! The primitives are in [`mod@queue`]; the feedback setup and adaptive state in [`state`]; the
+//! per-frame records, session commands and the editor's link in [`records`]; the EEG worker's
+//! protocol (commands, status, calibration, stream search) beside the worker, in
+//! `eeg::protocol`, re-exported here.
+
+pub mod queue;
+pub mod records;
+pub mod state;
+
+pub use crate::eeg::protocol::*;
+pub use queue::*;
+pub use records::*;
+pub use state::*;

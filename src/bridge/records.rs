@@ -1,0 +1,109 @@
+//! What the audio thread reports per scored frame, the session thread's commands and status,
+//! and the editor's link to the worker and session thread.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+use super::queue::{queue, QueueReceiver, QueueSender};
+use crate::eeg::protocol::WorkerLink;
+use crate::features::FeatureFrame;
+use crate::feedback::FeedbackSnapshot;
+use crate::synth::Modulation;
+
+/// One scored frame with everything the outputs need: the LSL features outlet and the
+/// session log (both on the session thread, never the audio thread).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct FeedbackRecord {
+    /// The EEG frame.
+    pub frame: FeatureFrame,
+    /// What the feedback engine computed.
+    pub feedback: FeedbackSnapshot,
+    /// The modulation applied to the synth.
+    pub modulation: Modulation,
+    /// The entrainment rate in Hz actually playing.
+    pub beat_hz: f32,
+    /// Seconds of audio rendered when the frame was scored.
+    pub audio_time: f64,
+    /// How long the EEG took to reach the sound through this frame.
+    pub delay: LoopDelay,
+}
+
+/// The EEG -> sound delay of one frame, in parts.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct LoopDelay {
+    /// From the newest EEG sample in the frame (its clock-corrected LSL time) to the start of
+    /// the audio block that applied it, s: transport, buffering, the frame hop, the block.
+    pub transport_s: f32,
+    /// The band estimator's group delay of the program's slowest reward term, s.
+    pub estimator_s: f32,
+    /// The smoothing that tops that term up to the response time, s (its time constant: a
+    /// one-pole's delay).
+    pub smoothing_s: f32,
+}
+
+impl LoopDelay {
+    /// The whole delay, s (without the host's output latency, which plugins are not told).
+    pub fn total_s(&self) -> f32 {
+        self.transport_s + self.estimator_s + self.smoothing_s
+    }
+}
+
+/// Audio thread → session thread (1024 records: 16 s at 64 frames/s).
+pub fn record_channel() -> (QueueSender<FeedbackRecord>, QueueReceiver<FeedbackRecord>) {
+    queue(1024)
+}
+
+/// Commands for the session thread's log (from the editor's session start/stop).
+#[derive(Clone, Debug, PartialEq)]
+pub enum SessionCommand {
+    /// Start logging every frame to this CSV file (a summary JSON goes beside it at the stop).
+    Start(std::path::PathBuf),
+    /// Stop logging and write the summary.
+    Stop,
+}
+
+/// The session log's state, for the editor.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SessionLogStatus {
+    /// The log being written, if a session is running.
+    pub recording: Option<std::path::PathBuf>,
+    /// A sentence about the last start/stop (where it went, or what failed).
+    pub message: String,
+}
+
+/// Everything the editor reads or sends beyond the parameters, created with the plugin (the
+/// worker and session thread start later, at activation, and register here).
+pub struct EditorLink {
+    /// The worker, once started.
+    pub worker: Mutex<Option<WorkerLink>>,
+    /// Scored frames from the audio thread (while the editor is open).
+    pub records: QueueReceiver<FeedbackRecord>,
+    /// Session log commands, once the session thread runs.
+    pub session: Mutex<Option<QueueSender<SessionCommand>>>,
+    /// Session log state.
+    pub session_status: Arc<Mutex<SessionLogStatus>>,
+    /// Whether an editor is open (the audio thread only sends records then).
+    pub open: AtomicBool,
+}
+
+impl EditorLink {
+    /// A link and the audio thread's sending side of its record queue (512 records: 16 s).
+    pub fn new() -> (Arc<Self>, QueueSender<FeedbackRecord>) {
+        let (tx, rx) = queue(512);
+        (
+            Arc::new(Self {
+                worker: Mutex::new(None),
+                records: rx,
+                session: Mutex::new(None),
+                session_status: Arc::default(),
+                open: AtomicBool::new(false),
+            }),
+            tx,
+        )
+    }
+
+    /// Whether an editor is open.
+    pub fn is_open(&self) -> bool {
+        self.open.load(Ordering::Relaxed)
+    }
+}
