@@ -6,8 +6,10 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use crate::bridge::{record_channel, FeedbackRecord};
+use crate::eeg::playback::Playback;
 use crate::eeg::recording::{self, Recording};
 use crate::eeg::sim::{SimConfig, Simulator};
+use crate::eeg::source::Generator;
 use crate::eeg::worker::{extractor_for, AnalysisConfig};
 use crate::engine::{Controls, Engine, NoteAction, TimedNote};
 use crate::features::{Extractor, FeatureFrame};
@@ -75,18 +77,14 @@ pub struct EegJob {
 }
 
 /// Samples from a simulator or a recording, with their times from 0.
-enum Samples {
-    /// Endless simulator.
-    Sim(Simulator, Vec<f32>),
-    /// A recording, played once.
-    Rec(Arc<Recording>),
-}
 
 /// Feeds EEG to the extractor in step with the audio clock, so frames reach the feedback
 /// engine at the audio time they would in a live session, deterministically.
 pub struct EegDrive {
-    /// The samples.
-    samples: Samples,
+    /// The samples: the same generators the worker paces live, here paced by the audio clock.
+    samples: Box<dyn Generator>,
+    /// One sample.
+    buf: Vec<f32>,
     /// The analysis.
     extractor: Extractor,
     /// Next sample index.
@@ -98,20 +96,19 @@ pub struct EegDrive {
 impl EegDrive {
     /// Opens the input and builds the extractor (errors are sentences).
     pub fn new(input: &EegInput, analysis: &AnalysisConfig) -> Result<Self, String> {
-        let samples = match input {
-            EegInput::Simulator(cfg) => {
-                let sim = Simulator::new(cfg.clone())?;
-                Samples::Sim(sim, vec![0.0; cfg.channels])
-            }
-            EegInput::File { path, rate } => Samples::Rec(Arc::new(recording::open(path, *rate)?)),
-            EegInput::Memory(rec) => Samples::Rec(rec.clone()),
+        // Recordings play once: when one ends, the feedback holds, then glides to neutral.
+        let samples: Box<dyn Generator> = match input {
+            EegInput::Simulator(cfg) => Box::new(Simulator::new(cfg.clone())?),
+            EegInput::File { path, rate } => Box::new(Playback::new(
+                Arc::new(recording::open(path, *rate)?),
+                false,
+            )),
+            EegInput::Memory(rec) => Box::new(Playback::new(rec.clone(), false)),
         };
-        let (labels, rate) = match &samples {
-            Samples::Sim(s, _) => (s.labels().to_vec(), s.rate()),
-            Samples::Rec(r) => (r.labels.clone(), r.sample_rate),
-        };
-        let extractor = extractor_for(&labels, rate, analysis)?;
+        let rate = samples.rate();
+        let extractor = extractor_for(samples.labels(), rate, analysis)?;
         Ok(Self {
+            buf: vec![0.0; samples.labels().len()],
             samples,
             extractor,
             next: 0,
@@ -123,18 +120,10 @@ impl EegDrive {
     pub fn feed_until(&mut self, until: f64, mut on_frame: impl FnMut(&FeatureFrame)) {
         while (self.next as f64) / self.rate < until {
             let time = self.next as f64 / self.rate;
-            let frame = match &mut self.samples {
-                Samples::Sim(sim, buf) => {
-                    sim.next_sample(buf);
-                    self.extractor.push(buf, time)
-                }
-                Samples::Rec(rec) => {
-                    if self.next as usize >= rec.frames() {
-                        return;
-                    }
-                    self.extractor.push(rec.frame(self.next as usize), time)
-                }
-            };
+            if !self.samples.next_sample(&mut self.buf) {
+                return;
+            }
+            let frame = self.extractor.push(&self.buf, time);
             self.next += 1;
             if let Some(f) = frame {
                 on_frame(&f);

@@ -3,6 +3,7 @@
 
 pub mod lsl;
 pub mod outlet;
+pub mod playback;
 pub mod protocol;
 pub mod recording;
 pub mod sim;

@@ -125,6 +125,22 @@ pub struct Simulator {
     blink: (u64, u64),
 }
 
+impl super::source::Generator for Simulator {
+    fn labels(&self) -> &[String] {
+        Simulator::labels(self)
+    }
+
+    fn rate(&self) -> f32 {
+        Simulator::rate(self)
+    }
+
+    /// Endless: always a sample.
+    fn next_sample(&mut self, out: &mut [f32]) -> bool {
+        Simulator::next_sample(self, out);
+        true
+    }
+}
+
 impl Simulator {
     /// A simulator for `cfg`.
     pub fn new(cfg: SimConfig) -> Result<Self, String> {

@@ -1,6 +1,82 @@
-//! The worker-side interface every EEG source implements.
+//! The interfaces of EEG sources. A live [`Source`] is what the worker pumps (an LSL inlet,
+//! or a [`Generator`] paced by the wall clock: [`Paced`]). A [`Generator`] (the simulator, a
+//! recording's [`super::playback::Playback`]) yields the same samples whether the worker paces
+//! it in real time or the offline renderer by the audio clock (`render::EegDrive`).
 
-use super::protocol::SourceStatus;
+use super::protocol::{SourceState, SourceStatus};
+
+/// Samples on demand, in µV, one value per channel.
+pub trait Generator {
+    /// Channel labels.
+    fn labels(&self) -> &[String];
+    /// Sample rate in Hz.
+    fn rate(&self) -> f32;
+    /// Writes the next sample into `out` (one value per channel); `false` at the end of a
+    /// finite generator (nothing written).
+    fn next_sample(&mut self, out: &mut [f32]) -> bool;
+}
+
+/// A generator as a live source, paced by the wall clock.
+pub struct Paced<G> {
+    /// The samples.
+    generator: G,
+    /// Real-time pacing.
+    pacer: Pacer,
+    /// One sample.
+    buf: Vec<f32>,
+}
+
+impl<G: Generator> Paced<G> {
+    /// Starts pacing `generator` now.
+    pub fn new(generator: G) -> Self {
+        Self {
+            buf: vec![0.0; generator.labels().len()],
+            pacer: Pacer::new(generator.rate()),
+            generator,
+        }
+    }
+}
+
+impl<G: Generator> Source for Paced<G> {
+    fn pump(&mut self, status: &mut SourceStatus, sink: &mut dyn FnMut(&[f32], f64)) -> usize {
+        let (due, t0) = self.pacer.due();
+        let mut sent = 0;
+        for i in 0..due {
+            if !self.generator.next_sample(&mut self.buf) {
+                status.state = SourceState::Stopped;
+                status.message = "The recording has ended.".into();
+                break;
+            }
+            sink(&self.buf, t0 + i as f64 * self.pacer.period());
+            sent += 1;
+        }
+        self.pacer.advance(sent);
+        status.samples += sent;
+        status.measured_rate = self.generator.rate() as f64;
+        if sent == 0 {
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        sent as usize
+    }
+
+    fn layout(&self) -> Option<(&[String], f32)> {
+        Some((self.generator.labels(), self.generator.rate()))
+    }
+}
+
+/// A source that produces nothing (after an error), without spinning.
+pub struct Idle;
+
+impl Source for Idle {
+    fn pump(&mut self, _: &mut SourceStatus, _: &mut dyn FnMut(&[f32], f64)) -> usize {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        0
+    }
+
+    fn layout(&self) -> Option<(&[String], f32)> {
+        None
+    }
+}
 
 /// A live source, owned by the worker thread (it may hold handles that must not move).
 pub trait Source {

@@ -5,16 +5,18 @@
 //! restart (the old source is dropped on the worker thread, so liblsl's slow teardown never
 //! blocks the caller); dropping the [`Worker`] sets the stop flag and joins the thread.
 
+use std::sync::Arc;
 use std::thread::JoinHandle;
 
 use super::lsl::{LslSource, StreamSearch};
+use super::playback::Playback;
 use super::protocol::{
     command_channel, CalibrationCell, CalibrationStatus, CommandReceiver, CommandSender,
     EstimatorSwitch, SourceState, SourceStatus, StatusCell, StreamsCell, WorkerCommand, WorkerLink,
 };
-use super::recording::{self, Recording};
+use super::recording;
 use super::sim::Simulator;
-use super::source::{Pacer, Source};
+use super::source::{Idle, Paced, Source};
 use super::SourceSpec;
 use crate::bridge::queue::{frame_channel, FrameConsumer, FrameProducer, StopFlag};
 use crate::features::baseline::BaselineRecorder;
@@ -61,82 +63,6 @@ impl Default for AnalysisConfig {
     }
 }
 
-/// The simulator as a real-time source.
-struct SimSource {
-    /// Generator.
-    sim: Simulator,
-    /// Real-time pacing.
-    pacer: Pacer,
-    /// One sample.
-    buf: Vec<f32>,
-}
-
-impl Source for SimSource {
-    fn pump(&mut self, status: &mut SourceStatus, sink: &mut dyn FnMut(&[f32], f64)) -> usize {
-        let (due, t0) = self.pacer.due();
-        for i in 0..due {
-            self.sim.next_sample(&mut self.buf);
-            sink(&self.buf, t0 + i as f64 * self.pacer.period());
-        }
-        self.pacer.advance(due);
-        status.samples += due;
-        status.measured_rate = self.sim.rate() as f64;
-        if due == 0 {
-            std::thread::sleep(std::time::Duration::from_millis(1));
-        }
-        due as usize
-    }
-
-    fn layout(&self) -> Option<(&[String], f32)> {
-        Some((self.sim.labels(), self.sim.rate()))
-    }
-}
-
-/// A recording as a real-time source.
-struct FileSource {
-    /// The whole recording.
-    rec: Recording,
-    /// Next frame to send.
-    next: usize,
-    /// Start again at the end.
-    looping: bool,
-    /// Real-time pacing.
-    pacer: Pacer,
-}
-
-impl Source for FileSource {
-    fn pump(&mut self, status: &mut SourceStatus, sink: &mut dyn FnMut(&[f32], f64)) -> usize {
-        let (due, t0) = self.pacer.due();
-        let mut sent = 0;
-        for i in 0..due {
-            if self.next >= self.rec.frames() {
-                if !self.looping {
-                    status.state = SourceState::Stopped;
-                    status.message = "The recording has ended.".into();
-                    break;
-                }
-                self.next = 0;
-            }
-            sink(
-                self.rec.frame(self.next),
-                t0 + i as f64 * self.pacer.period(),
-            );
-            self.next += 1;
-            sent += 1;
-        }
-        self.pacer.advance(sent);
-        status.samples += sent;
-        if sent == 0 {
-            std::thread::sleep(std::time::Duration::from_millis(1));
-        }
-        sent as usize
-    }
-
-    fn layout(&self) -> Option<(&[String], f32)> {
-        Some((&self.rec.labels, self.rec.sample_rate))
-    }
-}
-
 /// Builds the live source for `spec` on the worker thread, with its initial status.
 fn open(spec: &SourceSpec) -> (Box<dyn Source>, SourceStatus) {
     let mut status = SourceStatus::default();
@@ -159,11 +85,7 @@ fn open(spec: &SourceSpec) -> (Box<dyn Source>, SourceStatus) {
                     "Simulated EEG ({} channels at {} Hz, script {:?}) — not a real brain signal.",
                     cfg.channels, cfg.rate, cfg.script
                 );
-                Box::new(SimSource {
-                    buf: vec![0.0; cfg.channels],
-                    pacer: Pacer::new(sim.rate()),
-                    sim,
-                })
+                Box::new(Paced::new(sim))
             }
             Err(e) => return (Box::new(Idle), error_status(e)),
         },
@@ -185,12 +107,7 @@ fn open(spec: &SourceSpec) -> (Box<dyn Source>, SourceStatus) {
                     rec.sample_rate,
                     if *looping { ", looping" } else { "" }
                 );
-                Box::new(FileSource {
-                    pacer: Pacer::new(rec.sample_rate),
-                    rec,
-                    next: 0,
-                    looping: *looping,
-                })
+                Box::new(Paced::new(Playback::new(Arc::new(rec), *looping)))
             }
             Err(e) => return (Box::new(Idle), error_status(e)),
         },
@@ -210,20 +127,6 @@ fn error_status(message: String) -> SourceStatus {
         state: SourceState::Error,
         message,
         ..SourceStatus::default()
-    }
-}
-
-/// A source that produces nothing (after an error), without spinning.
-struct Idle;
-
-impl Source for Idle {
-    fn pump(&mut self, _: &mut SourceStatus, _: &mut dyn FnMut(&[f32], f64)) -> usize {
-        std::thread::sleep(std::time::Duration::from_millis(20));
-        0
-    }
-
-    fn layout(&self) -> Option<(&[String], f32)> {
-        None
     }
 }
 
