@@ -76,8 +76,6 @@ pub struct EegJob {
     pub log: Option<PathBuf>,
 }
 
-/// Samples from a simulator or a recording, with their times from 0.
-
 /// Feeds EEG to the extractor in step with the audio clock, so frames reach the feedback
 /// engine at the audio time they would in a live session, deterministically.
 pub struct EegDrive {
