@@ -75,3 +75,21 @@ def test_bad_arguments_get_one_clear_sentence_and_no_file(cli, tmp_path):
     proc = subprocess.run([str(cli), "render", "--out", str(tmp_path / "no/such/dir/x.wav"),
                            "--seconds", "1"], capture_output=True, text=True)
     assert proc.returncode != 0 and "Cannot create" in proc.stderr, proc.stderr
+
+
+def test_a_failed_render_leaves_an_existing_file_as_it_was(cli, tmp_path):
+    # The recording is found missing only once rendering starts; the WAV is written under a
+    # temporary name and renamed at the end, so the earlier file survives and no part remains.
+    out = tmp_path / "session.wav"
+    out.write_bytes(b"an earlier render")
+    proc = subprocess.run([str(cli), "render", "--out", str(out), "--seconds", "2",
+                           "--eeg", str(tmp_path / "missing.edf")], capture_output=True, text=True)
+    assert proc.returncode != 0 and "missing.edf" in proc.stderr, proc.stderr
+    assert out.read_bytes() == b"an earlier render"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["session.wav"]
+    # And a render that succeeds replaces it with a complete WAV.
+    proc = subprocess.run([str(cli), "render", "--out", str(out), "--seconds", "1"],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert out.read_bytes()[:4] == b"RIFF"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["session.wav"]

@@ -1,6 +1,6 @@
 //! `melodiasync render`: a session to a WAV file through the plugin's own signal path.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use melodiasync::eeg::worker::AnalysisConfig;
@@ -62,31 +62,50 @@ pub(crate) struct RenderArgs {
     pub(crate) estimator: Option<Estimator>,
 }
 
-/// Runs `render`.
+/// Runs `render`: checks the options, builds the job from the preset, setup and `--set`s,
+/// renders to the WAV file and prints the report (and the session summary with `--eeg`).
 pub(crate) fn run(args: RenderArgs) -> Result<(), String> {
-    let RenderArgs {
-        seconds,
-        out,
-        sample_rate,
-        relaxation_ramp,
-        block,
-        eeg,
-        program,
-        log,
-        eeg_rate,
-        setup,
-        preset,
-        sets,
-        estimator,
-    } = args;
-    let sets = &sets;
-    let program = program.as_deref().map(ProgramKind::parse).transpose()?;
-    let mut setup = setup
+    let program = args
+        .program
+        .as_deref()
+        .map(ProgramKind::parse)
+        .transpose()?;
+    let mut setup = args
+        .setup
         .as_deref()
         .map(read_setup)
         .transpose()?
         .unwrap_or_default();
-    if log.is_some() && eeg.is_none() {
+    check_ranges(&args)?;
+    let params = Arc::new(MelodiaSyncParams::default());
+    if let Some(name) = &args.preset {
+        apply_preset(name, &params, &mut setup)?;
+    }
+    apply_sets(&params, &args.sets)?;
+    let program = program.unwrap_or(params.program.value());
+    let eeg = args
+        .eeg
+        .as_deref()
+        .map(|text| eeg_job(text, &args, &setup, program))
+        .transpose()?;
+    let mut controls = params.controls();
+    controls.program = program;
+    let job = RenderJob {
+        sample_rate: args.sample_rate as f32,
+        block: args.block,
+        relaxation_ramp: args.relaxation_ramp,
+        eeg,
+        programs: Some(setup.compile()),
+        ..RenderJob::new(controls, args.seconds)
+    };
+    let report = render_wav(&job, &args.out)?;
+    print_report(&report, &args.out, args.sample_rate, program)
+}
+
+/// The option checks that do not need files, each a sentence.
+fn check_ranges(args: &RenderArgs) -> Result<(), String> {
+    let (seconds, sample_rate, block) = (args.seconds, args.sample_rate, args.block);
+    if args.log.is_some() && args.eeg.is_none() {
         return Err("--log records a neurofeedback session; add --eeg FILE or --eeg sim.".into());
     }
     if !(seconds.is_finite() && seconds > 0.0 && seconds <= 24.0 * 3600.0) {
@@ -104,70 +123,87 @@ pub(crate) fn run(args: RenderArgs) -> Result<(), String> {
             "--block {block} is out of range; use 1 to 65536 samples."
         ));
     }
-    let params = Arc::new(MelodiaSyncParams::default());
-    if let Some(name) = preset {
-        let (entries, problems) = preset::library(preset::user_dir().as_deref());
-        let entry = preset::find(&entries, &name).map_err(|e| {
-            // A broken user file may be the one asked for: say so.
-            problems.iter().fold(e, |acc, p| format!("{acc} {p}"))
-        })?;
-        entry.preset.apply_to(&params)?;
-        setup
-            .programs
-            .insert(entry.preset.slot, entry.preset.program.clone());
-    }
-    apply_sets(&params, sets)?;
-    let program = program.unwrap_or(params.program.value());
+    Ok(())
+}
+
+/// Applies preset `name` to `params` and puts its program in `setup` for its slot.
+fn apply_preset(
+    name: &str,
+    params: &MelodiaSyncParams,
+    setup: &mut FeedbackSetup,
+) -> Result<(), String> {
+    let (entries, problems) = preset::library(preset::user_dir().as_deref());
+    let entry = preset::find(&entries, name).map_err(|e| {
+        // A broken user file may be the one asked for: say so.
+        problems.iter().fold(e, |acc, p| format!("{acc} {p}"))
+    })?;
+    entry.preset.apply_to(params)?;
+    setup
+        .programs
+        .insert(entry.preset.slot, entry.preset.program.clone());
+    Ok(())
+}
+
+/// The EEG side of the job: `text` (`--eeg`) analysed with `program`'s montage and estimator
+/// (or `--estimator`), logged to `--log`.
+fn eeg_job(
+    text: &str,
+    args: &RenderArgs,
+    setup: &FeedbackSetup,
+    program: ProgramKind,
+) -> Result<EegJob, String> {
     let chosen = setup
         .programs
         .get(&program)
         .cloned()
         .unwrap_or_else(|| Program::factory(program));
-    let montage = chosen.channels;
-    let estimator = estimator.unwrap_or(chosen.estimator);
-    let programs = Some(setup.compile());
-    let eeg = match eeg {
-        Some(text) => {
-            let mut input = EegInput::parse(&text)?;
-            if let EegInput::File { rate, .. } = &mut input {
-                *rate = eeg_rate;
-            }
-            Some(EegJob {
-                input,
-                analysis: AnalysisConfig {
-                    montage,
-                    estimator,
-                    ..AnalysisConfig::default()
-                },
-                log: log.clone(),
-            })
-        }
-        None => None,
-    };
+    let mut input = EegInput::parse(text)?;
+    if let EegInput::File { rate, .. } = &mut input {
+        *rate = args.eeg_rate;
+    }
+    Ok(EegJob {
+        input,
+        analysis: AnalysisConfig {
+            montage: chosen.channels,
+            estimator: args.estimator.unwrap_or(chosen.estimator),
+            ..AnalysisConfig::default()
+        },
+        log: args.log.clone(),
+    })
+}
+
+/// Renders `job` into a 32-bit float stereo WAV at `out`, written beside it under a temporary
+/// name and renamed when complete: a render that fails (a missing recording, a full disk)
+/// leaves a file already at `out` as it was.
+fn render_wav(job: &RenderJob, out: &Path) -> Result<render::RenderReport, String> {
+    let part = out.with_extension("wav.part");
+    let result = render_to(job, &part, out).and_then(|report| {
+        std::fs::rename(&part, out)
+            .map(|()| report)
+            .map_err(|e| format!("Cannot write '{}': {e}.", out.display()))
+    });
+    if result.is_err() {
+        let _ = std::fs::remove_file(&part);
+    }
+    result
+}
+
+/// Renders `job` into a WAV file at `path` (`out` names it in messages).
+fn render_to(job: &RenderJob, path: &Path, out: &Path) -> Result<render::RenderReport, String> {
     let spec = hound::WavSpec {
         channels: 2,
-        sample_rate,
+        sample_rate: job.sample_rate as u32,
         bits_per_sample: 32,
         sample_format: hound::SampleFormat::Float,
     };
-    let mut writer = hound::WavWriter::create(&out, spec).map_err(|e| {
+    let mut writer = hound::WavWriter::create(path, spec).map_err(|e| {
         format!(
             "Cannot create '{}': {e}. Check that the folder exists and is writable.",
             out.display()
         )
     })?;
-    let mut controls = params.controls();
-    controls.program = program;
-    let job = RenderJob {
-        sample_rate: sample_rate as f32,
-        block,
-        relaxation_ramp,
-        eeg,
-        programs,
-        ..RenderJob::new(controls, seconds)
-    };
     let write_err = |e: hound::Error| format!("Writing '{}' failed: {e}.", out.display());
-    let report = render::render(&job, |l, r| {
+    let report = render::render(job, |l, r| {
         for (a, b) in l.iter().zip(r) {
             writer.write_sample(*a)?;
             writer.write_sample(*b)?;
@@ -179,6 +215,16 @@ pub(crate) fn run(args: RenderArgs) -> Result<(), String> {
         RenderError::Session(s) => s,
     })?;
     writer.finalize().map_err(write_err)?;
+    Ok(report)
+}
+
+/// Prints what was rendered and, for a session, its summary (saved beside the log).
+fn print_report(
+    report: &render::RenderReport,
+    out: &Path,
+    sample_rate: u32,
+    program: ProgramKind,
+) -> Result<(), String> {
     let lufs = report
         .lufs
         .map_or("below the -70 LUFS gate".to_string(), |l| {
