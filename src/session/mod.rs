@@ -1,0 +1,176 @@
+//! The session thread: everything the feedback engine computed leaves the audio thread as a
+//! [`FeedbackRecord`] and is handled here, where blocking is allowed: the LSL outlet
+//! `MelodiaSync-Features` (so LabRecorder records it beside the raw EEG), the per-frame CSV
+//! log, and the end-of-session summary.
+
+mod log;
+mod outlet;
+mod record;
+mod summary;
+
+use std::path::PathBuf;
+use std::thread::JoinHandle;
+
+use crate::bridge::{FeedbackRecord, QueueReceiver, SessionCommand, SessionLogStatus, StopFlag};
+pub use log::CsvLog;
+pub use outlet::{FeaturesOutlet, OUTLET_NAME, OUTLET_TYPE};
+pub use record::{record_values, LABELS};
+pub use summary::{BandTrend, SessionSummary, SummaryBuilder};
+
+/// What the session thread does with records.
+#[derive(Default)]
+pub struct SessionOptions {
+    /// Start/stop commands for the log (the editor's session button).
+    pub commands: Option<QueueReceiver<SessionCommand>>,
+    /// Where the log's state is reported.
+    pub log_status: Option<std::sync::Arc<std::sync::Mutex<SessionLogStatus>>>,
+    /// Publish the LSL features outlet with this source id.
+    pub outlet_source_id: Option<String>,
+    /// When given, the outlet exists only while this returns true (the plugin's `lslout`).
+    pub outlet_switch: Option<std::sync::Arc<dyn Fn() -> bool + Send + Sync>>,
+    /// Write the per-frame CSV log here.
+    pub log: Option<PathBuf>,
+    /// Whether frame times are on the local LSL clock (live sources) and can stamp the outlet.
+    pub live_clock: bool,
+}
+
+/// What a finished session hands back: the summary and where the log went.
+pub type SessionResult = Result<(SessionSummary, Option<PathBuf>), String>;
+
+/// The running session thread.
+pub struct SessionThread {
+    /// The thread; returns the summary and any error.
+    handle: Option<JoinHandle<SessionResult>>,
+    /// Stop request.
+    stop: StopFlag,
+}
+
+impl SessionThread {
+    /// Starts the thread reading `records`.
+    pub fn spawn(records: QueueReceiver<FeedbackRecord>, opts: SessionOptions) -> Self {
+        let stop = StopFlag::default();
+        let thread_stop = stop.clone();
+        let handle = std::thread::Builder::new()
+            .name("melodiasync-session".into())
+            .spawn(move || run(records, opts, thread_stop))
+            .expect("the OS refused to start the session thread");
+        Self {
+            handle: Some(handle),
+            stop,
+        }
+    }
+
+    /// Drains what is left, stops, and returns the summary and the log path.
+    pub fn finish(mut self) -> SessionResult {
+        self.stop.stop();
+        match self.handle.take().map(JoinHandle::join) {
+            Some(Ok(result)) => result,
+            _ => Err("The session thread failed.".into()),
+        }
+    }
+}
+
+impl Drop for SessionThread {
+    fn drop(&mut self) {
+        self.stop.stop();
+        if let Some(h) = self.handle.take() {
+            let _ = h.join();
+        }
+    }
+}
+
+/// The session loop: drain, send, log; every 10 ms.
+fn run(
+    records: QueueReceiver<FeedbackRecord>,
+    opts: SessionOptions,
+    stop: StopFlag,
+) -> SessionResult {
+    let wanted =
+        || opts.outlet_source_id.is_some() && opts.outlet_switch.as_ref().is_none_or(|on| on());
+    let mut outlet: Option<FeaturesOutlet> = None;
+    let mut outlet_error_shown = false;
+    let mut log = match &opts.log {
+        Some(p) => Some(CsvLog::create(p)?),
+        None => None,
+    };
+    let mut summary = SummaryBuilder::default();
+    loop {
+        // Read the flag before draining: records pushed before `finish` are all handled.
+        let stopping = stop.is_stopped();
+        match (wanted(), outlet.is_some()) {
+            (true, false) => {
+                match FeaturesOutlet::open(opts.outlet_source_id.as_deref().unwrap_or("")) {
+                    Ok(o) => outlet = Some(o),
+                    // No network for LSL: the session goes on without the outlet.
+                    Err(e) if !outlet_error_shown => {
+                        eprintln!("{e}");
+                        outlet_error_shown = true;
+                    }
+                    Err(_) => {}
+                }
+            }
+            (false, true) => outlet = None,
+            _ => {}
+        }
+        while let Some(cmd) = opts.commands.as_ref().and_then(QueueReceiver::pop) {
+            let message = match cmd {
+                SessionCommand::Start(path) => {
+                    let finished = finish_session(log.take(), &summary, records.overflowed());
+                    summary = SummaryBuilder::default();
+                    match CsvLog::create(&path) {
+                        Ok(l) => {
+                            log = Some(l);
+                            finished.map_or(
+                                format!("Recording the session to '{}'.", path.display()),
+                                |m| m,
+                            )
+                        }
+                        Err(e) => e,
+                    }
+                }
+                SessionCommand::Stop => finish_session(log.take(), &summary, records.overflowed())
+                    .unwrap_or_else(|| "No session was being recorded.".into()),
+            };
+            if let Some(st) = &opts.log_status {
+                if let Ok(mut st) = st.lock() {
+                    st.recording = log.as_ref().map(|l| l.path().to_path_buf());
+                    st.message = message;
+                }
+            }
+        }
+        while let Some(r) = records.pop() {
+            summary.push(&r);
+            if let Some(o) = &outlet {
+                // A failed send loses one sample of a side stream; the session continues.
+                let _ = o.send(&r, opts.live_clock.then_some(r.frame.time));
+            }
+            if let Some(l) = log.as_mut() {
+                l.write(&r)?;
+            }
+        }
+        if stopping {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    let path = log.map(CsvLog::finish).transpose()?;
+    Ok((summary.finish(records.overflowed()), path))
+}
+
+/// Closes a running log and writes its summary beside it; returns a sentence, or `None` when
+/// there was no log.
+fn finish_session(log: Option<CsvLog>, summary: &SummaryBuilder, dropped: u64) -> Option<String> {
+    let log = log?;
+    let result = log.finish().and_then(|path| {
+        let json = serde_json::to_string_pretty(&summary.finish(dropped))
+            .map_err(|e| format!("Cannot format the session summary: {e}."))?;
+        let summary_path = path.with_extension("summary.json");
+        crate::preset::write_atomically(&summary_path, json.as_bytes())?;
+        Ok(format!(
+            "Session saved: '{}' and '{}'.",
+            path.display(),
+            summary_path.display()
+        ))
+    });
+    Some(result.unwrap_or_else(|e| e))
+}

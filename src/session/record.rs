@@ -1,0 +1,93 @@
+//! A feedback record as the numbers that leave the plugin: the outlet's channels and the
+//! log's columns, in one order.
+
+use crate::bridge::FeedbackRecord;
+use crate::features::bands::{ALPHA, BETA, DELTA, GAMMA, HIGH_BETA, SMR, STANDARD_BANDS, THETA};
+
+/// The seven standard bands by index and name, as they appear in outputs.
+pub(super) const BANDS: [(usize, &str); 7] = {
+    let mut bands = [(0, ""); 7];
+    let mut i = 0;
+    while i < bands.len() {
+        bands[i] = (i, STANDARD_BANDS[i].feature);
+        i += 1;
+    }
+    bands
+};
+
+/// Channel labels of the outlet and columns of the log (after its two time columns).
+pub const LABELS: [&str; 31] = [
+    "reward",
+    "reward_raw",
+    "in_target",
+    "success_rate",
+    "engagement",
+    "held",
+    "quality",
+    "delta_rel",
+    "theta_rel",
+    "alpha_rel",
+    "beta_rel",
+    "gamma_rel",
+    "smr_rel",
+    "high_beta_rel",
+    "theta_beta",
+    "alpha_theta",
+    "engagement_index",
+    "asymmetry",
+    "peak_alpha_hz",
+    "mod_warmth",
+    "mod_density",
+    "mod_swell",
+    "mod_space",
+    "mod_beat_shift",
+    "mod_drone",
+    "mod_binaural",
+    "mod_isochronic",
+    "mod_noise",
+    "mod_chimes",
+    "beat_hz",
+    "loop_delay_ms",
+];
+
+/// The record's values in [`LABELS`] order.
+pub fn record_values(r: &FeedbackRecord) -> [f32; LABELS.len()] {
+    let f = &r.frame;
+    let fb = &r.feedback;
+    let m = &r.modulation;
+    let b = |i: usize| f.bands[i].rel;
+    let flag = |x: bool| if x { 1.0 } else { 0.0 };
+    [
+        fb.reward,
+        fb.raw_reward,
+        flag(fb.in_target),
+        fb.success_rate,
+        fb.engagement,
+        flag(fb.held),
+        f.quality,
+        b(DELTA),
+        b(THETA),
+        b(ALPHA),
+        b(BETA),
+        b(GAMMA),
+        b(SMR),
+        b(HIGH_BETA),
+        f.theta_beta,
+        f.alpha_theta,
+        f.engagement,
+        f.asymmetry,
+        f.peak_alpha_hz,
+        m.warmth,
+        m.density,
+        m.swell,
+        m.space,
+        m.beat_shift,
+        m.drone,
+        m.binaural,
+        m.isochronic,
+        m.noise,
+        m.chimes,
+        r.beat_hz,
+        1000.0 * r.delay.total_s(),
+    ]
+}

@@ -1,0 +1,193 @@
+//! The end-of-session summary: time in target, reward, per-band trends.
+
+use super::record::BANDS;
+use crate::bridge::FeedbackRecord;
+
+/// Trend of one band's relative power over the session.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct BandTrend {
+    /// Band name.
+    pub band: String,
+    /// Mean over the first minute (or the first third, for short sessions).
+    pub start_mean: f32,
+    /// Mean over the last minute (or the last third).
+    pub end_mean: f32,
+    /// Least-squares slope per minute over the whole session.
+    pub slope_per_min: f32,
+}
+
+/// The end-of-session summary.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct SessionSummary {
+    /// Seconds from the first to the last frame (audio clock).
+    pub duration_s: f64,
+    /// Frames scored.
+    pub frames: u64,
+    /// Frames held for poor quality.
+    pub held_frames: u64,
+    /// Seconds in target.
+    pub time_in_target_s: f64,
+    /// Share of the duration in target, 0..1.
+    pub time_in_target: f64,
+    /// Mean smoothed reward over valid frames.
+    pub mean_reward: f64,
+    /// Share of the last 60 s in target at the end, 0..1 (the adaptive target's measure;
+    /// `time_in_target` counts the whole session).
+    pub final_success_rate: f32,
+    /// Per-band trends.
+    pub bands: Vec<BandTrend>,
+    /// Records the audio thread could not hand over (a stalled session thread).
+    pub dropped: u64,
+}
+
+/// Builds the summary from records as they come (memory: one small row per frame).
+#[derive(Default)]
+pub struct SummaryBuilder {
+    /// (audio time, relative power per band) per valid frame.
+    rows: Vec<(f64, [f32; 7])>,
+    /// First and last audio time.
+    span: Option<(f64, f64)>,
+    /// Previous record's audio time and in-target state.
+    prev: Option<(f64, bool)>,
+    /// Frames, held frames.
+    counts: (u64, u64),
+    /// Sum of rewards over valid frames.
+    reward_sum: f64,
+    /// Seconds in target.
+    in_target_s: f64,
+    /// Last success rate.
+    success_rate: f32,
+}
+
+impl SummaryBuilder {
+    /// Adds a record.
+    pub fn push(&mut self, r: &FeedbackRecord) {
+        let t = r.audio_time;
+        self.span = Some(self.span.map_or((t, t), |(a, _)| (a, t)));
+        if let Some((pt, was_in)) = self.prev {
+            if was_in {
+                self.in_target_s += (t - pt).max(0.0);
+            }
+        }
+        self.prev = Some((t, r.feedback.in_target));
+        self.counts.0 += 1;
+        if r.feedback.held || !r.frame.valid {
+            self.counts.1 += 1;
+            return;
+        }
+        self.reward_sum += r.feedback.reward as f64;
+        self.success_rate = r.feedback.success_rate;
+        self.rows
+            .push((t, BANDS.map(|(i, _)| r.frame.bands[i].rel)));
+    }
+
+    /// The summary so far.
+    pub fn finish(&self, dropped: u64) -> SessionSummary {
+        let (t0, t1) = self.span.unwrap_or((0.0, 0.0));
+        let duration = t1 - t0;
+        let valid = self.rows.len();
+        let edge = if duration > 180.0 {
+            60.0
+        } else {
+            duration / 3.0
+        };
+        let mean_where = |band: usize, keep: &dyn Fn(f64) -> bool| {
+            let v: Vec<f32> = self
+                .rows
+                .iter()
+                .filter(|(t, _)| keep(*t))
+                .map(|(_, b)| b[band])
+                .collect();
+            if v.is_empty() {
+                0.0
+            } else {
+                v.iter().sum::<f32>() / v.len() as f32
+            }
+        };
+        let bands = BANDS
+            .iter()
+            .enumerate()
+            .map(|(k, (_, name))| BandTrend {
+                band: name.to_string(),
+                start_mean: mean_where(k, &|t| t <= t0 + edge),
+                end_mean: mean_where(k, &|t| t >= t1 - edge),
+                slope_per_min: slope(self.rows.iter().map(|(t, b)| (*t, b[k] as f64))) as f32
+                    * 60.0,
+            })
+            .collect();
+        SessionSummary {
+            duration_s: duration,
+            frames: self.counts.0,
+            held_frames: self.counts.1,
+            time_in_target_s: self.in_target_s,
+            time_in_target: if duration > 0.0 {
+                self.in_target_s / duration
+            } else {
+                0.0
+            },
+            mean_reward: if valid > 0 {
+                self.reward_sum / valid as f64
+            } else {
+                0.0
+            },
+            final_success_rate: self.success_rate,
+            bands,
+            dropped,
+        }
+    }
+}
+
+/// Least-squares slope of `y` over `x` (0 with fewer than two points).
+fn slope(points: impl Iterator<Item = (f64, f64)>) -> f64 {
+    let (mut n, mut sx, mut sy, mut sxx, mut sxy) = (0.0, 0.0, 0.0, 0.0, 0.0);
+    for (x, y) in points {
+        n += 1.0;
+        sx += x;
+        sy += y;
+        sxx += x * x;
+        sxy += x * y;
+    }
+    let den = n * sxx - sx * sx;
+    if n < 2.0 || den.abs() < 1e-12 {
+        0.0
+    } else {
+        (n * sxy - sx * sy) / den
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::features::bands::ALPHA;
+
+    #[test]
+    fn slope_of_a_line() {
+        let pts = (0..100).map(|i| (i as f64, 3.0 + 0.5 * i as f64));
+        assert!((slope(pts) - 0.5).abs() < 1e-9);
+    }
+
+    #[test]
+    fn summary_counts_time_in_target_and_trends() {
+        let mut b = SummaryBuilder::default();
+        for i in 0..=600 {
+            let t = i as f64 * 0.5;
+            let mut r = FeedbackRecord {
+                audio_time: t,
+                ..Default::default()
+            };
+            r.frame.valid = true;
+            r.frame.bands[ALPHA].rel = 0.1 + 0.001 * i as f32;
+            r.feedback.in_target = t >= 200.0;
+            r.feedback.reward = if t >= 200.0 { 1.0 } else { 0.0 };
+            b.push(&r);
+        }
+        let s = b.finish(0);
+        assert_eq!(s.frames, 601);
+        assert!((s.duration_s - 300.0).abs() < 1e-9);
+        assert!((s.time_in_target_s - 100.0).abs() < 1e-6);
+        let alpha = s.bands.iter().find(|t| t.band == "alpha").unwrap();
+        // 0.001 per frame, 2 frames per second -> 0.12 per minute.
+        assert!((alpha.slope_per_min - 0.12).abs() < 1e-4);
+        assert!(alpha.end_mean > alpha.start_mean);
+    }
+}
