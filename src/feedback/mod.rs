@@ -27,6 +27,8 @@ pub mod factory;
 pub mod mapping;
 pub mod program;
 pub mod reward;
+mod setup;
+mod timing;
 
 use mapping::{apply_routes, blend, RouteSource, MAX_ROUTES};
 use program::{CompiledProgram, MAX_TERMS};
@@ -34,6 +36,8 @@ use reward::{smoothing, Normaliser, RewardState, RunningStats, TermState};
 
 use crate::features::FeatureFrame;
 use crate::synth::Modulation;
+pub use setup::{Condition, FeedbackSetup};
+pub use timing::{Glide, StaleGate};
 
 /// Seconds to fade from full feedback to neutral once data is stale.
 pub const FADE_OUT_S: f32 = 8.0;
@@ -148,141 +152,6 @@ pub struct AdaptiveSnapshot {
     /// The in-target bar.
     #[serde(default)]
     pub bar: f32,
-}
-
-/// The state the listener was in while the baseline was recorded.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Condition {
-    /// Eyes open, resting.
-    EyesOpen,
-    /// Eyes closed, resting (alpha is higher: targets from it are harder to reach with the
-    /// eyes open).
-    EyesClosed,
-}
-
-impl Condition {
-    /// Parses `eyes-open` / `eyes-closed` (also `open` / `closed`).
-    pub fn parse(text: &str) -> Result<Self, String> {
-        match text.trim().to_ascii_lowercase().as_str() {
-            "eyes-open" | "open" => Ok(Condition::EyesOpen),
-            "eyes-closed" | "closed" => Ok(Condition::EyesClosed),
-            other => Err(format!(
-                "'{other}' is not a baseline condition; use eyes-open or eyes-closed."
-            )),
-        }
-    }
-}
-
-/// The feedback configuration saved with the project (and, later, in presets): the
-/// calibration baseline every program's targets come from. Plain data; compiled for the audio
-/// thread with [`FeedbackSetup::compile`].
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct FeedbackSetup {
-    /// Format version of this record.
-    #[serde(default = "FeedbackSetup::version_now")]
-    pub version: u32,
-    /// The calibration baseline, if one was recorded and applied.
-    #[serde(default)]
-    pub baseline: Option<crate::features::baseline::BaselineStats>,
-    /// The condition the baseline was recorded in.
-    #[serde(default)]
-    pub condition: Option<Condition>,
-    /// Programs that replace the factory program in their slot (from presets or the editor).
-    #[serde(default)]
-    pub programs: std::collections::BTreeMap<program::ProgramKind, program::Program>,
-}
-
-impl FeedbackSetup {
-    /// The current format version.
-    pub const VERSION: u32 = 1;
-
-    /// For serde's default.
-    fn version_now() -> u32 {
-        Self::VERSION
-    }
-
-    /// Every program slot compiled: the slot's program from this setup if it has one (and it
-    /// is valid), else the factory program; the calibration applied to each.
-    pub fn compile(&self) -> [CompiledProgram; 6] {
-        let usable = self
-            .baseline
-            .as_ref()
-            .filter(|b| b.mean.len() == crate::features::baseline::N_FEATURES);
-        program::ProgramKind::ALL.map(|kind| {
-            self.programs
-                .get(&kind)
-                .and_then(|p| CompiledProgram::for_slot(kind, p, usable).ok())
-                .unwrap_or_else(|| CompiledProgram::factory(kind, usable))
-        })
-    }
-}
-
-/// Fade between feedback and neutral when frames stop and start.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct StaleGate {
-    /// Seconds since the last usable frame.
-    pub since: f32,
-    /// 0 (neutral) ..1 (full feedback).
-    pub weight: f32,
-}
-
-impl Default for StaleGate {
-    fn default() -> Self {
-        // No frame yet: neutral until data arrives, then fade in.
-        Self {
-            since: f32::INFINITY,
-            weight: 0.0,
-        }
-    }
-}
-
-impl StaleGate {
-    /// A usable frame arrived.
-    pub fn fresh(&mut self) {
-        self.since = 0.0;
-    }
-
-    /// `dt` seconds pass: after `hold_s` without data fade out, otherwise fade in; both at
-    /// constant rates so the sound never jumps.
-    pub fn advance(&mut self, dt: f32, hold_s: f32) {
-        self.since += dt;
-        if self.since > hold_s {
-            self.weight = (self.weight - dt / FADE_OUT_S).max(0.0);
-        } else {
-            self.weight = (self.weight + dt / FADE_IN_S).min(1.0);
-        }
-    }
-}
-
-/// The entrainment glide: from the listener's peak alpha to the program's target band.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
-pub struct Glide {
-    /// Current frequency in Hz (0 = not started).
-    pub hz: f32,
-}
-
-impl Glide {
-    /// Starts the glide from a frame, if not started.
-    fn start(&mut self, frame: &FeatureFrame, e: &program::Entrainment) {
-        if self.hz > 0.0 || !frame.valid {
-            return;
-        }
-        if !e.from_peak_alpha {
-            self.hz = e.target_hz;
-        } else if frame.peak_alpha_confidence >= PEAK_CONFIDENCE && frame.peak_alpha_hz > 0.0 {
-            self.hz = frame.peak_alpha_hz.clamp(0.5, 40.0);
-        }
-    }
-
-    /// Moves toward the target at the program's rate.
-    fn advance(&mut self, dt: f32, e: &program::Entrainment) {
-        if self.hz > 0.0 {
-            let step = e.rate_hz_per_min / 60.0 * dt;
-            let d = e.target_hz - self.hz;
-            self.hz += d.clamp(-step, step);
-        }
-    }
 }
 
 /// The feedback engine (one per plugin instance, owned by the audio thread).
