@@ -1,6 +1,7 @@
 //! The EEG side: sources (LSL, simulator, recordings) and the worker thread that owns them.
 //! This is one of the two places that block or do I/O; `features/` stays pure.
 
+pub mod analysis;
 pub mod lsl;
 pub mod outlet;
 pub mod playback;

@@ -24,44 +24,8 @@ use crate::feedback::Condition;
 
 /// Frames below this quality are left out of a baseline (artifacts are not the listener).
 pub const CALIBRATION_MIN_QUALITY: f32 = 0.5;
-use crate::features::extractor::resolve_channels;
-use crate::features::extractor::Estimator;
-use crate::features::{Band, Extractor, ExtractorConfig};
-
-/// How the worker analyses whatever source it has.
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct AnalysisConfig {
-    /// Window in seconds.
-    pub window_s: f32,
-    /// Hop in seconds.
-    pub hop_s: f32,
-    /// Montage channels by label (empty: all).
-    pub montage: Vec<String>,
-    /// Custom bands.
-    pub extra_bands: Vec<Band>,
-    /// Band-power estimator (live feedback: the low-latency quadrature filters).
-    #[serde(default = "AnalysisConfig::live_estimator")]
-    pub estimator: Estimator,
-}
-
-impl AnalysisConfig {
-    /// The estimator live feedback uses unless told otherwise.
-    pub fn live_estimator() -> Estimator {
-        Estimator::Quadrature
-    }
-}
-
-impl Default for AnalysisConfig {
-    fn default() -> Self {
-        Self {
-            window_s: 1.0,
-            hop_s: 1.0 / 64.0,
-            montage: Vec::new(),
-            extra_bands: Vec::new(),
-            estimator: Self::live_estimator(),
-        }
-    }
-}
+pub use super::analysis::{extractor_for, AnalysisConfig};
+use crate::features::Extractor;
 
 /// Builds the live source for `spec` on the worker thread, with its initial status.
 fn open(spec: &SourceSpec) -> (Box<dyn Source>, SourceStatus) {
@@ -128,24 +92,6 @@ fn error_status(message: String) -> SourceStatus {
         message,
         ..SourceStatus::default()
     }
-}
-
-/// Builds an extractor for a stream layout; a montage naming channels the stream lacks is a
-/// sentence for the status (the stream is not used until the montage or stream changes).
-pub fn extractor_for(
-    labels: &[String],
-    rate: f32,
-    analysis: &AnalysisConfig,
-) -> Result<Extractor, String> {
-    let mut cfg = ExtractorConfig::new(rate, labels.to_vec());
-    cfg.window_s = analysis.window_s;
-    cfg.hop_s = analysis.hop_s;
-    cfg.extra_bands = analysis.extra_bands.clone();
-    cfg.estimator = analysis.estimator;
-    cfg.montage = resolve_channels(labels, &analysis.montage).map_err(|e| {
-        format!("The saved montage does not fit this stream: {e} Pick the channels again.")
-    })?;
-    Extractor::new(cfg)
 }
 
 /// The handles a worker's owner keeps.
