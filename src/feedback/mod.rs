@@ -23,6 +23,7 @@
 //! after the hold time (default 3 s) without a usable frame the feedback fades to neutral over
 //! [`FADE_OUT_S`]; when frames return it fades back in over [`FADE_IN_S`].
 
+mod compiled;
 pub mod factory;
 pub mod mapping;
 pub mod program;

@@ -1,0 +1,133 @@
+//! A program as the audio thread holds it: validated, fixed-size and `Copy`, with the
+//! baseline numbers its terms and routes need, so switching programs never allocates.
+
+use super::mapping::{Route, MAX_ROUTES};
+use super::program::{Entrainment, Program, ProgramKind, Term, MAX_TERMS};
+use crate::features::baseline::{BaselineStats, FeatureId};
+use crate::features::extractor::Estimator;
+
+/// Baseline numbers one term needs (copied out of [`BaselineStats`] so the audio thread never
+/// touches a `Vec`).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct TermBaseline {
+    /// Mean.
+    pub mean: f32,
+    /// Standard deviation.
+    pub std: f32,
+    /// Median.
+    pub median: f32,
+    /// 15th percentile.
+    pub low: f32,
+    /// 85th percentile.
+    pub high: f32,
+}
+
+/// A validated program in fixed-size form for the audio thread.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct CompiledProgram {
+    /// Which factory program it came from (for display and state), if any.
+    pub kind: Option<ProgramKind>,
+    /// Reward terms, then inhibit terms.
+    pub terms: [Term; MAX_TERMS],
+    /// Reward terms in use.
+    pub rewards: usize,
+    /// Inhibit terms in use.
+    pub inhibits: usize,
+    /// Baseline per term, when calibrated.
+    pub baseline: [Option<TermBaseline>; MAX_TERMS],
+    /// See [`Program::min_quality`].
+    pub min_quality: f32,
+    /// See [`Program::dwell_s`].
+    pub dwell_s: f32,
+    /// See [`Program::success_rate`].
+    pub success_rate: f32,
+    /// Routes in use first.
+    pub routes: [Route; MAX_ROUTES],
+    /// Routes in use.
+    pub route_count: usize,
+    /// Baseline per route source (for z-score sources).
+    pub route_baseline: [Option<TermBaseline>; MAX_ROUTES],
+    /// See [`Program::entrainment`].
+    pub entrainment: Option<Entrainment>,
+    /// See [`Program::estimator`].
+    pub estimator: Estimator,
+}
+
+impl CompiledProgram {
+    /// Compiles a validated program, with the baseline numbers its terms need.
+    pub fn compile(
+        program: &Program,
+        kind: Option<ProgramKind>,
+        baseline: Option<&BaselineStats>,
+    ) -> Result<Self, String> {
+        program.validate()?;
+        let placeholder = program.rewards[0];
+        let mut terms = [placeholder; MAX_TERMS];
+        for (slot, t) in terms
+            .iter_mut()
+            .zip(program.rewards.iter().chain(&program.inhibits))
+        {
+            *slot = *t;
+        }
+        let of = |id: FeatureId| {
+            baseline.map(|b| TermBaseline {
+                mean: b.mean[id.index()],
+                std: b.std[id.index()],
+                median: b.percentile(id, 50.0),
+                low: b.percentile(id, 15.0),
+                high: b.percentile(id, 85.0),
+            })
+        };
+        let mut base = [None; MAX_TERMS];
+        for (b, t) in base.iter_mut().zip(&terms) {
+            *b = of(t.feature);
+        }
+        let mut routes = [Route::NONE; MAX_ROUTES];
+        let mut route_baseline = [None; MAX_ROUTES];
+        for (i, r) in program.mapping.iter().enumerate() {
+            routes[i] = *r;
+            if let Some(id) = r.source.feature() {
+                route_baseline[i] = of(id);
+            }
+        }
+        Ok(Self {
+            kind,
+            terms,
+            rewards: program.rewards.len(),
+            inhibits: program.inhibits.len(),
+            baseline: base,
+            min_quality: program.min_quality,
+            dwell_s: program.dwell_s,
+            success_rate: program.success_rate,
+            routes,
+            route_count: program.mapping.len(),
+            route_baseline,
+            entrainment: program.entrainment,
+            estimator: program.estimator,
+        })
+    }
+
+    /// The factory program `kind`, compiled (with `baseline` if calibrated).
+    pub fn factory(kind: ProgramKind, baseline: Option<&BaselineStats>) -> Self {
+        Self::for_slot(kind, &Program::factory(kind), baseline)
+            .expect("factory programs are valid (checked by a unit test)")
+    }
+
+    /// `program` compiled for slot `kind`, with its targets calibrated to `baseline` if given.
+    pub fn for_slot(
+        kind: ProgramKind,
+        program: &Program,
+        baseline: Option<&BaselineStats>,
+    ) -> Result<Self, String> {
+        let mut p = program.clone();
+        if let Some(b) = baseline {
+            p.calibrate(b);
+        }
+        Self::compile(&p, Some(kind), baseline)
+    }
+
+    /// Every factory program, compiled, in [`ProgramKind::ALL`] order.
+    pub fn factory_table(baseline: Option<&BaselineStats>) -> [Self; 6] {
+        ProgramKind::ALL.map(|k| Self::factory(k, baseline))
+    }
+}
