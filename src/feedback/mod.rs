@@ -25,6 +25,7 @@
 
 mod compiled;
 pub mod factory;
+mod listener;
 pub mod mapping;
 pub mod program;
 pub mod reward;

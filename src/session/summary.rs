@@ -31,8 +31,8 @@ pub struct SessionSummary {
     pub time_in_target: f64,
     /// Mean smoothed reward over valid frames.
     pub mean_reward: f64,
-    /// Share of the last 60 s in target at the end, 0..1 (the adaptive target's measure;
-    /// `time_in_target` counts the whole session).
+    /// In target at the end, averaged exponentially with a 60 s time constant, 0..1 (the
+    /// adaptive target's measure; `time_in_target` counts the whole session).
     pub final_success_rate: f32,
     /// Per-band trends.
     pub bands: Vec<BandTrend>,

@@ -78,13 +78,19 @@ pub(crate) fn run(args: CalibrateArgs) -> Result<(), String> {
             let (worker, _out) = Worker::spawn(spec, AnalysisConfig::default());
             worker.calibrate(seconds, condition);
             let start = std::time::Instant::now();
-            let mut shown = -1;
+            // The last line printed: progress decile and the source's status sentence (so a
+            // search for a stream that is not there says so, instead of printing nothing).
+            let mut shown: Option<(i32, String)> = None;
             loop {
                 let c = worker.calibration();
                 let pct = (c.progress * 100.0) as i32;
-                if pct / 10 != shown / 10 {
-                    println!("calibrating: {pct} % — {}", worker.status().message);
-                    shown = pct;
+                let message = worker.status().message;
+                let changed = shown
+                    .as_ref()
+                    .is_none_or(|(p, m)| *p != pct / 10 || *m != message);
+                if changed && !message.is_empty() {
+                    println!("calibrating: {pct} % — {message}");
+                    shown = Some((pct / 10, message));
                 }
                 if !c.running && c.progress >= 1.0 {
                     break c.result.ok_or(c.message)?;

@@ -66,6 +66,7 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    restore_sigpipe();
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Render(args) => render::run(args),
@@ -94,6 +95,16 @@ fn main() -> ExitCode {
     }
 }
 
+/// Output piped into `head` and closed early ends the program quietly, as for other command
+/// line tools (Rust ignores SIGPIPE, so `println!` would panic instead).
+fn restore_sigpipe() {
+    #[cfg(unix)]
+    // SAFETY: called first in `main`, before any thread starts; SIG_DFL is always valid.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
 /// Runs the standalone app. `--eeg sim|sim:SCRIPT|FILE` before the standalone host's own
 /// options picks the EEG source explicitly (the plugin reads it once, at creation).
 fn run_standalone(mut args: Vec<String>) -> Result<(), String> {
@@ -101,6 +112,18 @@ fn run_standalone(mut args: Vec<String>) -> Result<(), String> {
         if i + 1 < args.len() {
             let source = args.remove(i + 1);
             args.remove(i);
+            // Checked here, where a mistake can still be said: the plugin reads it silently.
+            if let melodiasync::eeg::SourceSpec::File { path, .. } =
+                source.parse::<melodiasync::eeg::SourceSpec>()?
+            {
+                if !path.is_file() {
+                    return Err(format!(
+                        "--eeg '{}': there is no such file; give a recording (CSV, EDF/BDF, \
+                         XDF), sim, sim:SCRIPT or lsl:PROP=VALUE.",
+                        path.display()
+                    ));
+                }
+            }
             // SAFETY: set before any other thread starts.
             unsafe { std::env::set_var("MELODIASYNC_EEG", source) };
         }

@@ -28,7 +28,8 @@ pub(crate) struct RenderArgs {
     /// Relaxation macro ramp FROM:TO over the render, e.g. 0:1.
     #[arg(long, value_parser = render::parse_ramp)]
     pub(crate) relaxation_ramp: Option<(f32, f32)>,
-    /// Set a parameter by id, as text a host would show: --set beat=6 --set chord=maj7.
+    /// Set a parameter by id, as text a host would show: --set beat=6 --set "chord=Major 7"
+    /// (`melodiasync params` lists ids and defaults).
     #[arg(long = "set", value_name = "ID=VALUE")]
     pub(crate) sets: Vec<String>,
     /// Block size in samples, as a host would use.
@@ -110,7 +111,7 @@ fn check_ranges(args: &RenderArgs) -> Result<(), String> {
     }
     if !(seconds.is_finite() && seconds > 0.0 && seconds <= 24.0 * 3600.0) {
         return Err(format!(
-            "--seconds {seconds} is out of range; use a length from 0 to 86400."
+            "--seconds {seconds} is out of range; use a length above 0 and up to 86400."
         ));
     }
     if !(8_000..=384_000).contains(&sample_rate) {
