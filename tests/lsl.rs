@@ -574,13 +574,15 @@ fn the_worker_finds_streams_without_pausing_its_source() {
         );
         std::thread::sleep(Duration::from_millis(5));
     };
-    // About the search's listening time, not a blocking resolve's timeout on top.
-    assert!(searched.elapsed().as_secs_f64() < 2.5);
+    let took = searched.elapsed().as_secs_f64();
+    eprintln!("stream search: {took:.2} s, largest frame gap {worst_gap:.3} s");
     // Frames come every 1/64 s; a worker blocked in a resolve would stall for a second.
     assert!(
         worst_gap < 0.25,
         "frames stalled for {worst_gap:.3} s during the search"
     );
+    // The search's listening time, with room for a machine busy with other tests.
+    assert!(took < 4.0, "the search took {took:.2} s");
     let row = found
         .iter()
         .find(|r| r.0 == "FindMe")
