@@ -1,8 +1,6 @@
 //! Automatable parameters. Ids are stable forever once shipped: hosts store automation and
 //! projects by them. Defaults come from [`SynthSettings::DEFAULT`] so there is one source.
 
-use std::sync::Arc;
-
 use nice_plug::prelude::*;
 
 use crate::bridge::{AdaptiveCell, ProgramTable, QueueSender, SetupCell};
@@ -11,6 +9,11 @@ use crate::engine::Controls;
 use crate::feedback::program::{ProgramKind, MAX_INHIBITS, MAX_REWARDS};
 use crate::feedback::{AdaptiveSnapshot, FeedbackKnobs};
 use crate::synth::{Chord, SynthSettings};
+pub use lookup::{describe, param_by_id, set_from_text};
+pub use migrate::{migrate_state, STATE_VERSION};
+
+mod lookup;
+mod migrate;
 
 /// Default editor size in logical pixels (saved with the project when the user resizes).
 pub const DEFAULT_EDITOR_SIZE: (u32, u32) = (980, 680);
@@ -149,35 +152,6 @@ pub struct MelodiaSyncParams {
     /// Version of the saved state (see [`migrate_state`]).
     #[persist = "state-version"]
     pub state_version: std::sync::atomic::AtomicU32,
-}
-
-/// The plugin state version this build writes. 1: before neurofeedback (synth parameters and
-/// `eeg-source` only). 2: feedback parameters, `feedback-setup`, `adaptive`, `state-version`.
-pub const STATE_VERSION: u32 = 2;
-
-/// Brings a saved plugin state up to [`STATE_VERSION`] before nice-plug loads it.
-///
-/// A version 1 project was made when the EEG did not touch the sound and there were no chimes:
-/// it loads with feedback depth 0 and chime level 0, so it sounds exactly as it did; the user
-/// turns the feedback up when they want it.
-pub fn migrate_state(state: &mut nice_plug::plugin::PluginState) {
-    use nice_plug::plugin::ParamValue;
-    let version = state
-        .fields
-        .get("state-version")
-        .and_then(|v| serde_json::from_str::<u32>(v).ok())
-        .unwrap_or(1);
-    if version < 2 {
-        for id in ["fbdepth", "chimes"] {
-            state
-                .params
-                .entry(id.into())
-                .or_insert(ParamValue::F32(0.0));
-        }
-    }
-    state
-        .fields
-        .insert("state-version".into(), STATE_VERSION.to_string());
 }
 
 /// One reward target parameter (ids `tgt1`..`tgt3`).
@@ -413,65 +387,11 @@ impl MelodiaSyncParams {
     }
 }
 
-/// Sets the parameter with stable id `id` from text as a host would show it ("6 Hz", "40 %",
-/// "A2", "-6"), through the parameter's own parser. For the CLI; never called while a plugin
-/// instance processes these parameters.
-pub fn set_from_text(params: &Arc<MelodiaSyncParams>, id: &str, text: &str) -> Result<(), String> {
-    let Some(ptr) = param_by_id(params, id) else {
-        let map = params.param_map();
-        let ids: Vec<&str> = map.iter().map(|(pid, _, _)| pid.as_str()).collect();
-        return Err(format!(
-            "There is no parameter with id '{id}'. Known ids: {}.",
-            ids.join(", ")
-        ));
-    };
-    // SAFETY: `ptr` points into `params`, which the caller keeps alive for this call, and no
-    // other thread reads these parameters while the CLI configures them.
-    unsafe {
-        let normalized = ptr.string_to_normalized_value(text).ok_or_else(|| {
-            format!(
-                "'{text}' is not a valid value for '{}' (id '{id}'); try something like '{}'.",
-                ptr.name(),
-                ptr.normalized_value_to_string(ptr.default_normalized_value(), true)
-            )
-        })?;
-        ptr._internal_set_normalized_value(normalized);
-    }
-    Ok(())
-}
-
-/// The parameter whose stable id (the id hosts save: "beat", "tgt_1") is `id`. The pointer
-/// is valid while `params` lives.
-pub fn param_by_id(params: &MelodiaSyncParams, id: &str) -> Option<ParamPtr> {
-    params
-        .param_map()
-        .into_iter()
-        .find(|(pid, _, _)| pid == id)
-        .map(|(_, ptr, _)| ptr)
-}
-
-/// One row per parameter for docs and `melodiasync params`: id, name, default as text.
-pub fn describe(params: &MelodiaSyncParams) -> Vec<(String, String, String)> {
-    params
-        .param_map()
-        .into_iter()
-        .map(|(id, ptr, _)| {
-            // SAFETY: `ptr` points into `params`, borrowed for the duration of this call.
-            unsafe {
-                (
-                    id,
-                    ptr.name().to_string(),
-                    ptr.normalized_value_to_string(ptr.default_normalized_value(), true),
-                )
-            }
-        })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::feedback::program::MAX_TERMS;
+    use std::sync::Arc;
 
     #[test]
     fn target_slots_are_the_saved_target_parameters_the_engine_reads() {
