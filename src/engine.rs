@@ -126,8 +126,7 @@ impl Engine {
         now: f64,
         audio_time: f64,
     ) -> FeedbackRecord {
-        self.feedback.on_frame(frame, &controls.feedback);
-        let feedback = self.feedback.snapshot();
+        let feedback = self.feed(frame, controls);
         let modulation = self.modulation(controls);
         FeedbackRecord {
             frame: *frame,
@@ -151,6 +150,11 @@ impl Engine {
     /// the renderer sync once per block and use [`Engine::score`].
     pub fn push_frame(&mut self, frame: &FeatureFrame, controls: &Controls) -> FeedbackSnapshot {
         self.sync_program(controls);
+        self.feed(frame, controls)
+    }
+
+    /// The feedback engine scores `frame`; what it computed.
+    fn feed(&mut self, frame: &FeatureFrame, controls: &Controls) -> FeedbackSnapshot {
         self.feedback.on_frame(frame, &controls.feedback);
         self.feedback.snapshot()
     }

@@ -49,20 +49,6 @@ impl EegInput {
             )),
         }
     }
-
-    /// The same input as a live source for the worker (recordings loop, as a session would);
-    /// `None` for a recording in memory, which has no file for the worker to open.
-    pub fn into_live(self) -> Option<crate::eeg::SourceSpec> {
-        match self {
-            EegInput::Simulator(cfg) => Some(crate::eeg::SourceSpec::Simulator(cfg)),
-            EegInput::File { path, rate } => Some(crate::eeg::SourceSpec::File {
-                path,
-                looping: true,
-                rate,
-            }),
-            EegInput::Memory(_) => None,
-        }
-    }
 }
 
 /// EEG for an offline render: the input, the analysis, and an optional session log.

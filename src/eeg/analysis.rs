@@ -16,15 +16,8 @@ pub struct AnalysisConfig {
     /// Custom bands.
     pub extra_bands: Vec<Band>,
     /// Band-power estimator (live feedback: the low-latency quadrature filters).
-    #[serde(default = "AnalysisConfig::live_estimator")]
+    #[serde(default = "Estimator::live")]
     pub estimator: Estimator,
-}
-
-impl AnalysisConfig {
-    /// The estimator live feedback uses unless told otherwise.
-    pub fn live_estimator() -> Estimator {
-        Estimator::Quadrature
-    }
 }
 
 impl Default for AnalysisConfig {
@@ -34,7 +27,7 @@ impl Default for AnalysisConfig {
             hop_s: 1.0 / 64.0,
             montage: Vec::new(),
             extra_bands: Vec::new(),
-            estimator: Self::live_estimator(),
+            estimator: Estimator::live(),
         }
     }
 }

@@ -15,11 +15,16 @@ pub enum Estimator {
     #[default]
     Welch,
     /// Complex demodulation per band, updated every sample ([`super::envelope`]): the
-    /// low-latency estimator for live feedback (group delay 40–170 ms by band).
+    /// low-latency estimator for live feedback (group delay 85–222 ms by band).
     Quadrature,
 }
 
 impl Estimator {
+    /// The estimator live feedback uses unless a program or analysis says otherwise.
+    pub fn live() -> Self {
+        Estimator::Quadrature
+    }
+
     /// Parses `welch` or `quadrature` (also `fast`).
     pub fn parse(text: &str) -> Result<Self, String> {
         match text.trim().to_ascii_lowercase().as_str() {

@@ -76,7 +76,7 @@ impl Program {
             success_rate: 0.6,
             mapping: Vec::new(),
             entrainment: None,
-            estimator: Self::live_estimator(),
+            estimator: crate::features::extractor::Estimator::live(),
         };
         match kind {
             ProgramKind::Calm => Program {

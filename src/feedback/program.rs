@@ -231,7 +231,7 @@ pub struct Program {
     pub entrainment: Option<Entrainment>,
     /// How band powers are estimated for this program: the low-latency quadrature filters
     /// (the default) or the Welch window (slower, the analysis reference).
-    #[serde(default = "Program::live_estimator")]
+    #[serde(default = "Estimator::live")]
     pub estimator: Estimator,
 }
 
@@ -253,11 +253,6 @@ impl Program {
             .iter()
             .map(|t| format!("inhibit {} below {:.3}", t.feature.label(), t.target));
         rewards.chain(inhibits).collect()
-    }
-
-    /// The estimator programs use unless they say otherwise.
-    pub fn live_estimator() -> Estimator {
-        Estimator::Quadrature
     }
 
     /// Checks the program against the limits the audio thread relies on; the error is one
