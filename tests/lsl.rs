@@ -533,8 +533,8 @@ fn sixty_four_channels_at_1_khz_for_60_s_without_drops_or_growing_lag() {
     );
 }
 
-/// The editor's "Find streams": the worker searches with liblsl's continuous resolver while
-/// its source keeps streaming (no frame gap), and reports the outlet with its name, type,
+/// The editor's "Find streams": the worker starts a search that runs beside its source, so
+/// the source keeps streaming (no frame gap; a destroyed continuous resolver once stalled it 3 s), and reports the outlet with its name, type,
 /// channel count, rate and source id.
 #[test]
 fn the_worker_finds_streams_without_pausing_its_source() {

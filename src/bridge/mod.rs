@@ -11,7 +11,7 @@
 //! | audio → main | adaptive thresholds, for the project save | [`AdaptiveCell::publish`]: atomics |
 //! | main → audio | adaptive thresholds from a project load | [`AdaptiveCell`]'s `set`: a queue the audio thread drains ([`adaptive_restore_channel`]) |
 //! | audio → session thread | [`FeedbackRecord`] per scored frame | [`record_channel`] |
-//! | EEG worker → editor | LSL streams found | [`StreamsCell`] (a stream search runs on the worker between samples) |
+//! | EEG worker → editor | LSL streams found | [`StreamsCell`] (written by a stream-search thread the worker starts) |
 //!
 //! The primitives are in [`mod@queue`]; the feedback setup and adaptive state in [`state`]; the
 //! per-frame records, session commands and the editor's link in [`records`]; the EEG worker's

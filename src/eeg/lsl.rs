@@ -336,12 +336,10 @@ impl Source for LslSource {
     }
 }
 
-/// Every LSL stream visible now (for the editor's picker and `melodiasync streams`):
-/// (name, type, channels, rate, host, source id).
-/// One visible stream: name, type, channels, nominal rate, host, source id.
+/// One visible stream: name, type, channels, nominal rate (Hz), host, source id.
 pub type StreamRow = (String, String, i32, f64, String, String);
 
-/// The LSL streams visible within `wait` seconds.
+/// The LSL streams visible within `wait` seconds (blocks for `wait`).
 pub fn visible_streams(wait: f64) -> Vec<StreamRow> {
     ::lsl::resolve_streams(wait)
         .unwrap_or_default()
@@ -362,40 +360,43 @@ fn stream_row(i: &::lsl::StreamInfo) -> StreamRow {
     )
 }
 
-/// A stream search that never blocks: liblsl's continuous resolver listens in the background
-/// and [`StreamSearch::poll`] hands over what it heard once [`SEARCH_S`] have passed. The EEG
-/// worker runs it between samples, so the feedback keeps flowing while the editor searches.
-pub struct StreamSearch {
-    resolver: ::lsl::ContinuousResolver,
-    started: std::time::Instant,
-}
-
 /// How long a stream search listens, in seconds.
 pub const SEARCH_S: f64 = 1.0;
 
+/// A stream search that never blocks its caller: a short-lived thread listens for
+/// [`SEARCH_S`] with liblsl's one-shot resolver and stores the rows in `into`.
+///
+/// Why a thread and not a continuous resolver polled between samples: liblsl's continuous
+/// resolver joins its network thread when it is destroyed, which was measured to take up to
+/// 3 s while a resolve wave was in flight, a 3 s gap in the feedback. The one-shot resolver
+/// returns after its wait and owns no thread.
+pub struct StreamSearch {
+    thread: std::thread::JoinHandle<()>,
+}
+
 impl StreamSearch {
-    /// Starts listening, or says why liblsl could not.
-    pub fn start() -> Result<Self, String> {
-        let resolver = ::lsl::ContinuousResolver::new(5.0)
-            .map_err(|e| format!("The LSL stream search could not start ({e:?})."))?;
-        Ok(Self {
-            resolver,
-            started: std::time::Instant::now(),
-        })
+    /// Starts listening; the rows land in `into` about [`SEARCH_S`] later (an empty list
+    /// when liblsl finds nothing). Errors: the sentence to show when no thread could start.
+    pub fn start(into: crate::bridge::StreamsCell) -> Result<Self, String> {
+        std::thread::Builder::new()
+            .name("melodiasync-stream-search".into())
+            .spawn(move || {
+                let rows = visible_streams(SEARCH_S);
+                if let Ok(mut cell) = into.lock() {
+                    *cell = Some(rows);
+                }
+            })
+            .map(|thread| Self { thread })
+            .map_err(|e| format!("The LSL stream search could not start ({e})."))
     }
 
-    /// The streams heard, once the search has listened long enough.
-    pub fn poll(&self) -> Option<Vec<StreamRow>> {
-        if self.started.elapsed().as_secs_f64() < SEARCH_S {
-            return None;
-        }
-        Some(
-            self.resolver
-                .results()
-                .unwrap_or_default()
-                .iter()
-                .map(stream_row)
-                .collect(),
-        )
+    /// Whether the search has finished.
+    pub fn is_finished(&self) -> bool {
+        self.thread.is_finished()
+    }
+
+    /// Waits for the search to end (at most about [`SEARCH_S`]).
+    pub fn wait(self) {
+        let _ = self.thread.join();
     }
 }

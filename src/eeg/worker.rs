@@ -283,7 +283,7 @@ fn run(
     let mut montage_error = false;
     let mut frames_per_s = 1.0 / analysis.hop_s.max(1e-3);
     let mut published = std::time::Instant::now();
-    // A stream search in progress (liblsl objects stay on this thread).
+    // The last stream search (its own thread; waited for only when the worker stops).
     let mut search: Option<StreamSearch> = None;
     while !stop.is_stopped() {
         while let Some(cmd) = commands.pop() {
@@ -331,7 +331,10 @@ fn run(
                         });
                     }
                 }
-                WorkerCommand::FindStreams => match StreamSearch::start() {
+                // A search already under way answers this request too.
+                WorkerCommand::FindStreams if search.as_ref().is_some_and(|s| !s.is_finished()) => {
+                }
+                WorkerCommand::FindStreams => match StreamSearch::start(streams.clone()) {
                     Ok(s) => search = Some(s),
                     Err(msg) => {
                         // An empty list and the reason in the status line.
@@ -341,12 +344,6 @@ fn run(
                         status.message = msg;
                     }
                 },
-            }
-        }
-        if let Some(found) = search.as_ref().and_then(StreamSearch::poll) {
-            search = None;
-            if let Ok(mut rows) = streams.lock() {
-                *rows = Some(found);
             }
         }
         let wanted = estimator.get();
@@ -434,6 +431,10 @@ fn run(
             }
             published = std::time::Instant::now();
         }
+    }
+    // A plugin may be unloaded once the worker is gone: no search thread may outlive it.
+    if let Some(s) = search {
+        s.wait();
     }
     if let Ok(mut s) = shared.lock() {
         s.state = SourceState::Stopped;
