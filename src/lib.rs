@@ -16,6 +16,7 @@ pub mod loudness;
 pub mod midi_out;
 pub mod params;
 pub mod preset;
+pub mod queue;
 pub mod render;
 pub mod session;
 pub mod synth;
@@ -371,41 +372,7 @@ impl Plugin for MelodiaSync {
 
 impl ClapPlugin for MelodiaSync {
     fn remote_controls(&self, context: &mut impl RemoteControlsContext) {
-        let p = &self.params;
-        context.add_section("Feedback", |section| {
-            section.add_page("Feedback", |page| {
-                page.add_param(&p.program);
-                page.add_param(&p.feedback_depth);
-                page.add_param(&p.targets[0].position);
-                page.add_param(&p.ceilings[0].position);
-                page.add_param(&p.adaptive);
-                page.add_param(&p.freeze);
-                page.add_param(&p.success_rate);
-                page.add_param(&p.reward_smoothing);
-            });
-        });
-        context.add_section("Sound", |section| {
-            section.add_page("Layers", |page| {
-                page.add_param(&p.relaxation);
-                page.add_param(&p.drone_level);
-                page.add_param(&p.binaural_level);
-                page.add_param(&p.isochronic_level);
-                page.add_param(&p.noise_level);
-                page.add_param(&p.chime_level);
-                page.add_param(&p.tone);
-                page.add_param(&p.reverb_mix);
-            });
-            section.add_page("Entrainment", |page| {
-                page.add_param(&p.beat_hz);
-                page.add_param(&p.carrier_hz);
-                page.add_param(&p.pulse_tone_hz);
-                page.add_param(&p.glide);
-                page.add_param(&p.root_note);
-                page.add_param(&p.chord);
-                page.add_param(&p.drift);
-                page.add_param(&p.output_db);
-            });
-        });
+        params::remote::pages(&self.params, context);
     }
 
     const CLAP_ID: &'static str = "com.melodiasync.melodiasync";

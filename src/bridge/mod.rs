@@ -13,16 +13,15 @@
 //! | audio → session thread | [`FeedbackRecord`] per scored frame | [`record_channel`] |
 //! | EEG worker → editor | LSL streams found | [`StreamsCell`] (written by a stream-search thread the worker starts) |
 //!
-//! The primitives are in [`mod@queue`]; the feedback setup and adaptive state in [`state`]; the
+//! The primitives are in [`crate::queue`] (re-exported here); the feedback setup and adaptive state in [`state`]; the
 //! per-frame records, session commands and the editor's link in [`records`]; the EEG worker's
 //! protocol (commands, status, calibration, stream search) beside the worker, in
 //! `eeg::protocol`, re-exported here.
 
-pub mod queue;
 pub mod records;
 pub mod state;
 
 pub use crate::eeg::protocol::*;
-pub use queue::*;
+pub use crate::queue::*;
 pub use records::*;
 pub use state::*;

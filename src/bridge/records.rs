@@ -4,10 +4,10 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
-use super::queue::{queue, QueueReceiver, QueueSender};
 use crate::eeg::protocol::WorkerLink;
 use crate::features::FeatureFrame;
 use crate::feedback::FeedbackSnapshot;
+use crate::queue::{queue, QueueReceiver, QueueSender};
 use crate::synth::Modulation;
 
 /// One scored frame with everything the outputs need: the LSL features outlet and the

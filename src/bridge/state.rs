@@ -4,9 +4,9 @@
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::RwLock;
 
-use super::queue::{queue, QueueReceiver, QueueSender};
 use crate::feedback::program::{CompiledProgram, ProgramKind, MAX_TERMS};
 use crate::feedback::{AdaptiveSnapshot, FeedbackSetup};
+use crate::queue::{queue, QueueReceiver, QueueSender};
 
 /// The compiled factory programs, as one value.
 pub type ProgramTable = [CompiledProgram; 6];

@@ -377,7 +377,7 @@ pub struct StreamSearch {
 impl StreamSearch {
     /// Starts listening; the rows land in `into` about [`SEARCH_S`] later (an empty list
     /// when liblsl finds nothing). Errors: the sentence to show when no thread could start.
-    pub fn start(into: crate::bridge::StreamsCell) -> Result<Self, String> {
+    pub fn start(into: super::protocol::StreamsCell) -> Result<Self, String> {
         std::thread::Builder::new()
             .name("melodiasync-stream-search".into())
             .spawn(move || {

@@ -4,7 +4,7 @@
 use ::lsl::{ChannelFormat, ExPushable, StreamInfo, StreamOutlet};
 
 use super::source::Pacer;
-use crate::bridge::queue::StopFlag;
+use crate::queue::StopFlag;
 
 /// Stream metadata for an outlet.
 pub struct OutletSpec<'a> {

@@ -4,10 +4,10 @@
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Arc, Mutex};
 
-use crate::bridge::queue::{queue, QueueReceiver, QueueSender};
 use crate::eeg::SourceSpec;
 use crate::features::baseline::BaselineStats;
 use crate::feedback::Condition;
+use crate::queue::{queue, QueueReceiver, QueueSender};
 
 /// What the worker is doing.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]

@@ -2,8 +2,16 @@
 //! or a [`Generator`] paced by the wall clock: [`Paced`]). A [`Generator`] (the simulator, a
 //! recording's [`super::playback::Playback`]) yields the same samples whether the worker paces
 //! it in real time or the offline renderer by the audio clock (`render::EegDrive`).
+//! [`open_live`] turns the user's [`SourceSpec`] into the live source.
 
+use std::sync::Arc;
+
+use super::lsl::LslSource;
+use super::playback::Playback;
 use super::protocol::{SourceState, SourceStatus};
+use super::recording;
+use super::sim::Simulator;
+use super::SourceSpec;
 
 /// Samples on demand, in µV, one value per channel.
 pub trait Generator {
@@ -87,6 +95,69 @@ pub trait Source {
 
     /// Channel labels and sample rate of the current stream, once connected.
     fn layout(&self) -> Option<(&[String], f32)>;
+}
+
+/// Builds the live source for `spec`, with its initial status (an [`Idle`] source and an
+/// error status when the simulator script or recording cannot be opened). Call it on the
+/// thread that will pump the source: an LSL inlet must not move.
+pub fn open_live(spec: &SourceSpec) -> (Box<dyn Source>, SourceStatus) {
+    let mut status = SourceStatus::default();
+    let source: Box<dyn Source> = match spec {
+        SourceSpec::Lsl { prop, value } => {
+            status.message = format!(
+                "Looking for an LSL stream with {} '{value}'.",
+                prop.as_lsl()
+            );
+            Box::new(LslSource::new(*prop, value))
+        }
+        SourceSpec::Simulator(cfg) => match Simulator::new(cfg.clone()) {
+            Ok(sim) => {
+                status.state = SourceState::Connected;
+                status.name = "MelodiaSync simulator".into();
+                status.stream_type = "EEG (simulated)".into();
+                status.labels = sim.labels().to_vec();
+                status.nominal_rate = sim.rate() as f64;
+                status.message = format!(
+                    "Simulated EEG ({} channels at {} Hz, script {:?}) — not a real brain signal.",
+                    cfg.channels, cfg.rate, cfg.script
+                );
+                Box::new(Paced::new(sim))
+            }
+            Err(e) => return (Box::new(Idle), error_status(e)),
+        },
+        SourceSpec::File {
+            path,
+            looping,
+            rate,
+        } => match recording::open(path, *rate) {
+            Ok(rec) => {
+                status.state = SourceState::Connected;
+                status.name = path.display().to_string();
+                status.stream_type = "EEG (recording)".into();
+                status.labels = rec.labels.clone();
+                status.nominal_rate = rec.sample_rate as f64;
+                status.message = format!(
+                    "Playing '{}' ({} channels at {} Hz){}.",
+                    path.display(),
+                    rec.channels(),
+                    rec.sample_rate,
+                    if *looping { ", looping" } else { "" }
+                );
+                Box::new(Paced::new(Playback::new(Arc::new(rec), *looping)))
+            }
+            Err(e) => return (Box::new(Idle), error_status(e)),
+        },
+    };
+    (source, status)
+}
+
+/// A status in the error state with `message`.
+fn error_status(message: String) -> SourceStatus {
+    SourceStatus {
+        state: SourceState::Error,
+        message,
+        ..SourceStatus::default()
+    }
 }
 
 /// Paces a generator (simulator or recording) at real time on the worker's clock.

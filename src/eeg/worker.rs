@@ -5,92 +5,29 @@
 //! restart (the old source is dropped on the worker thread, so liblsl's slow teardown never
 //! blocks the caller); dropping the [`Worker`] sets the stop flag and joins the thread.
 
-use std::sync::Arc;
 use std::thread::JoinHandle;
 
-use super::lsl::{LslSource, StreamSearch};
-use super::playback::Playback;
+use super::lsl::StreamSearch;
 use super::protocol::{
     command_channel, CalibrationCell, CalibrationStatus, CommandReceiver, CommandSender,
     EstimatorSwitch, SourceState, SourceStatus, StatusCell, StreamsCell, WorkerCommand, WorkerLink,
 };
-use super::recording;
-use super::sim::Simulator;
-use super::source::{Idle, Paced, Source};
+use super::source::open_live;
 use super::SourceSpec;
-use crate::bridge::queue::{frame_channel, FrameConsumer, FrameProducer, StopFlag};
 use crate::features::baseline::BaselineRecorder;
 use crate::feedback::Condition;
+use crate::queue::{frame_channel, FrameConsumer, FrameProducer, StopFlag};
 
-/// Frames below this quality are left out of a baseline (artifacts are not the listener).
-pub const CALIBRATION_MIN_QUALITY: f32 = 0.5;
 pub use super::analysis::{extractor_for, AnalysisConfig};
 use crate::features::Extractor;
 
-/// Builds the live source for `spec` on the worker thread, with its initial status.
-fn open(spec: &SourceSpec) -> (Box<dyn Source>, SourceStatus) {
-    let mut status = SourceStatus::default();
-    let source: Box<dyn Source> = match spec {
-        SourceSpec::Lsl { prop, value } => {
-            status.message = format!(
-                "Looking for an LSL stream with {} '{value}'.",
-                prop.as_lsl()
-            );
-            Box::new(LslSource::new(*prop, value))
-        }
-        SourceSpec::Simulator(cfg) => match Simulator::new(cfg.clone()) {
-            Ok(sim) => {
-                status.state = SourceState::Connected;
-                status.name = "MelodiaSync simulator".into();
-                status.stream_type = "EEG (simulated)".into();
-                status.labels = sim.labels().to_vec();
-                status.nominal_rate = sim.rate() as f64;
-                status.message = format!(
-                    "Simulated EEG ({} channels at {} Hz, script {:?}) — not a real brain signal.",
-                    cfg.channels, cfg.rate, cfg.script
-                );
-                Box::new(Paced::new(sim))
-            }
-            Err(e) => return (Box::new(Idle), error_status(e)),
-        },
-        SourceSpec::File {
-            path,
-            looping,
-            rate,
-        } => match recording::open(path, *rate) {
-            Ok(rec) => {
-                status.state = SourceState::Connected;
-                status.name = path.display().to_string();
-                status.stream_type = "EEG (recording)".into();
-                status.labels = rec.labels.clone();
-                status.nominal_rate = rec.sample_rate as f64;
-                status.message = format!(
-                    "Playing '{}' ({} channels at {} Hz){}.",
-                    path.display(),
-                    rec.channels(),
-                    rec.sample_rate,
-                    if *looping { ", looping" } else { "" }
-                );
-                Box::new(Paced::new(Playback::new(Arc::new(rec), *looping)))
-            }
-            Err(e) => return (Box::new(Idle), error_status(e)),
-        },
-    };
-    (source, status)
-}
+/// Frames below this quality are left out of a baseline (artifacts are not the listener).
+pub const CALIBRATION_MIN_QUALITY: f32 = 0.5;
 
 /// Updates the calibration cell (never poisoned in practice; a poisoned one is skipped).
 fn set_calibration(cell: &CalibrationCell, f: impl FnOnce(&mut CalibrationStatus)) {
     if let Ok(mut c) = cell.lock() {
         f(&mut c);
-    }
-}
-
-fn error_status(message: String) -> SourceStatus {
-    SourceStatus {
-        state: SourceState::Error,
-        message,
-        ..SourceStatus::default()
     }
 }
 
@@ -274,7 +211,7 @@ fn run(
     audio: FrameProducer,
     monitor: Option<FrameProducer>,
 ) {
-    let (mut source, mut status) = open(&spec);
+    let (mut source, mut status) = open_live(&spec);
     let mut extractor: Option<Extractor> = None;
     let mut recorder: Option<(BaselineRecorder, Condition, f32)> = None;
     // The calibration progress last published.
@@ -290,7 +227,7 @@ fn run(
             match cmd {
                 WorkerCommand::SetSource(spec) => {
                     // The old source (and any liblsl inlet) is dropped here, on this thread.
-                    (source, status) = open(&spec);
+                    (source, status) = open_live(&spec);
                     extractor = None;
                     montage_error = false;
                 }

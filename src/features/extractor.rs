@@ -1,120 +1,13 @@
 //! Sliding-window feature extraction: per-channel rings, one [`FeatureFrame`] every hop.
 
+use super::alpha_peak::peak_alpha;
 use super::bands::{standard_bands, Band, BandWeights, ALPHA, BETA, MAX_BANDS, THETA, TOTAL_RANGE};
+pub use super::config::{resolve_channels, Estimator, ExtractorConfig};
 use super::envelope::QuadratureBank;
-use super::quality::{assess, is_frontal, Flags, QualityConfig, SpectralShares, WindowStats};
-use super::spectrum::{Detrend, Welch};
+use super::quality::{assess, is_frontal, Flags, SpectralShares, WindowStats};
+use super::spectrum::{remove_line_bins, Welch};
+use super::TINY;
 use super::{BandValue, FeatureFrame};
-
-/// How band powers are estimated.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Estimator {
-    /// Welch PSD over the sliding window, integrated per band: the analysis reference
-    /// (matches `scipy.signal.welch`), lagging about half a window.
-    #[default]
-    Welch,
-    /// Complex demodulation per band, updated every sample ([`super::envelope`]): the
-    /// low-latency estimator for live feedback (group delay 85–222 ms by band).
-    Quadrature,
-}
-
-impl Estimator {
-    /// The estimator live feedback uses unless a program or analysis says otherwise.
-    pub fn live() -> Self {
-        Estimator::Quadrature
-    }
-
-    /// Parses `welch` or `quadrature` (also `fast`).
-    pub fn parse(text: &str) -> Result<Self, String> {
-        match text.trim().to_ascii_lowercase().as_str() {
-            "welch" => Ok(Estimator::Welch),
-            "quadrature" | "fast" => Ok(Estimator::Quadrature),
-            other => Err(format!(
-                "'{other}' is not a band-power estimator; use quadrature (low latency) or welch."
-            )),
-        }
-    }
-
-    /// The name as files and the CLI use it.
-    pub fn id(self) -> &'static str {
-        match self {
-            Estimator::Welch => "welch",
-            Estimator::Quadrature => "quadrature",
-        }
-    }
-}
-
-/// What to compute, and over which channels.
-#[derive(Clone, Debug, PartialEq)]
-pub struct ExtractorConfig {
-    /// Sample rate in Hz.
-    pub sample_rate: f32,
-    /// One label per channel (empty strings when the stream has none).
-    pub labels: Vec<String>,
-    /// Analysis window in seconds.
-    pub window_s: f32,
-    /// Seconds between frames.
-    pub hop_s: f32,
-    /// Welch segment length in seconds (`None`: the whole window, one segment).
-    pub segment_s: Option<f32>,
-    /// Welch segment overlap, 0..0.95.
-    pub overlap: f32,
-    /// Segment detrending.
-    pub detrend: Detrend,
-    /// Bands after the seven standard ones.
-    pub extra_bands: Vec<Band>,
-    /// Channels averaged into the montage values (empty: all channels).
-    pub montage: Vec<usize>,
-    /// Asymmetry pair (left, right); `None` picks F3/F4 by label when present.
-    pub asymmetry_pair: Option<(usize, usize)>,
-    /// Quality thresholds.
-    pub quality: QualityConfig,
-    /// Band-power estimator for the frame's band values (quality checks, peak alpha and the
-    /// quadrature path's relative-power denominators always use the Welch window).
-    pub estimator: Estimator,
-}
-
-impl ExtractorConfig {
-    /// Defaults for `channels` channels at `sample_rate`: 1 s window, 1/32 s hop, one Hann
-    /// segment, mean detrend, all channels in the montage.
-    pub fn new(sample_rate: f32, labels: Vec<String>) -> Self {
-        Self {
-            sample_rate,
-            labels,
-            window_s: 1.0,
-            hop_s: 1.0 / 32.0,
-            segment_s: None,
-            overlap: 0.5,
-            detrend: Detrend::Mean,
-            extra_bands: Vec::new(),
-            montage: Vec::new(),
-            asymmetry_pair: None,
-            quality: QualityConfig::default(),
-            estimator: Estimator::Welch,
-        }
-    }
-}
-
-/// Finds channel indices by label (case-insensitive) or by number; one sentence on failure.
-pub fn resolve_channels(labels: &[String], wanted: &[String]) -> Result<Vec<usize>, String> {
-    wanted
-        .iter()
-        .map(|w| {
-            let w = w.trim();
-            labels
-                .iter()
-                .position(|l| l.trim().eq_ignore_ascii_case(w))
-                .or_else(|| w.parse::<usize>().ok().filter(|&i| i < labels.len()))
-                .ok_or_else(|| {
-                    format!(
-                        "Channel '{w}' is not in this recording; its channels are: {}.",
-                        labels.join(", ")
-                    )
-                })
-        })
-        .collect()
-}
 
 /// Per-channel results of the latest frame.
 #[derive(Clone, Debug)]
@@ -184,9 +77,6 @@ pub struct Extractor {
     /// Group delay per band, s (see [`Extractor::group_delay_s`]).
     delays: [f32; MAX_BANDS],
 }
-
-/// Floor for logs and ratios: keeps every value finite.
-const TINY: f32 = 1e-12;
 
 impl Extractor {
     /// An extractor for `cfg` (allocates everything it will ever need). Errors are sentences.
@@ -533,64 +423,4 @@ impl Extractor {
         frame.peak_alpha_confidence = c;
         frame
     }
-}
-
-/// Replaces line-noise bins by a straight line between their neighbours.
-fn remove_line_bins(psd: &mut [f32], ranges: &[(usize, usize)]) {
-    for &(lo, hi) in ranges {
-        let (a, b) = (psd[lo - 1], psd[hi + 1]);
-        let span = (hi + 2 - lo) as f32;
-        for (i, p) in psd[lo..=hi].iter_mut().enumerate() {
-            let t = (i + 1) as f32 / span;
-            *p = a + (b - a) * t;
-        }
-    }
-}
-
-/// Search range of the individual alpha peak, Hz.
-const PEAK_RANGE: (f32, f32) = (7.0, 14.0);
-
-/// Individual peak alpha frequency and its confidence from a PSD.
-///
-/// Method: the largest bin in 7–14 Hz that is a local maximum, refined by Gaussian
-/// (log-parabolic) interpolation through it and its neighbours — exact for a Gaussian-shaped
-/// peak and within a few hundredths of a bin for a Hann-tapered sinusoid. Confidence is
-/// `1 - background / peak`, where the background is the straight line between the mean
-/// densities of the flanks (5–7 Hz and 14–16 Hz) at the peak frequency: 0 for no peak above
-/// the 1/f background, toward 1 for a sharp alpha peak. No local maximum: (0 Hz, 0).
-pub fn peak_alpha(psd: &[f32], bin_hz: f32) -> (f32, f32) {
-    let lo = (PEAK_RANGE.0 / bin_hz).ceil() as usize;
-    let hi = ((PEAK_RANGE.1 / bin_hz).floor() as usize).min(psd.len().saturating_sub(2));
-    if lo < 1 || lo >= hi {
-        return (0.0, 0.0);
-    }
-    let k = (lo..=hi)
-        .max_by(|&a, &b| psd[a].total_cmp(&psd[b]))
-        .unwrap_or(lo);
-    if !(psd[k] > psd[k - 1] && psd[k] >= psd[k + 1]) || psd[k] <= 0.0 {
-        return (0.0, 0.0);
-    }
-    let ln = |v: f32| (v.max(TINY) as f64).ln();
-    let (a, b, c) = (ln(psd[k - 1]), ln(psd[k]), ln(psd[k + 1]));
-    let denom = a - 2.0 * b + c;
-    let delta = if denom < 0.0 {
-        (0.5 * (a - c) / denom).clamp(-0.5, 0.5)
-    } else {
-        0.0
-    };
-    let freq = ((k as f64 + delta) * bin_hz as f64) as f32;
-    let flank = |f0: f32, f1: f32| {
-        let i0 = (f0 / bin_hz).round() as usize;
-        let i1 = ((f1 / bin_hz).round() as usize).min(psd.len() - 1);
-        let n = (i1 + 1).saturating_sub(i0).max(1);
-        psd[i0.min(psd.len() - 1)..=i1.max(i0.min(psd.len() - 1))]
-            .iter()
-            .sum::<f32>()
-            / n as f32
-    };
-    let (left, right) = (flank(5.0, 7.0), flank(14.0, 16.0));
-    let t = (freq - 6.0) / (15.0 - 6.0);
-    let background = left + (right - left) * t;
-    let confidence = (1.0 - background / psd[k]).clamp(0.0, 1.0);
-    (freq, confidence)
 }

@@ -2,8 +2,10 @@
 //! construction. The EEG worker (and the CLI) push samples; every hop an [`Extractor`] emits a
 //! [`FeatureFrame`], a small `Copy` value that can cross to the audio thread as it is.
 
+pub mod alpha_peak;
 pub mod bands;
 pub mod baseline;
+pub mod config;
 pub mod envelope;
 pub mod extractor;
 pub mod quality;
@@ -11,6 +13,9 @@ pub mod spectrum;
 
 pub use bands::{Band, MAX_BANDS};
 pub use extractor::{Extractor, ExtractorConfig};
+
+/// Floor for powers before division or logarithm (µV²): keeps every value finite.
+const TINY: f32 = 1e-12;
 
 /// Absolute, relative and log power of one band (montage value).
 #[derive(Clone, Copy, Debug, Default, PartialEq)]

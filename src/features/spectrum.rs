@@ -11,6 +11,19 @@ use std::sync::Arc;
 use realfft::num_complex::Complex32;
 use realfft::{RealFftPlanner, RealToComplex};
 
+/// Replaces line-noise bins (inclusive index ranges, each with a neighbour on both sides) by
+/// a straight line between their neighbours.
+pub fn remove_line_bins(psd: &mut [f32], ranges: &[(usize, usize)]) {
+    for &(lo, hi) in ranges {
+        let (a, b) = (psd[lo - 1], psd[hi + 1]);
+        let span = (hi + 2 - lo) as f32;
+        for (i, p) in psd[lo..=hi].iter_mut().enumerate() {
+            let t = (i + 1) as f32 / span;
+            *p = a + (b - a) * t;
+        }
+    }
+}
+
 /// How each segment is detrended before the taper.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]

@@ -7,29 +7,33 @@
 //! entrainment glide) follows the audio clock, which makes offline renders deterministic.
 //!
 //! Scoring (see [`reward`]): each term's value is normalised to the listener — a running mean
-//! and spread over the last [`reward::NORMALISER_TAU_S`] seconds, in a domain where strong
-//! and weak listeners look alike (log-odds for shares of power, log for powers and ratios) —
-//! and scored in proportion to its distance from the threshold across ±2 deviations. With
-//! adaptive targets the thresholds sit a controlled number of deviations beyond the
-//! listener's mean, and that offset is steered so the share of time "in target" meets the
-//! goal: the reported success rate is that share.
+//! and spread (cumulative for the first [`reward::NORMALISER_TAU_S`] seconds, then over about
+//! that long), in an amplitude domain where strong and weak listeners look alike (the square
+//! root of a power or ratio, the square root of the odds of a share of power) — and scored in
+//! proportion to its distance from the target across ±[`reward::SPAN_SIGMA`] deviations (0.5
+//! at the target). With adaptive targets the thresholds sit a controlled number of deviations
+//! beyond the listener's mean, and that offset is steered so the share of time "in target"
+//! meets the goal: the reported success rate is that share.
 //!
 //! Timing (the loop's latency budget, in order; tested in `tests/loop_latency.rs` and printed
-//! by `melodiasync bench loop`): the band estimator's group delay (quadrature: 40–170 ms by
-//! band; Welch: about half its 1 s window), the frame hop (31 ms), the reward smoothing
-//! (default 0.1 s), then the audio block and the synth's 60 ms control smoothing. Routes take
-//! the reward as it is: nothing is smoothed twice. "In target" judges the reward sustained
-//! over about a second ([`reward::SUSTAIN_TAU_S`]) plus the program's dwell time. Stale data:
-//! after the hold time (default 3 s) without a usable frame the feedback fades to neutral over
-//! [`FADE_OUT_S`]; when frames return it fades back in over [`FADE_IN_S`].
+//! by `melodiasync bench loop`): the band estimator's group delay (quadrature: 85–222 ms by
+//! band, alpha 133 ms; Welch: about half its 1 s window), the frame hop (16 ms live), each
+//! term's smoothing (topping its filter delay up to the response time, default 0.2 s), then
+//! the audio block and the synth's 60 ms control smoothing. Routes take the reward as it is:
+//! nothing is smoothed twice. "In target" judges the reward sustained over about two seconds
+//! ([`reward::SUSTAIN_TAU_S`]) plus the program's dwell time. Stale data: after the hold time
+//! (default 3 s) without a usable frame the feedback fades to neutral over [`FADE_OUT_S`];
+//! when frames return it fades back in over [`FADE_IN_S`].
 
 mod compiled;
 pub mod factory;
+mod knobs;
 mod listener;
 pub mod mapping;
 pub mod program;
 pub mod reward;
 mod setup;
+mod snapshot;
 mod timing;
 
 use mapping::{apply_routes, blend, RouteSource, MAX_ROUTES};
@@ -38,7 +42,9 @@ use reward::{smoothing, Normaliser, RewardState, RunningStats, TermState};
 
 use crate::features::FeatureFrame;
 use crate::synth::Modulation;
+pub use knobs::{FeedbackKnobs, DEFAULT_SMOOTHING_S};
 pub use setup::{Condition, FeedbackSetup};
+pub use snapshot::{AdaptiveSnapshot, FeedbackSnapshot};
 pub use timing::{Glide, StaleGate};
 
 /// Seconds to fade from full feedback to neutral once data is stale.
@@ -55,106 +61,6 @@ pub const SHARE_GAIN: f32 = 0.01;
 /// Seconds of normaliser data before the share controller acts (its first estimates are
 /// rough).
 const SHARE_WARMUP_S: f32 = 5.0;
-
-/// Default response time, s: each term's band filter delay plus its own smoothing add up to
-/// this (every 100 ms of delay weakens neurofeedback; less makes steady EEG flicker).
-pub const DEFAULT_SMOOTHING_S: f32 = 0.2;
-
-/// The user's feedback controls (automatable parameters), read each block.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct FeedbackKnobs {
-    /// Master feedback depth 0..1 (0: the EEG does not touch the sound).
-    pub depth: f32,
-    /// Target positions 0..1 (0.5 = the program's target): rewards first, then inhibits.
-    pub positions: [f32; MAX_TERMS],
-    /// Adaptive targets on.
-    pub adaptive: bool,
-    /// Adaptive targets frozen where they are.
-    pub freeze: bool,
-    /// Success rate adaptive targets aim for, 0..1 (`None`: the program's).
-    pub success_rate: Option<f32>,
-    /// Response time, s: how long each term takes to reach the sound — its band filter's
-    /// group delay topped up by smoothing (none when the filter alone takes longer).
-    pub smoothing_s: f32,
-    /// Seconds without a usable frame before the sound glides to neutral.
-    pub hold_s: f32,
-    /// Entrainment glide on.
-    pub glide: bool,
-}
-
-impl Default for FeedbackKnobs {
-    fn default() -> Self {
-        Self {
-            depth: 1.0,
-            positions: [0.5; MAX_TERMS],
-            adaptive: false,
-            freeze: false,
-            success_rate: None,
-            smoothing_s: DEFAULT_SMOOTHING_S,
-            hold_s: 3.0,
-            glide: true,
-        }
-    }
-}
-
-/// What the feedback engine computed, for meters, MIDI CC, the LSL outlet and the session log.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
-pub struct FeedbackSnapshot {
-    /// Reward 0..1 as the sound follows it (after the reward smoothing).
-    pub reward: f32,
-    /// Raw reward of the last valid frame.
-    pub raw_reward: f32,
-    /// The reward sustained over about a second, which decides "in target".
-    pub sustained: f32,
-    /// Sustained success.
-    pub in_target: bool,
-    /// Recent share of time in target, 0..1 (the success rate adaptive targets steer).
-    pub success_rate: f32,
-    /// Seconds of valid feedback so far.
-    pub valid_s: f32,
-    /// Seconds in target so far.
-    pub in_target_s: f32,
-    /// Whether the last frame was held (poor quality).
-    pub held: bool,
-    /// How much of the feedback reaches the sound, 0..1 (falls to 0 when data is stale).
-    pub engagement: f32,
-    /// Each term's value in its scale.
-    pub values: [f32; MAX_TERMS],
-    /// Each term's target in use (the graded score's midpoint; inhibits: their limit).
-    pub thresholds: [f32; MAX_TERMS],
-    /// The reward level the sustained reward must pass to enter "in target" (the fixed level
-    /// moved by adaptive targets' bar).
-    pub in_target_level: f32,
-    /// Terms in use (rewards then inhibits).
-    pub terms: usize,
-    /// Current entrainment glide frequency in Hz (0 = not started).
-    pub glide_hz: f32,
-    /// Frames scored.
-    pub frames: u64,
-}
-
-/// Adaptive thresholds as saved with the project.
-#[derive(Clone, Copy, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct AdaptiveSnapshot {
-    /// The program they belong to (`None`: a custom program).
-    pub program: Option<program::ProgramKind>,
-    /// Thresholds per term.
-    pub thresholds: [f32; MAX_TERMS],
-    /// Target positions they started from.
-    pub positions: [f32; MAX_TERMS],
-    /// Terms stored.
-    pub terms: usize,
-    /// Threshold offsets in listener deviations (absent in projects saved before the
-    /// listener normaliser; the thresholds are converted then).
-    #[serde(default)]
-    pub offsets: [f32; MAX_TERMS],
-    /// The listener normaliser per term.
-    #[serde(default)]
-    pub norms: [Normaliser; MAX_TERMS],
-    /// The in-target bar.
-    #[serde(default)]
-    pub bar: f32,
-}
 
 /// The feedback engine (one per plugin instance, owned by the audio thread).
 #[derive(Clone, Debug)]

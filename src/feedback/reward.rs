@@ -211,7 +211,7 @@ impl TermState {
 pub struct RewardState {
     /// Reward 0..1 as the sound follows it: the terms' smoothed scores combined.
     pub level: f32,
-    /// The reward over the last second or so ([`SUSTAIN_TAU_S`]): what "in target" judges.
+    /// The reward over the last two seconds or so ([`SUSTAIN_TAU_S`]): what "in target" judges.
     pub sustained: f32,
     /// Unsmoothed reward of the last valid frame.
     pub raw: f32,

@@ -14,6 +14,7 @@ pub use migrate::{migrate_state, STATE_VERSION};
 
 mod lookup;
 mod migrate;
+pub mod remote;
 
 /// Default editor size in logical pixels (saved with the project when the user resizes).
 pub const DEFAULT_EDITOR_SIZE: (u32, u32) = (980, 680);
