@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use crate::bridge::{record_channel, FeedbackRecord};
 use crate::eeg::playback::Playback;
-use crate::eeg::recording::{self, Recording};
+use crate::eeg::recording::{self, ReadOptions, Recording};
 use crate::eeg::sim::{SimConfig, Simulator};
 use crate::eeg::source::Generator;
 use crate::eeg::worker::{extractor_for, AnalysisConfig};
@@ -27,8 +27,8 @@ pub enum EegInput {
     File {
         /// The file.
         path: PathBuf,
-        /// CSV sample rate.
-        rate: Option<f32>,
+        /// CSV sample rate, signals, XDF stream.
+        options: ReadOptions,
     },
     /// A recording already in memory (generated stimuli for benchmarks and tests), played
     /// once.
@@ -41,7 +41,10 @@ impl EegInput {
     pub fn parse(text: &str) -> Result<Self, String> {
         match text.parse::<crate::eeg::SourceSpec>()? {
             crate::eeg::SourceSpec::Simulator(cfg) => Ok(EegInput::Simulator(cfg)),
-            crate::eeg::SourceSpec::File { path, rate, .. } => Ok(EegInput::File { path, rate }),
+            crate::eeg::SourceSpec::File { path, rate, .. } => Ok(EegInput::File {
+                path,
+                options: ReadOptions::with_rate(rate),
+            }),
             crate::eeg::SourceSpec::Lsl { .. } => Err(format!(
                 "'{}' is a live LSL stream; renders and calibrations from --eeg take sim, \
                  sim:SCRIPT or a recording (use `monitor` or the plugin for live streams).",
@@ -67,49 +70,63 @@ pub struct EegJob {
 pub struct EegDrive {
     /// The samples: the same generators the worker paces live, here paced by the audio clock.
     samples: Box<dyn Generator>,
-    /// One sample.
+    /// The next sample, already taken, and its time on the generator's clock.
     buf: Vec<f32>,
+    /// See `buf` (`None`: take the next one).
+    pending: Option<f64>,
     /// The analysis.
     extractor: Extractor,
-    /// Next sample index.
-    next: u64,
-    /// Sample rate.
-    rate: f64,
+    /// What the recording's reader said (see [`Recording::notes`]).
+    notes: Vec<String>,
 }
 
 impl EegDrive {
     /// Opens the input and builds the extractor (errors are sentences).
     pub fn new(input: &EegInput, analysis: &AnalysisConfig) -> Result<Self, String> {
         // Recordings play once: when one ends, the feedback holds, then glides to neutral.
+        let mut notes = Vec::new();
         let samples: Box<dyn Generator> = match input {
             EegInput::Simulator(cfg) => Box::new(Simulator::new(cfg.clone())?),
-            EegInput::File { path, rate } => Box::new(Playback::new(
-                Arc::new(recording::open(path, *rate)?),
-                false,
-            )),
+            EegInput::File { path, options } => {
+                let rec = recording::open(path, options)?;
+                notes = rec.notes();
+                Box::new(Playback::new(Arc::new(rec), false))
+            }
             EegInput::Memory(rec) => Box::new(Playback::new(rec.clone(), false)),
         };
-        let rate = samples.rate();
-        let extractor = extractor_for(samples.labels(), rate, analysis)?;
+        let extractor = extractor_for(samples.labels(), samples.rate(), analysis)?;
         Ok(Self {
             buf: vec![0.0; samples.labels().len()],
             samples,
+            pending: None,
             extractor,
-            next: 0,
-            rate: rate as f64,
+            notes,
         })
     }
 
-    /// Pushes every sample before `until` seconds; `on_frame` gets each frame produced.
+    /// What the recording's reader said: what was read, and each warning (empty for the
+    /// simulator).
+    pub fn notes(&self) -> &[String] {
+        &self.notes
+    }
+
+    /// Pushes every sample timed before `until` seconds (a recording's gaps pass as gaps);
+    /// `on_frame` gets each frame produced.
     pub fn feed_until(&mut self, until: f64, mut on_frame: impl FnMut(&FeatureFrame)) {
-        while (self.next as f64) / self.rate < until {
-            let time = self.next as f64 / self.rate;
-            if !self.samples.next_sample(&mut self.buf) {
+        loop {
+            let time = match self.pending {
+                Some(t) => t,
+                None => match self.samples.next(&mut self.buf) {
+                    Some(t) => t,
+                    None => return,
+                },
+            };
+            if time >= until {
+                self.pending = Some(time);
                 return;
             }
-            let frame = self.extractor.push(&self.buf, time);
-            self.next += 1;
-            if let Some(f) = frame {
+            self.pending = None;
+            if let Some(f) = self.extractor.push(&self.buf, time) {
                 on_frame(&f);
             }
         }
@@ -191,6 +208,8 @@ pub struct RenderReport {
     pub session: Option<SessionSummary>,
     /// Where the session log went.
     pub log: Option<PathBuf>,
+    /// What the recording's reader said (see [`Recording::notes`]).
+    pub eeg_notes: Vec<String>,
 }
 
 /// Why a render stopped.
@@ -332,6 +351,7 @@ pub fn render_traced<E>(
         all_finite,
         session,
         log,
+        eeg_notes: drive.map_or(Vec::new(), |d| d.notes),
     })
 }
 

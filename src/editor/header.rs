@@ -60,6 +60,12 @@ impl App {
                     let (l, line) = status_line(&s);
                     light(ui, l);
                     ui.label(line);
+                    // What the source noticed (rate contradictions, namesakes, repairs):
+                    // the first in full, the rest on hover.
+                    if let Some(first) = s.warnings.first() {
+                        ui.colored_label(palette::ORANGE, format!("Warning: {first}"))
+                            .on_hover_text(s.warnings.join("\n"));
+                    }
                 }
                 None => {
                     light(ui, Light::Waiting);

@@ -4,8 +4,11 @@
 use ::lsl::{ChannelFormat, Pullable, StreamInfo, StreamInlet};
 
 use super::protocol::{SourceState, SourceStatus};
+use super::recording::timing::tidy;
+use super::recording::RATE_TOLERANCE;
 use super::source::Source;
 use super::LslProp;
+use crate::features::extractor::DISCONTINUITY_S;
 
 /// Seconds one resolve attempt may block the worker.
 const RESOLVE_WAIT: f64 = 0.25;
@@ -34,8 +37,13 @@ struct Connection {
     out: Vec<f32>,
     /// Channel labels.
     labels: Vec<String>,
-    /// Nominal rate.
+    /// The rate analysed: the declared one until the timestamps contradict it.
     rate: f32,
+    /// The declared (nominal) rate.
+    declared: f32,
+    /// The declared-rate check: first remote stamp of its window, samples in it, and
+    /// whether it has decided.
+    rate_check: (f64, u64, bool),
     /// Remote → local clock offset.
     offset: f64,
     /// Local time of the last sample received (for loss detection).
@@ -124,6 +132,9 @@ impl LslSource {
             Ok(conn) => {
                 if self.identity.is_some() {
                     status.reconnects += 1;
+                } else {
+                    status.warnings.extend(namesakes(&info));
+                    status.warnings.dedup();
                 }
                 self.identity = Some(Identity {
                     source_id: info.source_id(),
@@ -155,6 +166,57 @@ impl LslSource {
                     info.stream_name()
                 );
             }
+        }
+    }
+}
+
+/// Other streams on the network with `info`'s name (a second headset, an old outlet still
+/// running), as a warning naming the one used. Blocks up to half a second, on first connect.
+fn namesakes(info: &StreamInfo) -> Option<String> {
+    let name = info.stream_name();
+    let others: Vec<String> = ::lsl::resolve_byprop("name", &name, 2, 0.5)
+        .unwrap_or_default()
+        .iter()
+        .filter(|o| o.source_id() != info.source_id() || o.hostname() != info.hostname())
+        .map(|o| format!("source id '{}' on {}", o.source_id(), o.hostname()))
+        .collect();
+    (!others.is_empty()).then(|| {
+        format!(
+            "Another stream is also named '{name}' ({}); using source id '{}' on {}. Choose \
+             by source id to be sure (lsl:source_id=…).",
+            others.join(", "),
+            info.source_id(),
+            info.hostname()
+        )
+    })
+}
+
+/// Seconds of timestamps the declared-rate check measures over.
+const RATE_CHECK_S: f64 = 4.0;
+
+/// Once [`RATE_CHECK_S`] of timestamps have arrived: when they contradict the declared rate
+/// by more than [`RATE_TOLERANCE`], analyse at the measured rate (the worker rebuilds its
+/// extractor when the layout's rate changes) and say so. A stream declaring 250 Hz that
+/// delivers 125 Hz would otherwise show its alpha as beta, at full quality.
+fn check_declared_rate(conn: &mut Connection, status: &mut SourceStatus) {
+    let (first, n, done) = conn.rate_check;
+    let span = conn.last_stamp - first;
+    if done || n < 2 || span < RATE_CHECK_S {
+        return;
+    }
+    conn.rate_check.2 = true;
+    let measured = tidy((n - 1) as f64 / span);
+    let declared = conn.declared as f64;
+    if (measured / declared - 1.0).abs() > RATE_TOLERANCE {
+        conn.rate = measured as f32;
+        let warning = format!(
+            "'{}' declares {declared} Hz but its timestamps show {measured} Hz; analysed at \
+             {measured} Hz.",
+            status.name
+        );
+        status.message = warning.clone();
+        if !status.warnings.contains(&warning) {
+            status.warnings.push(warning);
         }
     }
 }
@@ -218,6 +280,8 @@ fn connect(info: &StreamInfo) -> Result<Connection, ::lsl::Error> {
     Ok(Connection {
         labels: labels_of(&full, n),
         rate: full.nominal_srate() as f32,
+        declared: full.nominal_srate() as f32,
+        rate_check: (f64::NAN, 0, false),
         inlet,
         buf,
         out: vec![0.0; n],
@@ -281,6 +345,12 @@ impl Source for LslSource {
                     if conn.last_stamp.is_finite() && ts - conn.last_stamp > 1.5 * period + 0.002 {
                         status.dropouts += 1;
                     }
+                    // The declared-rate check's window restarts after a real gap.
+                    if conn.rate_check.1 == 0 || ts - conn.last_stamp > DISCONTINUITY_S {
+                        conn.rate_check.0 = ts;
+                        conn.rate_check.1 = 0;
+                    }
+                    conn.rate_check.1 += 1;
                     conn.last_stamp = ts;
                     if conn.rate_window.1 == 0 {
                         conn.rate_window.0 = ts;
@@ -308,6 +378,7 @@ impl Source for LslSource {
                 status.measured_rate = (conn.rate_window.1 - 1) as f64 / span;
                 conn.rate_window = (conn.last_stamp, 1);
             }
+            check_declared_rate(conn, status);
             if now - conn.offset_checked > 5.0 {
                 // After the first estimate this returns at once.
                 if let Ok(o) = conn.inlet.time_correction(0.5) {

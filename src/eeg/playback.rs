@@ -9,20 +9,53 @@ use super::source::Generator;
 pub struct Playback {
     /// The whole recording.
     rec: Arc<Recording>,
+    /// Playback time of each segment's first frame: segments follow each other, a gap in the
+    /// recording stays a gap, and a clock reset (a segment that starts earlier) plays on
+    /// without one.
+    starts: Vec<f64>,
     /// Next frame.
     next: usize,
+    /// Playback time added per completed loop.
+    loop_offset: f64,
     /// Start again at the end.
     looping: bool,
+}
+
+/// Playback times of `rec`'s segments (see [`Playback`]).
+fn segment_starts(rec: &Recording) -> Vec<f64> {
+    let period = 1.0 / rec.sample_rate as f64;
+    let mut starts = Vec::with_capacity(rec.segments.len());
+    for (k, seg) in rec.segments.iter().enumerate() {
+        let t = match k {
+            0 => 0.0,
+            _ => {
+                let prev = rec.segments[k - 1];
+                let len = (seg.start - prev.start) as f64 * period;
+                let gap = (seg.time - (prev.time + len)).max(0.0);
+                starts[k - 1] + len + gap
+            }
+        };
+        starts.push(t);
+    }
+    starts
 }
 
 impl Playback {
     /// Plays `rec` from its start; with `looping`, endlessly.
     pub fn new(rec: Arc<Recording>, looping: bool) -> Self {
         Self {
+            starts: segment_starts(&rec),
             rec,
             next: 0,
+            loop_offset: 0.0,
             looping,
         }
+    }
+
+    /// Playback time of frame `i` (without loops).
+    fn time_of(&self, i: usize) -> f64 {
+        let k = self.rec.segments.partition_point(|s| s.start <= i) - 1;
+        self.starts[k] + (i - self.rec.segments[k].start) as f64 / self.rec.sample_rate as f64
     }
 }
 
@@ -35,16 +68,19 @@ impl Generator for Playback {
         self.rec.sample_rate
     }
 
-    fn next_sample(&mut self, out: &mut [f32]) -> bool {
-        if self.next >= self.rec.frames() {
-            if !self.looping || self.rec.frames() == 0 {
-                return false;
+    fn next(&mut self, out: &mut [f32]) -> Option<f64> {
+        let frames = self.rec.frames();
+        if self.next >= frames {
+            if !self.looping || frames == 0 {
+                return None;
             }
+            self.loop_offset += self.time_of(frames - 1) + 1.0 / self.rec.sample_rate as f64;
             self.next = 0;
         }
         out.copy_from_slice(self.rec.frame(self.next));
+        let t = self.loop_offset + self.time_of(self.next);
         self.next += 1;
-        true
+        Some(t)
     }
 }
 
@@ -54,24 +90,55 @@ mod tests {
 
     #[test]
     fn plays_frames_in_order_once_or_looping() {
-        let rec = Arc::new(Recording {
-            labels: vec!["A".into(), "B".into()],
-            sample_rate: 10.0,
-            samples: vec![1.0, 2.0, 3.0, 4.0],
-            times: None,
-        });
+        let rec = Arc::new(Recording::continuous(
+            vec!["A".into(), "B".into()],
+            10.0,
+            vec![1.0, 2.0, 3.0, 4.0],
+        ));
         let mut buf = [0.0; 2];
         let mut once = Playback::new(rec.clone(), false);
-        assert!(once.next_sample(&mut buf) && buf == [1.0, 2.0]);
-        assert!(once.next_sample(&mut buf) && buf == [3.0, 4.0]);
-        assert!(!once.next_sample(&mut buf));
+        assert_eq!(once.next(&mut buf), Some(0.0));
+        assert_eq!(buf, [1.0, 2.0]);
+        assert_eq!(once.next(&mut buf), Some(0.1));
+        assert_eq!(buf, [3.0, 4.0]);
+        assert_eq!(once.next(&mut buf), None);
         let mut looped = Playback::new(rec, true);
+        let mut times = Vec::new();
         let got: Vec<f32> = (0..3)
             .flat_map(|_| {
-                assert!(looped.next_sample(&mut buf));
+                times.push(looped.next(&mut buf).unwrap());
                 buf
             })
             .collect();
         assert_eq!(got, [1.0, 2.0, 3.0, 4.0, 1.0, 2.0]);
+        assert_eq!(times, [0.0, 0.1, 0.2]);
+    }
+
+    #[test]
+    fn gaps_play_as_gaps_and_clock_resets_play_on() {
+        use crate::eeg::recording::Segment;
+        let mut rec = Recording::continuous(vec!["A".into()], 10.0, vec![0.0; 6]);
+        rec.segments = vec![
+            Segment {
+                start: 0,
+                time: 100.0,
+            },
+            Segment {
+                start: 2,
+                time: 105.0,
+            },
+            Segment {
+                start: 4,
+                time: 1.0,
+            },
+        ];
+        let mut p = Playback::new(Arc::new(rec), false);
+        let mut buf = [0.0];
+        let t: Vec<f64> = std::iter::from_fn(|| p.next(&mut buf)).collect();
+        let want = [0.0, 0.1, 5.0, 5.1, 5.2, 5.3];
+        assert!(
+            t.iter().zip(want).all(|(a, b)| (a - b).abs() < 1e-9),
+            "{t:?}"
+        );
     }
 }

@@ -56,6 +56,9 @@ pub struct SourceStatus {
     pub clock_offset: f64,
     /// Times the stream was reconnected.
     pub reconnects: u64,
+    /// What the source noticed and the user should know, one sentence each: a declared rate
+    /// the timestamps contradict, another stream with the same name, a recording's repairs.
+    pub warnings: Vec<String>,
 }
 
 /// The shared status cell: written by the worker, read by the editor and CLI (never by the

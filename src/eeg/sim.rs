@@ -134,10 +134,11 @@ impl super::source::Generator for Simulator {
         Simulator::rate(self)
     }
 
-    /// Endless: always a sample.
-    fn next_sample(&mut self, out: &mut [f32]) -> bool {
+    /// Endless: always a sample, at `n / rate`.
+    fn next(&mut self, out: &mut [f32]) -> Option<f64> {
+        let t = self.elapsed();
         Simulator::next_sample(self, out);
-        true
+        Some(t)
     }
 }
 

@@ -19,52 +19,84 @@ pub trait Generator {
     fn labels(&self) -> &[String];
     /// Sample rate in Hz.
     fn rate(&self) -> f32;
-    /// Writes the next sample into `out` (one value per channel); `false` at the end of a
-    /// finite generator (nothing written).
-    fn next_sample(&mut self, out: &mut [f32]) -> bool;
+    /// Writes the next sample into `out` (one value per channel) and returns its time in
+    /// seconds on the generator's own clock: it starts at 0 and never goes back, and a jump
+    /// of more than a sample period is a gap in the data (a recording's EDF+D gap or lost
+    /// data), which pacing reproduces. `None` at the end of a finite generator (nothing
+    /// written).
+    fn next(&mut self, out: &mut [f32]) -> Option<f64>;
 }
 
-/// A generator as a live source, paced by the wall clock.
+/// A generator as a live source, paced by the wall clock: each sample is delivered when the
+/// wall clock reaches its time, so a recording's gaps last as long as they did.
 pub struct Paced<G> {
     /// The samples.
     generator: G,
-    /// Real-time pacing.
-    pacer: Pacer,
-    /// One sample.
+    /// Local time of the generator's time 0 (moved on when the worker stalls, so a stall
+    /// never comes out as a burst of more than a second's samples).
+    start: Option<f64>,
+    /// The next sample, already taken from the generator, and its time.
+    pending: Option<f64>,
+    /// That sample.
     buf: Vec<f32>,
+    /// Whether the generator has ended.
+    ended: bool,
 }
 
 impl<G: Generator> Paced<G> {
-    /// Starts pacing `generator` now.
+    /// Starts pacing `generator` at its first pump.
     pub fn new(generator: G) -> Self {
         Self {
             buf: vec![0.0; generator.labels().len()],
-            pacer: Pacer::new(generator.rate()),
             generator,
+            start: None,
+            pending: None,
+            ended: false,
         }
     }
 }
 
 impl<G: Generator> Source for Paced<G> {
     fn pump(&mut self, status: &mut SourceStatus, sink: &mut dyn FnMut(&[f32], f64)) -> usize {
-        let (due, t0) = self.pacer.due();
+        let now = ::lsl::local_clock();
+        let start = *self.start.get_or_insert(now);
+        let max = self.generator.rate().ceil() as usize;
         let mut sent = 0;
-        for i in 0..due {
-            if !self.generator.next_sample(&mut self.buf) {
-                status.state = SourceState::Stopped;
-                status.message = "The recording has ended.".into();
+        while sent < max && !self.ended {
+            let t = match self.pending {
+                Some(t) => t,
+                None => match self.generator.next(&mut self.buf) {
+                    Some(t) => {
+                        self.pending = Some(t);
+                        t
+                    }
+                    None => {
+                        self.ended = true;
+                        status.state = SourceState::Stopped;
+                        status.message = "The recording has ended.".into();
+                        break;
+                    }
+                },
+            };
+            if start + t > now {
                 break;
             }
-            sink(&self.buf, t0 + i as f64 * self.pacer.period());
+            sink(&self.buf, start + t);
+            self.pending = None;
             sent += 1;
         }
-        self.pacer.advance(sent);
-        status.samples += sent;
+        if sent == max {
+            // Behind by more than a second: skip ahead rather than burst.
+            if let (Some(t), Some(s)) = (self.pending, self.start.as_mut()) {
+                *s = s.max(now - t);
+            }
+        }
+        status.samples += sent as u64;
         status.measured_rate = self.generator.rate() as f64;
         if sent == 0 {
             std::thread::sleep(std::time::Duration::from_millis(1));
         }
-        sent as usize
+        sent
     }
 
     fn layout(&self) -> Option<(&[String], f32)> {
@@ -129,7 +161,7 @@ pub fn open_live(spec: &SourceSpec) -> (Box<dyn Source>, SourceStatus) {
             path,
             looping,
             rate,
-        } => match recording::open(path, *rate) {
+        } => match recording::open(path, &recording::ReadOptions::with_rate(*rate)) {
             Ok(rec) => {
                 status.state = SourceState::Connected;
                 status.name = path.display().to_string();
@@ -137,12 +169,12 @@ pub fn open_live(spec: &SourceSpec) -> (Box<dyn Source>, SourceStatus) {
                 status.labels = rec.labels.clone();
                 status.nominal_rate = rec.sample_rate as f64;
                 status.message = format!(
-                    "Playing '{}' ({} channels at {} Hz){}.",
+                    "Playing '{}' ({}{}).",
                     path.display(),
-                    rec.channels(),
-                    rec.sample_rate,
+                    rec.summary,
                     if *looping { ", looping" } else { "" }
                 );
+                status.warnings = rec.warnings.iter().map(|w| format!("{w}.")).collect();
                 Box::new(Paced::new(Playback::new(Arc::new(rec), *looping)))
             }
             Err(e) => return (Box::new(Idle), error_status(e)),
@@ -160,7 +192,7 @@ fn error_status(message: String) -> SourceStatus {
     }
 }
 
-/// Paces a generator (simulator or recording) at real time on the worker's clock.
+/// Counts samples due on the wall clock at a fixed rate (LSL outlets: `simulate`, `replay`).
 pub struct Pacer {
     /// Local time when pacing started.
     start: f64,

@@ -222,12 +222,7 @@ impl Stimulus {
                 samples[i * ch + c] += amp * (w * t + phases[c]).sin() as f32;
             }
         }
-        Recording {
-            labels,
-            sample_rate: self.rate,
-            samples,
-            times: None,
-        }
+        Recording::continuous(labels, self.rate, samples)
     }
 }
 

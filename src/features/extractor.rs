@@ -20,6 +20,11 @@ pub struct ChannelResults {
     pub flags: Vec<Flags>,
 }
 
+/// Data missing for longer than this, or a clock step back by as much, is a discontinuity
+/// (seconds). Shorter irregularities are timestamp jitter: bursty Bluetooth devices stamp
+/// 0.1–0.3 s chunks at once.
+pub const DISCONTINUITY_S: f64 = 0.5;
+
 /// The sliding-window extractor.
 pub struct Extractor {
     /// Configuration, validated.
@@ -76,6 +81,8 @@ pub struct Extractor {
     rest: Vec<f32>,
     /// Group delay per band, s (see [`Extractor::group_delay_s`]).
     delays: [f32; MAX_BANDS],
+    /// Time of the last sample pushed (`None` after a reset).
+    last_time: Option<f64>,
 }
 
 impl Extractor {
@@ -217,6 +224,7 @@ impl Extractor {
             bank,
             rest: vec![0.0; channels * n_bands],
             delays: [0.0; MAX_BANDS],
+            last_time: None,
             cfg,
         })
         .map(|mut ex: Self| {
@@ -258,6 +266,7 @@ impl Extractor {
         self.pos = 0;
         self.filled = 0;
         self.since_hop = 0;
+        self.last_time = None;
         if let Some(b) = self.bank.as_mut() {
             b.reset();
         }
@@ -272,10 +281,22 @@ impl Extractor {
         }
     }
 
-    /// Pushes one multichannel sample (`channels` values, µV) taken at `time`; returns a frame
-    /// when a hop completes and a full window is available. Allocation-free.
+    /// Pushes one multichannel sample (`channels` values, µV) taken at `time` (seconds);
+    /// returns a frame when a hop completes and a full window is available. Allocation-free.
+    ///
+    /// A discontinuity — `time` more than [`DISCONTINUITY_S`] beyond the sample period after
+    /// the previous sample, or that far before it — resets the extractor first: no window
+    /// spans a gap in the data or a clock reset, and frames resume once a new window is full.
     pub fn push(&mut self, sample: &[f32], time: f64) -> Option<FeatureFrame> {
         debug_assert_eq!(sample.len(), self.channels);
+        if let Some(last) = self.last_time {
+            let step = time - last;
+            let period = 1.0 / self.cfg.sample_rate as f64;
+            if !(step > -DISCONTINUITY_S && step <= period + DISCONTINUITY_S) {
+                self.reset();
+            }
+        }
+        self.last_time = Some(time);
         if let Some(bank) = self.bank.as_mut() {
             bank.push(sample);
         }

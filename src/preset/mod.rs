@@ -130,8 +130,15 @@ pub fn parse(bytes: &[u8], origin: &str) -> Result<(Preset, Vec<String>), String
     if text.trim().is_empty() {
         return Err(fail("the file is empty.".into()));
     }
-    let mut value: serde_json::Value = serde_json::from_str(text)
-        .map_err(|e| fail(format!("not valid JSON ({e}); the file may be truncated.")))?;
+    // Notepad and PowerShell save UTF-8 with a byte-order mark.
+    let text = crate::eeg::recording::strip_bom(text);
+    let mut value: serde_json::Value = serde_json::from_str(text).map_err(|e| {
+        fail(if e.is_eof() {
+            format!("not valid JSON ({e}); the file ends too early, it may be truncated.")
+        } else {
+            format!("not valid JSON ({e}).")
+        })
+    })?;
     let format = match value.get("format") {
         None => return Err(fail("field 'format' is missing.".into())),
         Some(v) => v.as_u64().filter(|f| *f >= 1).ok_or_else(|| {

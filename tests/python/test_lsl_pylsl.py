@@ -13,17 +13,18 @@ RATE = 250.0
 LABELS = ["O1", "O2", "C3", "C4"]
 
 
-def run_outlet(name, stop):
-    info = pylsl.StreamInfo(name, "EEG", len(LABELS), RATE, "float32", f"pylsl-{name}")
+def run_outlet(name, stop, declared=RATE, sent=RATE):
+    """Sends alpha on O1/O2 and beta on C3/C4 at `sent` Hz, declaring `declared` Hz."""
+    info = pylsl.StreamInfo(name, "EEG", len(LABELS), declared, "float32", f"pylsl-{name}")
     chans = info.desc().append_child("channels")
     for label in LABELS:
         chans.append_child("channel").append_child_value("label", label)
     outlet = pylsl.StreamOutlet(info)
     start, n = pylsl.local_clock(), 0
     while not stop.is_set():
-        due = int((pylsl.local_clock() - start) * RATE)
+        due = int((pylsl.local_clock() - start) * sent)
         while n < due:
-            t = n / RATE
+            t = n / sent
             alpha = 20 * np.sin(2 * np.pi * 10 * t)
             beta = 20 * np.sin(2 * np.pi * 20 * t)
             outlet.push_sample([alpha, alpha, beta, beta], start + t)
@@ -31,8 +32,8 @@ def run_outlet(name, stop):
         time.sleep(0.002)
 
 
-def monitor(cli, name, channels):
-    proc = subprocess.run([str(cli), "monitor", "--name", name, "--seconds", "5", "--json",
+def monitor(cli, name, channels, seconds=5):
+    proc = subprocess.run([str(cli), "monitor", "--name", name, "--seconds", str(seconds), "--json",
                            "--channels", channels], capture_output=True, text=True, check=True)
     lines = [json.loads(l) for l in proc.stdout.splitlines() if l.strip()]
     statuses = [l for l in lines if "status" in l]
@@ -54,6 +55,25 @@ def test_pylsl_outlet_shows_alpha_and_beta_in_the_right_channels(cli):
         _, frames = monitor(cli, "PyAlphaBeta", "C3,C4")
         late = frames[-10:]
         assert all(f["beta"] > 0.95 and f["alpha"] < 0.05 for f in late), late[-1]
+    finally:
+        stop.set()
+        t.join()
+
+
+def test_a_stream_sending_half_its_declared_rate_is_analysed_at_the_rate_it_sends(cli):
+    # Declares 250 Hz, sends 125 Hz: read at 250 Hz its 10 Hz alpha would show as 20 Hz beta,
+    # at full quality. The worker measures the rate from the timestamps, warns, and analyses
+    # at 125 Hz.
+    stop = threading.Event()
+    t = threading.Thread(target=run_outlet, args=("PyHalfRate", stop, 250.0, 125.0), daemon=True)
+    t.start()
+    try:
+        statuses, frames = monitor(cli, "PyHalfRate", "O1,O2", seconds=10)
+        warned = [s for s in statuses if "declares 250 Hz but its timestamps show 125 Hz" in s["message"]]
+        assert warned and warned[-1]["warnings"], statuses
+        late = frames[-10:]
+        assert len(frames) > 50 and all(f["alpha"] > 0.9 and f["beta"] < 0.05 for f in late), late[-1]
+        assert all(abs(f["peak_alpha_hz"] - 10.0) < 0.2 for f in late), late[-1]
     finally:
         stop.set()
         t.join()

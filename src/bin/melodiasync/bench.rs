@@ -257,12 +257,11 @@ fn generated_recording(channels: usize, rate: f32, seconds: f32) -> Recording {
             );
         }
     }
-    Recording {
-        labels: (0..channels).map(|c| format!("E{c}")).collect(),
-        sample_rate: rate,
+    Recording::continuous(
+        (0..channels).map(|c| format!("E{c}")).collect(),
+        rate,
         samples,
-        times: None,
-    }
+    )
 }
 
 /// Pushes a whole recording through an extractor; returns (frames, seconds taken).
@@ -296,7 +295,7 @@ fn run_features(
         return Err("--hop-samples must be at least 1.".into());
     }
     let rec = match &input {
-        Some(p) => recording::open(p, rate)?,
+        Some(p) => recording::open(p, &recording::ReadOptions::with_rate(rate))?,
         None => generated_recording(8, 256.0, 600.0),
     };
     // Best of three: VMs are noisy.

@@ -56,6 +56,9 @@ pub(crate) fn run(args: CalibrateArgs) -> Result<(), String> {
             let input = EegInput::parse(&text)?;
             let analysis = AnalysisConfig::default();
             let mut drive = EegDrive::new(&input, &analysis)?;
+            for note in drive.notes() {
+                eprintln!("{note}");
+            }
             let mut rec = BaselineRecorder::new(seconds, 1.0 / analysis.hop_s);
             // Up to three times the length, so artifacts can be skipped.
             drive.feed_until(3.0 * seconds as f64 + analysis.window_s as f64, |f| {

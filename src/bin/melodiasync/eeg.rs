@@ -138,7 +138,10 @@ pub(crate) fn run_replay(args: ReplayArgs) -> Result<(), String> {
         stream_type,
     } = args;
     let (file, stream_type) = (file.as_path(), stream_type.as_str());
-    let rec = recording::open(file, rate)?;
+    let rec = recording::open(file, &recording::ReadOptions::with_rate(rate))?;
+    for note in rec.notes() {
+        eprintln!("{note}");
+    }
     let name = name.unwrap_or_else(|| {
         file.file_stem().map_or("MelodiaSync-Replay".into(), |s| {
             s.to_string_lossy().into_owned()
@@ -201,6 +204,9 @@ struct StatusLine<'a> {
     /// connected, searching, error, ...
     status: String,
     stream: &'a str,
+    /// What the source noticed (declared rate contradicted, another stream of the same name,
+    /// a recording's repairs), one sentence each.
+    warnings: &'a [String],
 }
 
 /// `monitor --json`: one feature frame (relative powers 0..1, times in s, delays in ms).
@@ -273,6 +279,7 @@ pub(crate) fn run_monitor(args: MonitorArgs) -> Result<(), String> {
                         rate: status.nominal_rate,
                         status: format!("{:?}", status.state).to_lowercase(),
                         stream: &status.name,
+                        warnings: &status.warnings,
                     })
                 );
             } else {

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use melodiasync::eeg::recording::{self, Recording};
+use melodiasync::eeg::recording::{self, ReadOptions, Recording};
 use melodiasync::features::baseline::FeatureId;
 use melodiasync::features::extractor::{resolve_channels, Estimator};
 use melodiasync::features::spectrum::Detrend;
@@ -36,9 +36,13 @@ pub(crate) struct FeaturesArgs {
     /// Segment detrending: mean, linear or none.
     #[arg(long, default_value = "mean", value_parser = parse_detrend)]
     pub(crate) detrend: Detrend,
-    /// Montage channels by label or index, comma separated (default: all).
+    /// Signals to analyse, by label or number, comma separated (default: the EEG signals;
+    /// any signals that share one rate can be named).
     #[arg(long, value_delimiter = ',')]
     pub(crate) channels: Vec<String>,
+    /// The XDF stream to analyse, by name or source id (default: the first EEG stream).
+    #[arg(long)]
+    pub(crate) stream: Option<String>,
     /// Extra band NAME:LOW-HIGH in Hz, repeatable (e.g. --band mu:9-11).
     #[arg(long = "band", value_parser = parse_band)]
     pub(crate) bands: Vec<Band>,
@@ -91,7 +95,7 @@ fn extractor_config(args: &FeaturesArgs, rec: &Recording) -> Result<ExtractorCon
     cfg.extra_bands = args.bands.clone();
     cfg.quality.remove_line = args.remove_line;
     cfg.estimator = args.estimator;
-    cfg.montage = resolve_channels(&rec.labels, &args.channels)?;
+    // The reader kept only the signals asked for: all of them form the montage.
     if !args.asymmetry.is_empty() {
         let pair = resolve_channels(&rec.labels, &args.asymmetry)?;
         let [l, r] = pair[..] else {
@@ -160,7 +164,15 @@ fn frame_row(ex: &Extractor, f: &FeatureFrame, labels: &[String], per_channel: b
 
 /// Runs `features`.
 pub(crate) fn run(args: &FeaturesArgs) -> Result<(), String> {
-    let rec = recording::open(&args.recording, args.rate)?;
+    let options = ReadOptions {
+        rate: args.rate,
+        channels: args.channels.clone(),
+        stream: args.stream.clone(),
+    };
+    let rec = recording::open(&args.recording, &options)?;
+    for note in rec.notes() {
+        eprintln!("{note}");
+    }
     let cfg = extractor_config(args, &rec)?;
     let mut ex = Extractor::new(cfg)?;
     let out = args

@@ -54,6 +54,13 @@ pub(crate) struct RenderArgs {
     /// Sample rate of a CSV recording without a time column.
     #[arg(long)]
     pub(crate) eeg_rate: Option<f32>,
+    /// Signals of the recording to use, by label or number, comma separated (default: its
+    /// EEG signals).
+    #[arg(long, value_delimiter = ',')]
+    pub(crate) eeg_channels: Vec<String>,
+    /// The XDF stream to use, by name or source id (default: the first EEG stream).
+    #[arg(long)]
+    pub(crate) eeg_stream: Option<String>,
     /// A calibration setup from `melodiasync calibrate` (targets from a baseline).
     #[arg(long)]
     pub(crate) setup: Option<PathBuf>,
@@ -159,8 +166,10 @@ fn eeg_job(
         .cloned()
         .unwrap_or_else(|| Program::factory(program));
     let mut input = EegInput::parse(text)?;
-    if let EegInput::File { rate, .. } = &mut input {
-        *rate = args.eeg_rate;
+    if let EegInput::File { options, .. } = &mut input {
+        options.rate = args.eeg_rate;
+        options.channels = args.eeg_channels.clone();
+        options.stream = args.eeg_stream.clone();
     }
     Ok(EegJob {
         input,
@@ -226,6 +235,9 @@ fn print_report(
     sample_rate: u32,
     program: ProgramKind,
 ) -> Result<(), String> {
+    for note in &report.eeg_notes {
+        eprintln!("{note}");
+    }
     let lufs = report
         .lufs
         .map_or("below the -70 LUFS gate".to_string(), |l| {
@@ -261,7 +273,8 @@ fn print_report(
 fn read_setup(path: &std::path::Path) -> Result<FeedbackSetup, String> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| format!("Cannot read the setup '{}': {e}.", path.display()))?;
-    let setup: FeedbackSetup = serde_json::from_str(&text).map_err(|e| {
+    let text = melodiasync::eeg::recording::strip_bom(&text);
+    let setup: FeedbackSetup = serde_json::from_str(text).map_err(|e| {
         format!(
             "'{}' is not a MelodiaSync setup ({e}); make one with `melodiasync calibrate`.",
             path.display()

@@ -1,0 +1,372 @@
+//! Text recordings: CSV with a header of channel labels (comma, semicolon or tab separated),
+//! and the exports people bring — muse-lsl (`timestamps`), the OpenBCI GUI's raw `.txt`
+//! (`%` comment lines with the rate, "EXG Channel N" columns), Mind Monitor (its `RAW_`
+//! columns). A BrainFlow data file (tab-separated, no header) is recognised and refused with
+//! what to do, because its columns depend on the board.
+//!
+//! Signals are chosen as for every format (see [`super::select`]): a time column is used
+//! for the rate and gaps, non-EEG columns are left out and said so.
+
+use super::select::{choose, SignalInfo};
+use super::text::decode;
+use super::timing::timeline;
+use super::{ReadOptions, Recording, Segment};
+
+/// Header names of a time column in seconds (any column, case-insensitive).
+const TIME_COLUMNS: [&str; 8] = [
+    "time",
+    "timestamp",
+    "timestamps",
+    "t",
+    "time_s",
+    "time (s)",
+    "lsl_timestamp",
+    "seconds",
+];
+
+/// Reads a text recording.
+pub fn read(bytes: &[u8], options: &ReadOptions) -> Result<Recording, String> {
+    parse(&decode(bytes), options)
+}
+
+/// Parses CSV text with a header of channel labels; `rate` for files without a time column.
+/// Empty cells and "nan" become NaN (the quality checks flag them); anything else that is
+/// not a number is an error naming the line and column.
+pub fn parse_csv(text: &str, rate: Option<f32>) -> Result<Recording, String> {
+    parse(text, &ReadOptions::with_rate(rate))
+}
+
+/// A table as read: column names, their values by row, and comment lines.
+struct Table<'a> {
+    names: Vec<String>,
+    rows: Vec<(usize, Vec<&'a str>)>,
+    comments: Vec<&'a str>,
+}
+
+fn parse(text: &str, options: &ReadOptions) -> Result<Recording, String> {
+    let text = super::text::strip_bom(text);
+    let mut comments = Vec::new();
+    let mut lines = text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+        .filter(|(_, l)| {
+            let comment = l.starts_with('%') || l.starts_with('#');
+            if comment {
+                comments.push(l.trim_start_matches(['%', '#']).trim());
+            }
+            !comment
+        });
+    let (_, header) = lines
+        .next()
+        .ok_or("the file is empty; a CSV recording starts with a header of channel labels.")?;
+    let sep = [',', ';', '\t']
+        .into_iter()
+        .max_by_key(|s| header.matches(*s).count())
+        .unwrap_or(',');
+    let names: Vec<String> = header
+        .split(sep)
+        .map(|s| s.trim().trim_matches('"').to_string())
+        .collect();
+    if names.iter().all(|n| n.parse::<f64>().is_ok()) {
+        return Err(if sep == '\t' {
+            "this looks like a BrainFlow data file (tab-separated numbers, no header): its \
+             columns depend on the board. Write the EEG rows with a header of channel labels \
+             (BoardShim.get_eeg_channels gives the rows), or stream it over LSL."
+                .into()
+        } else {
+            "the first line must name the channels (e.g. 'Fp1,Fp2,O1'), not hold numbers.".into()
+        });
+    }
+    let rows = lines
+        .map(|(n, l)| (n + 1, l.split(sep).map(str::trim).collect()))
+        .collect();
+    let table = Table {
+        names,
+        rows,
+        comments,
+    };
+    let declared = declared_rate(&table.comments);
+    let mind_monitor = table.names.iter().any(|n| n.starts_with("RAW_"));
+    let time_col = table
+        .names
+        .iter()
+        .position(|n| TIME_COLUMNS.contains(&n.to_ascii_lowercase().as_str()));
+    let mut signals: Vec<(usize, SignalInfo)> = Vec::new();
+    for (c, name) in table.names.iter().enumerate() {
+        if Some(c) == time_col || is_time_like(name) {
+            continue;
+        }
+        let label = if mind_monitor {
+            match name.strip_prefix("RAW_") {
+                Some(site) => site.to_string(),
+                // Mind Monitor's band powers and sensors are not raw EEG.
+                None => continue,
+            }
+        } else {
+            name.strip_prefix("EXG Channel ")
+                .map_or(name.clone(), |n| format!("EXG{n}"))
+        };
+        signals.push((
+            c,
+            SignalInfo {
+                label,
+                unit: String::new(),
+                declared_type: if name.starts_with("EXG Channel ") {
+                    "EEG".into()
+                } else {
+                    String::new()
+                },
+                rate: 0.0,
+            },
+        ));
+    }
+    let mut values = vec![Vec::<f64>::with_capacity(table.rows.len()); table.names.len()];
+    let mut skipped = 0usize;
+    for (n, cells) in &table.rows {
+        if cells.len() != table.names.len() {
+            return Err(format!(
+                "line {n} has {} values but the header names {} columns.",
+                cells.len(),
+                table.names.len()
+            ));
+        }
+        // Mind Monitor writes marker rows ("/muse/elements/…") without raw values.
+        if mind_monitor && signals.iter().all(|(c, _)| cells[*c].is_empty()) {
+            skipped += 1;
+            continue;
+        }
+        for (c, cell) in cells.iter().enumerate() {
+            let wanted = Some(c) == time_col || signals.iter().any(|(s, _)| *s == c);
+            if !wanted {
+                continue;
+            }
+            let cell = cell.trim_matches('"');
+            let v = if cell.is_empty() || cell.eq_ignore_ascii_case("nan") {
+                f64::NAN
+            } else if let Some(t) = (Some(c) == time_col).then(|| date_time_s(cell)).flatten() {
+                // Mind Monitor writes its time stamps as dates.
+                t
+            } else {
+                cell.parse().map_err(|_| {
+                    format!(
+                        "line {n}, column '{}': '{cell}' is not a number.",
+                        table.names[c]
+                    )
+                })?
+            };
+            values[c].push(v);
+        }
+    }
+    let frames = time_col.map_or(signals.first().map_or(0, |(c, _)| values[*c].len()), |t| {
+        values[t].len()
+    });
+    if frames == 0 {
+        return Err("the file has a header but no samples.".into());
+    }
+    let mut warnings = Vec::new();
+    if skipped > 0 {
+        warnings.push(format!(
+            "{skipped} rows without raw EEG (Mind Monitor markers) were skipped"
+        ));
+    }
+    // The rate and the segments: the user's rate, else the time column, else the header.
+    let (rate, segments) = match (options.rate, time_col) {
+        (Some(r), _) if !(r.is_finite() && r > 0.0) => {
+            return Err(format!("a sample rate of {r} Hz is not valid."))
+        }
+        (Some(r), t) => {
+            let start = t.map_or(0.0, |t| values[t][0]).max(0.0);
+            (
+                r as f64,
+                vec![Segment {
+                    start: 0,
+                    time: start,
+                }],
+            )
+        }
+        (None, Some(t)) => {
+            let tl = timeline(&values[t], declared, &[])?;
+            warnings.extend(tl.warnings);
+            (tl.rate, tl.segments)
+        }
+        (None, None) => match declared {
+            Some(r) => (
+                r,
+                vec![Segment {
+                    start: 0,
+                    time: 0.0,
+                }],
+            ),
+            None => {
+                return Err(
+                    "there is no time column (time, timestamps, …), so the sample \
+                            rate is unknown; pass --rate HZ."
+                        .into(),
+                )
+            }
+        },
+    };
+    for (_, s) in signals.iter_mut() {
+        s.rate = rate;
+    }
+    let infos: Vec<SignalInfo> = signals.iter().map(|(_, s)| s.clone()).collect();
+    let choice = choose(&infos, &options.channels)?;
+    let cols: Vec<usize> = choice.used.iter().map(|&i| signals[i].0).collect();
+    let mut samples = Vec::with_capacity(frames * cols.len());
+    for row in 0..frames {
+        // Column-major in the table, interleaved in the recording.
+        samples.extend(
+            cols.iter()
+                .map(|&c| values[c].get(row).map_or(f32::NAN, |v| *v as f32)),
+        );
+    }
+    let mut summary = choice.summary;
+    if mind_monitor {
+        summary = format!("Mind Monitor export: {summary}");
+    } else if declared.is_some() && table.names.iter().any(|n| n.starts_with("EXG Channel ")) {
+        summary = format!("OpenBCI GUI export: {summary}");
+    }
+    Ok(Recording {
+        labels: choice
+            .used
+            .iter()
+            .map(|&i| infos[i].label.clone())
+            .collect(),
+        sample_rate: rate as f32,
+        samples,
+        segments,
+        summary,
+        warnings,
+    })
+}
+
+/// Columns that hold time or counters in another form than seconds (left out).
+fn is_time_like(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    n.contains("timestamp") || n.starts_with("time") || n == "sample index"
+}
+
+/// Seconds since 1970 of "YYYY-MM-DD HH:MM:SS(.fff)" (no time zone: only differences are
+/// used), `None` for anything else.
+fn date_time_s(text: &str) -> Option<f64> {
+    let (date, time) = text.split_once(' ')?;
+    let mut d = date.split('-').map(|x| x.parse::<i64>().ok());
+    let (y, m, day) = (d.next()??, d.next()??, d.next()??);
+    let mut t = time.split(':');
+    let (h, min, sec) = (
+        t.next()?.parse::<f64>().ok()?,
+        t.next()?.parse::<f64>().ok()?,
+        t.next()?.parse::<f64>().ok()?,
+    );
+    // Days from the civil date (Howard Hinnant's algorithm).
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let doy = (153 * (m + if m > 2 { -3 } else { 9 }) + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    Some(days as f64 * 86_400.0 + h * 3600.0 + min * 60.0 + sec)
+}
+
+/// "Sample Rate = 250 Hz" in comment lines (OpenBCI GUI).
+fn declared_rate(comments: &[&str]) -> Option<f64> {
+    comments.iter().find_map(|c| {
+        let (key, value) = c.split_once('=')?;
+        if !key.trim().eq_ignore_ascii_case("sample rate") {
+            return None;
+        }
+        value
+            .trim()
+            .trim_end_matches("Hz")
+            .trim()
+            .parse()
+            .ok()
+            .filter(|r: &f64| *r > 0.0)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_labels_time_column_and_infers_the_rate() {
+        let r = parse_csv("time,O1,O2\n0.0,1,2\n0.004,3,\n0.008,5,6\n", None).unwrap();
+        assert_eq!(r.labels, ["O1", "O2"]);
+        assert_eq!(r.sample_rate, 250.0);
+        assert_eq!(r.frames(), 3);
+        assert_eq!(r.frame(0), [1.0, 2.0]);
+        assert!(r.frame(1)[1].is_nan());
+        assert_eq!(r.time(2), 0.008);
+    }
+
+    #[test]
+    fn a_bom_and_crlf_do_not_make_a_channel() {
+        let r = read(
+            b"\xEF\xBB\xBFtime,O1,O2\r\n0,1,2\r\n0.5,3,4\r\n",
+            &ReadOptions::default(),
+        )
+        .unwrap();
+        assert_eq!(
+            (r.labels.clone(), r.sample_rate),
+            (vec!["O1".into(), "O2".into()], 2.0)
+        );
+    }
+
+    #[test]
+    fn exports_are_recognised() {
+        // muse-lsl: `timestamps`, four sites and the right AUX input.
+        let m = "timestamps,TP9,AF7,AF8,TP10,Right AUX\n10.0,1,2,3,4,5\n10.5,1,2,3,4,5\n";
+        let r = parse_csv(m, None).unwrap();
+        assert_eq!(r.labels, ["TP9", "AF7", "AF8", "TP10"]);
+        assert!(
+            r.summary.contains("Right AUX (auxiliary input)"),
+            "{}",
+            r.summary
+        );
+        // OpenBCI GUI: the rate from the comments, the EXG columns only.
+        let o = "%OpenBCI Raw EEG Data\n%Sample Rate = 250 Hz\nSample Index, EXG Channel 0, \
+                 EXG Channel 1, Accel Channel 0, Timestamp\n0, 1, 2, 0.1, 1700000000.0\n1, 3, \
+                 4, 0.1, 1700000000.004\n";
+        let r = parse_csv(o, None).unwrap();
+        assert_eq!(
+            (r.labels.clone(), r.sample_rate),
+            (vec!["EXG0".into(), "EXG1".into()], 250.0)
+        );
+        assert_eq!(r.frame(1), [3.0, 4.0]);
+        // Mind Monitor: dates as time stamps, RAW_ columns, marker rows skipped.
+        let mm = "TimeStamp,Delta_TP9,RAW_TP9,RAW_AF7,Elements\n\
+                  2024-01-01 10:00:00.000,0.5,800,810,\n\
+                  2024-01-01 10:00:00.004,0.5,801,811,\n\
+                  2024-01-01 10:00:00.006,,,,/muse/elements/blink\n\
+                  2024-01-01 10:00:00.008,0.5,802,812,\n";
+        let r = parse_csv(mm, None).unwrap();
+        assert_eq!(
+            (r.labels.clone(), r.sample_rate),
+            (vec!["TP9".into(), "AF7".into()], 250.0)
+        );
+        assert!(
+            r.warnings[0].contains("1 rows without raw EEG"),
+            "{:?}",
+            r.warnings
+        );
+        assert_eq!(date_time_s("1970-01-02 00:00:01.5"), Some(86_401.5));
+        // BrainFlow: no header, tab-separated.
+        let e = parse_csv("0.0\t1.0\t2.0\n", None).unwrap_err();
+        assert!(e.contains("BrainFlow"), "{e}");
+    }
+
+    #[test]
+    fn errors_name_the_problem() {
+        let e = parse_csv("O1,O2\n1,2\n", None).unwrap_err();
+        assert!(e.contains("--rate"), "{e}");
+        let e = parse_csv("O1,O2\n1,2\n3\n", Some(256.0)).unwrap_err();
+        assert!(e.contains("line 3 has 1 values"), "{e}");
+        let e = parse_csv("O1\n1\nabc\n", Some(256.0)).unwrap_err();
+        assert!(e.contains("'abc' is not a number"), "{e}");
+        let e = parse_csv("1,2\n3,4\n", Some(256.0)).unwrap_err();
+        assert!(e.contains("name the channels"), "{e}");
+        assert!(parse_csv("", Some(1.0)).unwrap_err().contains("empty"));
+    }
+}
