@@ -159,8 +159,10 @@ impl Engine {
         self.feedback.snapshot()
     }
 
-    /// Follows the program parameter: a change selects that factory program. Once per host
-    /// block, before anything else in it (the controls are the block's).
+    /// Follows the program parameter: a change selects that slot's compiled program. Once per
+    /// host block, before anything else in it (the controls are the block's); [`Engine::render`]
+    /// and [`Engine::control_only`] call it too, for callers without host blocks, where it is
+    /// a no-op after the block's own call.
     pub fn sync_program(&mut self, controls: &Controls) {
         let current = self.feedback.program().kind;
         if current.is_some() && current != Some(controls.program) {

@@ -11,6 +11,7 @@ pub mod eeg;
 pub mod engine;
 pub mod features;
 pub mod feedback;
+pub mod files;
 pub mod loop_bench;
 pub mod loudness;
 pub mod midi_out;

@@ -3,8 +3,9 @@
 //!
 //! | from → to | what | how |
 //! |---|---|---|
-//! | EEG worker → audio | newest `FeatureFrame` | [`frame_channel`]: `ArrayQueue::force_push`, drained at block start |
-//! | EEG worker → editor/CLI | frames and [`SourceStatus`] | a second [`frame_channel`]; status behind a mutex the audio thread never touches |
+//! | EEG worker → audio | every `FeatureFrame` | [`frame_channel`]: `ArrayQueue::force_push` (a full queue drops its oldest), each waiting frame scored at block start |
+//! | EEG worker → CLI `monitor`, tests | frames | a second [`frame_channel`], only when asked for (the plugin asks for none) |
+//! | EEG worker → editor/CLI | [`SourceStatus`] | a mutex the audio thread never touches |
 //! | editor/CLI → worker | [`WorkerCommand`] | [`command_channel`], read only by the worker |
 //! | plugin → worker | stop | `AtomicBool` + join in `Drop` |
 //! | main/editor → audio | compiled programs after a calibration or state load | [`SetupCell`]: its `set` compiles, then a queue |

@@ -87,7 +87,7 @@ pub struct EditorLink {
 }
 
 impl EditorLink {
-    /// A link and the audio thread's sending side of its record queue (512 records: 16 s).
+    /// A link and the audio thread's sending side of its record queue (512 records: 8 s at 64 frames/s).
     pub fn new() -> (Arc<Self>, QueueSender<FeedbackRecord>) {
         let (tx, rx) = queue(512);
         (

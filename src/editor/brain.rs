@@ -7,7 +7,6 @@ use nice_plug::prelude::ParamSetter;
 use super::meter::{drag_to_position, meter_target, MeterScale};
 use super::status::Light;
 use crate::bridge::FeedbackRecord;
-use crate::features::bands::MAX_BANDS;
 use crate::feedback::program::CompiledProgram;
 
 use super::header::{dot, light};
@@ -278,6 +277,5 @@ impl App {
             FontId::proportional(11.0),
             palette::DIM,
         );
-        let _ = MAX_BANDS;
     }
 }

@@ -3,8 +3,8 @@
 use nice_plug::prelude::ParamSetter;
 
 use crate::bridge::{CalibrationStatus, WorkerCommand};
+use crate::feedback::program::ProgramKind;
 use crate::feedback::program::MAX_TERMS;
-use crate::feedback::program::{Program, ProgramKind};
 use crate::feedback::Condition;
 
 use super::{program_name, App};
@@ -65,8 +65,10 @@ impl App {
         if let Some(stats) = &status.result {
             ui.separator();
             ui.label(format!("Baseline: {} clean frames.", stats.frames));
+            // Each slot's own program (a preset's custom one too), as "Apply" compiles it.
+            let setup = self.params.setup.get();
             for kind in ProgramKind::ALL {
-                let mut p = Program::factory(kind);
+                let mut p = setup.program(kind);
                 p.calibrate(stats);
                 ui.label(format!(
                     "{}: {}",

@@ -58,11 +58,6 @@ impl<const N: usize> History<N> {
     pub fn newest(&self) -> Option<f64> {
         self.samples.back().map(|(t, _)| *t)
     }
-
-    /// Forgets everything.
-    pub fn clear(&mut self) {
-        self.samples.clear();
-    }
 }
 
 #[cfg(test)]

@@ -156,11 +156,6 @@ impl App {
         self.last = Some(r);
     }
 
-    /// The EEG -> sound delay as displayed (averaged over recent frames).
-    pub fn loop_delay(&self) -> crate::bridge::LoopDelay {
-        self.delay
-    }
-
     /// The newest record.
     pub fn last(&self) -> Option<&FeedbackRecord> {
         self.last.as_ref()
@@ -173,14 +168,7 @@ impl App {
 
     /// The program the current slot runs (the saved setup's, else the factory one).
     fn slot_program(&self) -> Program {
-        let kind = self.params.program.value();
-        self.params
-            .setup
-            .get()
-            .programs
-            .get(&kind)
-            .cloned()
-            .unwrap_or_else(|| Program::factory(kind))
+        self.params.setup.get().program(self.params.program.value())
     }
 
     /// Replaces the current slot's program in the saved setup (compiled and sent to audio).

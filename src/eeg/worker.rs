@@ -51,7 +51,7 @@ pub struct Worker {
 
 /// The frame consumers a new worker hands out.
 pub struct WorkerOutputs {
-    /// For the audio thread: drain with `latest()` at block start.
+    /// For the audio thread: every frame, popped and scored at block start.
     pub audio: FrameConsumer,
     /// For the editor or CLI: every frame (up to 256 buffered).
     pub monitor: FrameConsumer,

@@ -289,6 +289,31 @@ pub struct BaselineStats {
 }
 
 impl BaselineStats {
+    /// Checks what the types cannot (a saved project or setup file may hold anything): one
+    /// value per feature in `mean`, `std` and `percentiles`, every one finite. Errors are
+    /// the end of a sentence ("the baseline has …").
+    pub fn validate(&self) -> Result<(), String> {
+        let n = N_FEATURES;
+        if self.mean.len() != n || self.std.len() != n || self.percentiles.len() != n {
+            return Err(format!(
+                "the baseline has {} means, {} deviations and {} percentile rows where {n} \
+                 features need {n} each; record it again.",
+                self.mean.len(),
+                self.std.len(),
+                self.percentiles.len()
+            ));
+        }
+        let all = self
+            .mean
+            .iter()
+            .chain(&self.std)
+            .chain(self.percentiles.iter().flatten());
+        if all.copied().any(|x| !x.is_finite()) {
+            return Err("the baseline holds non-finite numbers; record it again.".into());
+        }
+        Ok(())
+    }
+
     /// `(value - mean) / std` for feature `id` (0 when the baseline had no spread).
     pub fn z(&self, id: FeatureId, value: f32) -> f32 {
         let i = id.index();

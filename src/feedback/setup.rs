@@ -55,17 +55,67 @@ impl FeedbackSetup {
     }
 
     /// Every program slot compiled: the slot's program from this setup if it has one (and it
-    /// is valid), else the factory program; the calibration applied to each.
+    /// is valid), else the factory program; the calibration applied to each when it is valid
+    /// (see [`crate::features::baseline::BaselineStats::validate`]).
     pub fn compile(&self) -> [CompiledProgram; 6] {
-        let usable = self
-            .baseline
-            .as_ref()
-            .filter(|b| b.mean.len() == crate::features::baseline::N_FEATURES);
+        let usable = self.baseline.as_ref().filter(|b| b.validate().is_ok());
         program::ProgramKind::ALL.map(|kind| {
             self.programs
                 .get(&kind)
                 .and_then(|p| CompiledProgram::for_slot(kind, p, usable).ok())
                 .unwrap_or_else(|| CompiledProgram::factory(kind, usable))
         })
+    }
+
+    /// The program in `kind`'s slot: this setup's, else the factory one.
+    pub fn program(&self, kind: program::ProgramKind) -> program::Program {
+        self.programs
+            .get(&kind)
+            .cloned()
+            .unwrap_or_else(|| program::Program::factory(kind))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::features::baseline::{BaselineStats, N_FEATURES};
+
+    fn baseline(scale: f32) -> BaselineStats {
+        BaselineStats {
+            frames: 100,
+            mean: vec![0.3 * scale; N_FEATURES],
+            std: vec![0.05 * scale; N_FEATURES],
+            percentiles: (0..N_FEATURES)
+                .map(|_| std::array::from_fn(|k| scale * (0.1 + 0.02 * k as f32)))
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn a_malformed_saved_baseline_is_ignored_not_a_panic() {
+        let plain = FeedbackSetup::default().compile();
+        let good = FeedbackSetup {
+            baseline: Some(baseline(1.0)),
+            ..FeedbackSetup::default()
+        };
+        assert!(good.baseline.as_ref().unwrap().validate().is_ok());
+        assert_ne!(good.compile(), plain, "a valid baseline calibrates");
+        // A project saved by anything may hold short rows or non-finite numbers.
+        let mut short = baseline(1.0);
+        short.std.truncate(3);
+        let mut rows = baseline(1.0);
+        rows.percentiles.truncate(1);
+        let mut nan = baseline(1.0);
+        nan.percentiles[2][4] = f32::NAN;
+        for bad in [short, rows, nan] {
+            let e = bad.validate().unwrap_err();
+            assert!(e.starts_with("the baseline") && e.ends_with('.'), "{e}");
+            let setup = FeedbackSetup {
+                baseline: Some(bad),
+                ..FeedbackSetup::default()
+            };
+            assert_eq!(setup.compile(), plain);
+        }
     }
 }

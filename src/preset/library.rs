@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use super::{parse, validate, Preset, FACTORY, MAX_BYTES};
+use crate::files::write_atomically;
 
 /// Where user presets live: `$MELODIASYNC_PRESET_DIR`, else `$XDG_CONFIG_HOME/melodiasync/presets`,
 /// else `~/.config/melodiasync/presets`.
@@ -111,21 +112,6 @@ pub fn slug(name: &str) -> String {
     } else {
         out
     }
-}
-
-/// Writes `bytes` to a temporary file beside `path`, then renames it into place: a reader never
-/// sees half a file, and a failed write leaves any previous file untouched.
-pub fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), String> {
-    let tmp = path.with_extension("partial");
-    let fail = |e: std::io::Error| {
-        let _ = std::fs::remove_file(&tmp);
-        format!(
-            "Cannot write '{}': {e}. Check that the folder exists and is writable.",
-            path.display()
-        )
-    };
-    std::fs::write(&tmp, bytes).map_err(fail)?;
-    std::fs::rename(&tmp, path).map_err(fail)
 }
 
 /// Saves `preset` in the user folder as `slug(name).json` (creating the folder); refuses to

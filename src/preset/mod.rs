@@ -10,9 +10,7 @@ mod library;
 
 use std::collections::BTreeMap;
 
-pub use library::{
-    find, library, read_file, save_user, slug, user_dir, write_atomically, Entry, Origin,
-};
+pub use library::{find, library, read_file, save_user, slug, user_dir, Entry, Origin};
 
 use nice_plug::prelude::{ParamPtr, Params};
 
@@ -198,10 +196,16 @@ pub fn validate(p: &Preset) -> Result<(), String> {
     {
         if let Some(band) = t.feature.band() {
             if band as usize >= crate::features::bands::standard_bands().len() {
+                let names: Vec<&str> = crate::features::bands::STANDARD_BANDS
+                    .iter()
+                    .map(|b| b.feature)
+                    .collect();
                 return Err(format!(
-                    "field 'program' term {} uses band {band}, which does not exist (bands 0-6: \
-                     delta, theta, alpha, beta, gamma, smr, highbeta).",
-                    i + 1
+                    "field 'program' term {} uses band {band}, which does not exist (bands 0-{}: \
+                     {}).",
+                    i + 1,
+                    names.len() - 1,
+                    names.join(", ")
                 ));
             }
         }

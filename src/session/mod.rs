@@ -153,24 +153,38 @@ fn run(
         }
         std::thread::sleep(std::time::Duration::from_millis(10));
     }
-    let path = log.map(CsvLog::finish).transpose()?;
+    // However the thread ends (a render's end, the plugin unloading), a running log is
+    // closed with its summary beside it.
+    let path = log
+        .map(|l| close_log(l, &summary, records.overflowed()))
+        .transpose()?;
     Ok((summary.finish(records.overflowed()), path))
+}
+
+/// Finishes `log` (temporary file renamed) and writes the session summary beside it as
+/// `NAME.summary.json`; returns the log's path.
+fn close_log(log: CsvLog, summary: &SummaryBuilder, dropped: u64) -> Result<PathBuf, String> {
+    let path = log.finish()?;
+    let json = serde_json::to_string_pretty(&summary.finish(dropped))
+        .map_err(|e| format!("Cannot format the session summary: {e}."))?;
+    crate::files::write_atomically(&summary_path(&path), json.as_bytes())?;
+    Ok(path)
+}
+
+/// Where the summary of the log at `log` goes.
+pub fn summary_path(log: &std::path::Path) -> PathBuf {
+    log.with_extension("summary.json")
 }
 
 /// Closes a running log and writes its summary beside it; returns a sentence, or `None` when
 /// there was no log.
 fn finish_session(log: Option<CsvLog>, summary: &SummaryBuilder, dropped: u64) -> Option<String> {
-    let log = log?;
-    let result = log.finish().and_then(|path| {
-        let json = serde_json::to_string_pretty(&summary.finish(dropped))
-            .map_err(|e| format!("Cannot format the session summary: {e}."))?;
-        let summary_path = path.with_extension("summary.json");
-        crate::preset::write_atomically(&summary_path, json.as_bytes())?;
-        Ok(format!(
+    let result = close_log(log?, summary, dropped).map(|path| {
+        format!(
             "Session saved: '{}' and '{}'.",
             path.display(),
-            summary_path.display()
-        ))
+            summary_path(&path).display()
+        )
     });
     Some(result.unwrap_or_else(|e| e))
 }

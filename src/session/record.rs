@@ -91,3 +91,17 @@ pub fn record_values(r: &FeedbackRecord) -> [f32; LABELS.len()] {
         1000.0 * r.delay.total_s(),
     ]
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn band_columns_are_the_standard_band_names() {
+        // The log and outlet name bands as features do: `alpha_rel` from STANDARD_BANDS.
+        let first = LABELS.iter().position(|l| *l == "delta_rel").unwrap();
+        for (k, band) in crate::features::bands::STANDARD_BANDS.iter().enumerate() {
+            assert_eq!(LABELS[first + k], format!("{}_rel", band.feature));
+        }
+    }
+}

@@ -50,7 +50,7 @@ pub const CONTROL_BLOCK: usize = 32;
 const CONTROL_TAU: f32 = 0.06;
 
 /// Amplitude of each layer at level 1.0 before the master gain, balanced by ear and so that the
-/// default patch measures about -18 LUFS (see `tests/render.rs`).
+/// default patch measures about -18 LUFS (see `tests/synth.rs`).
 const DRONE_SCALE: f32 = 0.32;
 /// See [`DRONE_SCALE`].
 const BINAURAL_SCALE: f32 = 0.11;

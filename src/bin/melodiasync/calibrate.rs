@@ -8,13 +8,13 @@ use melodiasync::eeg::{LslProp, SourceSpec};
 use melodiasync::features::baseline::BaselineRecorder;
 use melodiasync::feedback::program::{Program, ProgramKind};
 use melodiasync::feedback::{Condition, FeedbackSetup};
-use melodiasync::preset;
 use melodiasync::render::{EegDrive, EegInput};
 
 /// Options of `calibrate`.
 #[derive(clap::Args)]
 pub(crate) struct CalibrateArgs {
-    /// `sim`, `sim:SCRIPT` or a recording, analysed offline; without it, a live LSL stream.
+    /// `sim`, `sim:SCRIPT` or a recording, analysed offline; `lsl:PROP=VALUE` (or no
+    /// `--eeg`), a live LSL stream.
     #[arg(long)]
     pub(crate) eeg: Option<String>,
     /// Live: match LSL streams of this type.
@@ -51,8 +51,18 @@ pub(crate) fn run(args: CalibrateArgs) -> Result<(), String> {
             "--seconds {seconds} is out of range; a baseline is 5 to 600 s."
         ));
     }
-    let stats = match eeg {
-        Some(text) => {
+    // A live stream named in --eeg's syntax goes the live way, like --type/--name.
+    let live = match eeg.as_deref().map(str::parse::<SourceSpec>).transpose()? {
+        Some(spec @ SourceSpec::Lsl { .. }) => Some(spec),
+        Some(_) => None,
+        None => Some(match name {
+            Some(n) => SourceSpec::lsl(LslProp::Name, n),
+            None => SourceSpec::lsl(LslProp::Type, stream_type),
+        }),
+    };
+    let stats = match live {
+        None => {
+            let text = eeg.unwrap_or_default();
             let input = EegInput::parse(&text)?;
             let analysis = AnalysisConfig::default();
             let mut drive = EegDrive::new(&input, &analysis)?;
@@ -73,11 +83,7 @@ pub(crate) fn run(args: CalibrateArgs) -> Result<(), String> {
             }
             rec.finish()
         }
-        None => {
-            let spec = match name {
-                Some(n) => SourceSpec::lsl(LslProp::Name, n),
-                None => SourceSpec::lsl(LslProp::Type, stream_type),
-            };
+        Some(spec) => {
             let (worker, _out) = Worker::spawn(spec, AnalysisConfig::default());
             worker.calibrate(seconds, condition);
             let start = std::time::Instant::now();
@@ -127,7 +133,7 @@ pub(crate) fn run(args: CalibrateArgs) -> Result<(), String> {
     };
     let json = serde_json::to_string_pretty(&setup)
         .map_err(|e| format!("Cannot format the setup: {e}."))?;
-    preset::write_atomically(out, json.as_bytes())?;
+    melodiasync::files::write_atomically(out, json.as_bytes())?;
     println!("wrote {}", out.display());
     Ok(())
 }

@@ -78,6 +78,10 @@ pub(crate) struct MonitorArgs {
     /// Use the built-in simulator instead of LSL.
     #[arg(long)]
     pub(crate) sim: bool,
+    /// Any source, as the plugin names them: sim, sim:SCRIPT, lsl:PROP=VALUE, or a recording
+    /// (played at its own pace, gaps included).
+    #[arg(long, conflicts_with_all = ["sim", "name", "source_id", "stream_type"])]
+    pub(crate) eeg: Option<String>,
     /// Seconds to run (default: until interrupted).
     #[arg(long)]
     pub(crate) seconds: Option<f64>,
@@ -235,7 +239,8 @@ struct FrameLine {
 
 /// One JSON object on one line.
 fn json_line(value: &impl serde::Serialize) -> String {
-    serde_json::to_string(value).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
+    serde_json::to_string(value)
+        .unwrap_or_else(|e| serde_json::json!({ "error": e.to_string() }).to_string())
 }
 
 /// Runs `monitor`.
@@ -245,11 +250,14 @@ pub(crate) fn run_monitor(args: MonitorArgs) -> Result<(), String> {
         name,
         source_id,
         sim,
+        eeg,
         seconds,
         json,
         channels: montage,
     } = args;
-    let spec = if sim {
+    let spec = if let Some(text) = eeg {
+        text.parse::<SourceSpec>()?
+    } else if sim {
         SourceSpec::Simulator(SimConfig::default())
     } else if let Some(n) = name {
         SourceSpec::lsl(LslProp::Name, n)
@@ -265,6 +273,7 @@ pub(crate) fn run_monitor(args: MonitorArgs) -> Result<(), String> {
     let (worker, out) = Worker::spawn(spec, analysis);
     let start = std::time::Instant::now();
     let mut last_state = None;
+    let mut warned = 0;
     let mut last_print = 0.0f64;
     while seconds.is_none_or(|s| start.elapsed().as_secs_f64() < s) {
         let status = worker.status();
@@ -287,6 +296,12 @@ pub(crate) fn run_monitor(args: MonitorArgs) -> Result<(), String> {
             }
             last_state = Some((status.state, status.message.clone()));
         }
+        if !json {
+            for w in status.warnings.iter().skip(warned) {
+                println!("warning: {w}");
+            }
+        }
+        warned = status.warnings.len();
         while let Some(f) = out.monitor.pop() {
             // EEG -> features: from the newest sample (clock-corrected) to now, plus the alpha
             // filter's group delay. The plugin adds its audio block on top.

@@ -7,9 +7,8 @@ use melodiasync::features::baseline::FeatureId;
 use melodiasync::features::extractor::{resolve_channels, Estimator};
 use melodiasync::features::spectrum::Detrend;
 use melodiasync::features::{Band, Extractor, ExtractorConfig, FeatureFrame};
-use melodiasync::preset;
 
-/// Options of `melodiasync features` (also used by `bench features`).
+/// Options of `melodiasync features`.
 #[derive(clap::Args, Clone)]
 pub(crate) struct FeaturesArgs {
     /// Recording: CSV with a header of channel labels (optional first column 'time'), EDF/BDF
@@ -198,7 +197,7 @@ pub(crate) fn run(args: &FeaturesArgs) -> Result<(), String> {
             args.window
         ));
     }
-    preset::write_atomically(&out, text.as_bytes())?;
+    melodiasync::files::write_atomically(&out, text.as_bytes())?;
     println!(
         "wrote {}: {frames} frames ({valid} valid) from {} channels at {} Hz",
         out.display(),

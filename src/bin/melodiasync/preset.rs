@@ -158,7 +158,7 @@ pub(crate) fn run(what: PresetCmd) -> Result<(), String> {
         }
         PresetCmd::Export { name, file } => {
             let p = &preset::find(&entries, &name)?.preset;
-            preset::write_atomically(&file, p.to_json().as_bytes())?;
+            melodiasync::files::write_atomically(&file, p.to_json().as_bytes())?;
             println!("exported '{}' to {}", p.name, file.display());
         }
         PresetCmd::Rename { name, new_name } => {

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use melodiasync::eeg::worker::AnalysisConfig;
 use melodiasync::features::extractor::Estimator;
-use melodiasync::feedback::program::{Program, ProgramKind};
+use melodiasync::feedback::program::ProgramKind;
 use melodiasync::feedback::FeedbackSetup;
 use melodiasync::params::MelodiaSyncParams;
 use melodiasync::preset;
@@ -160,11 +160,7 @@ fn eeg_job(
     setup: &FeedbackSetup,
     program: ProgramKind,
 ) -> Result<EegJob, String> {
-    let chosen = setup
-        .programs
-        .get(&program)
-        .cloned()
-        .unwrap_or_else(|| Program::factory(program));
+    let chosen = setup.program(program);
     let mut input = EegInput::parse(text)?;
     if let EegInput::File { options, .. } = &mut input {
         options.rate = args.eeg_rate;
@@ -257,8 +253,8 @@ fn print_report(
             .map_err(|e| format!("Cannot format the session summary: {e}."))?;
         println!("session summary ({}):\n{json}", program.id());
         if let Some(path) = &report.log {
-            let summary_path = path.with_extension("summary.json");
-            preset::write_atomically(&summary_path, json.as_bytes())?;
+            // The session thread wrote the summary beside the log.
+            let summary_path = melodiasync::session::summary_path(path);
             println!(
                 "session log: {}, summary: {}",
                 path.display(),
@@ -281,19 +277,8 @@ fn read_setup(path: &std::path::Path) -> Result<FeedbackSetup, String> {
         )
     })?;
     if let Some(b) = &setup.baseline {
-        let n = melodiasync::features::baseline::N_FEATURES;
-        if b.mean.len() != n || b.std.len() != n || b.percentiles.len() != n {
-            return Err(format!(
-                "The baseline in '{}' has the wrong number of features; record it again.",
-                path.display()
-            ));
-        }
-        if b.mean.iter().chain(&b.std).any(|x| !x.is_finite()) {
-            return Err(format!(
-                "The baseline in '{}' holds non-finite numbers; record it again.",
-                path.display()
-            ));
-        }
+        b.validate()
+            .map_err(|e| format!("'{}': {e}", path.display()))?;
     }
     Ok(setup)
 }
