@@ -585,10 +585,15 @@ fn the_worker_finds_streams_without_pausing_its_source() {
     assert!(took < 4.0, "the search took {took:.2} s");
     let row = found
         .iter()
-        .find(|r| r.0 == "FindMe")
+        .find(|r| r.name == "FindMe")
         .unwrap_or_else(|| panic!("FindMe not among {found:?}"));
     assert_eq!(
-        (row.1.as_str(), row.2, row.3, row.5.as_str()),
+        (
+            row.stream_type.as_str(),
+            row.channels,
+            row.rate,
+            row.source_id.as_str()
+        ),
         ("EEG-find-test", 3, 128.0, "find-me-1")
     );
     drop(worker);

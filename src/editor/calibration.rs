@@ -7,7 +7,7 @@ use crate::feedback::program::ProgramKind;
 use crate::feedback::program::MAX_TERMS;
 use crate::feedback::Condition;
 
-use super::{program_name, App};
+use super::App;
 
 impl App {
     /// Baseline recording, progress with time left, result and "apply as targets".
@@ -72,7 +72,7 @@ impl App {
                 p.calibrate(stats);
                 ui.label(format!(
                     "{}: {}",
-                    program_name(kind),
+                    kind.name(),
                     p.describe_targets().join("; ")
                 ));
             }

@@ -10,7 +10,7 @@ use crate::eeg::{LslProp, SourceSpec};
 use crate::feedback::program::ProgramKind;
 use crate::preset;
 
-use super::{palette, program_name, sessions_dir, App, Tab};
+use super::{palette, sessions_dir, App, Tab};
 
 impl App {
     /// Program, preset and source pickers, status, session button, tabs.
@@ -21,13 +21,10 @@ impl App {
             ui.label("Program");
             let current = self.params.program.value();
             egui::ComboBox::from_id_salt("program")
-                .selected_text(program_name(current))
+                .selected_text(current.name())
                 .show_ui(ui, |ui| {
                     for kind in ProgramKind::ALL {
-                        if ui
-                            .selectable_label(kind == current, program_name(kind))
-                            .clicked()
-                        {
+                        if ui.selectable_label(kind == current, kind.name()).clicked() {
                             setter.begin_set_parameter(&self.params.program);
                             setter.set_parameter(&self.params.program, kind);
                             setter.end_set_parameter(&self.params.program);
@@ -126,13 +123,16 @@ impl App {
                     chosen = Some(SourceSpec::default());
                 }
                 let found = self.read_worker(|w| w.streams.lock().ok().and_then(|s| s.clone()));
-                for (name, stype, ch, rate, host, id) in found.unwrap_or_default() {
-                    let text = format!("LSL {name} ({stype}, {ch} ch, {rate:.0} Hz, {host})");
+                for s in found.unwrap_or_default() {
+                    let text = format!(
+                        "LSL {} ({}, {} ch, {:.0} Hz, {})",
+                        s.name, s.stream_type, s.channels, s.rate, s.host
+                    );
                     if ui.selectable_label(false, text).clicked() {
-                        chosen = Some(if id.is_empty() {
-                            SourceSpec::lsl(LslProp::Name, name)
+                        chosen = Some(if s.source_id.is_empty() {
+                            SourceSpec::lsl(LslProp::Name, s.name)
                         } else {
-                            SourceSpec::lsl(LslProp::SourceId, id)
+                            SourceSpec::lsl(LslProp::SourceId, s.source_id)
                         });
                     }
                 }
@@ -202,12 +202,8 @@ impl App {
         }
         if let Ok(w) = self.link.worker.lock() {
             if let Some(w) = w.as_ref() {
-                w.commands.push(WorkerCommand::SetAnalysis(
-                    crate::eeg::worker::AnalysisConfig {
-                        montage: montage.clone(),
-                        ..Default::default()
-                    },
-                ));
+                // The montage alone: the estimator stays the active program's.
+                w.commands.push(WorkerCommand::SetMontage(montage.clone()));
             }
         }
         self.message = if montage.is_empty() {

@@ -28,7 +28,7 @@ use nice_plug_egui::{
 };
 
 use crate::bridge::{EditorLink, FeedbackRecord};
-use crate::feedback::program::{Program, ProgramKind};
+use crate::feedback::program::Program;
 use crate::feedback::reward::RunningStats;
 use crate::feedback::{Condition, FeedbackSetup};
 use crate::params::MelodiaSyncParams;
@@ -333,11 +333,6 @@ impl App {
         ui.ctx()
             .request_repaint_after(std::time::Duration::from_millis(33));
     }
-}
-
-/// A program's display name.
-pub fn program_name(kind: ProgramKind) -> &'static str {
-    <ProgramKind as nice_plug::prelude::Enum>::variants()[kind.index()]
 }
 
 /// Where the editor's session logs go: `$MELODIASYNC_SESSION_DIR`, else

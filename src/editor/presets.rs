@@ -4,7 +4,7 @@ use nice_plug::prelude::ParamSetter;
 
 use crate::preset;
 
-use super::{palette, program_name, App};
+use super::{palette, App};
 
 impl App {
     /// Browse factory and user presets, apply, save as.
@@ -30,7 +30,7 @@ impl App {
                     for (i, e) in entries.iter().enumerate() {
                         ui.label(&e.preset.name);
                         ui.label(&e.preset.category);
-                        ui.label(program_name(e.preset.slot));
+                        ui.label(e.preset.slot.name());
                         ui.label(match e.origin {
                             preset::Origin::Factory => "factory",
                             preset::Origin::User(_) => "user",

@@ -2,6 +2,7 @@
 //! This is one of the two places that block or do I/O; `features/` stays pure.
 
 pub mod analysis;
+pub mod discovery;
 pub mod lsl;
 pub mod outlet;
 pub mod playback;

@@ -83,7 +83,9 @@ pub enum WorkerCommand {
     FindStreams,
     /// Analyse with another window, hop, montage or band set (the extractor is rebuilt; a
     /// montage the stream lacks gets a status sentence).
-    SetAnalysis(crate::eeg::worker::AnalysisConfig),
+    SetAnalysis(super::analysis::AnalysisConfig),
+    /// Analyse these channels (by label; empty: all), keeping the rest of the analysis.
+    SetMontage(Vec<String>),
 }
 
 /// A calibration's progress and result, for the editor and CLI.
@@ -162,5 +164,4 @@ pub struct WorkerLink {
     pub streams: StreamsCell,
 }
 
-/// LSL streams the worker found, as rows of `eeg::lsl::StreamRow`.
-pub type StreamsCell = Arc<Mutex<Option<Vec<crate::eeg::lsl::StreamRow>>>>;
+pub use super::discovery::StreamsCell;

@@ -7,7 +7,7 @@
 
 use std::thread::JoinHandle;
 
-use super::lsl::StreamSearch;
+use super::discovery::StreamSearch;
 use super::protocol::{
     command_channel, CalibrationCell, CalibrationStatus, CommandReceiver, CommandSender,
     EstimatorSwitch, SourceState, SourceStatus, StatusCell, StreamsCell, WorkerCommand, WorkerLink,
@@ -158,13 +158,13 @@ impl Worker {
     }
 
     /// Starts an LSL stream search; [`Worker::streams`] has the result about
-    /// [`super::lsl::SEARCH_S`] later. The source keeps streaming meanwhile.
+    /// [`super::discovery::SEARCH_S`] later. The source keeps streaming meanwhile.
     pub fn find_streams(&self) {
         self.commands.push(WorkerCommand::FindStreams);
     }
 
     /// The last stream search's result (`None` until one has finished).
-    pub fn streams(&self) -> Option<Vec<super::lsl::StreamRow>> {
+    pub fn streams(&self) -> Option<Vec<super::discovery::StreamRow>> {
         self.streams.lock().ok().and_then(|s| s.clone())
     }
 
@@ -230,6 +230,11 @@ fn run(
                     (source, status) = open_live(&spec);
                     extractor = None;
                     montage_error = false;
+                }
+                WorkerCommand::SetMontage(montage) => {
+                    analysis.montage = montage;
+                    // Rebuilt for the current stream on the next pass.
+                    extractor = None;
                 }
                 WorkerCommand::SetAnalysis(new) => {
                     estimator.set(new.estimator);

@@ -90,6 +90,11 @@ impl ProgramKind {
             })
     }
 
+    /// The name people see ("Deep rest"): the program parameter's display text.
+    pub fn name(self) -> &'static str {
+        Self::variants()[self.index()]
+    }
+
     /// The stable id (as in presets and the CLI).
     pub fn id(self) -> &'static str {
         match self {

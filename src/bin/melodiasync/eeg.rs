@@ -185,14 +185,17 @@ pub(crate) fn run_replay(args: ReplayArgs) -> Result<(), String> {
 /// Runs `streams`.
 pub(crate) fn run_streams(args: StreamsArgs) -> Result<(), String> {
     let wait = args.wait;
-    let streams = melodiasync::eeg::lsl::visible_streams(wait);
+    let streams = melodiasync::eeg::discovery::visible_streams(wait);
     if streams.is_empty() {
         println!(
             "No LSL streams found in {wait} s. Start your EEG app, or `melodiasync simulate`."
         );
     }
-    for (name, t, ch, rate, host, id) in streams {
-        println!("{name:<24} type {t:<8} {ch:>4} ch {rate:>8} Hz  host {host}  source_id {id}");
+    for s in streams {
+        println!(
+            "{:<24} type {:<8} {:>4} ch {:>8} Hz  host {}  source_id {}",
+            s.name, s.stream_type, s.channels, s.rate, s.host, s.source_id
+        );
     }
     Ok(())
 }

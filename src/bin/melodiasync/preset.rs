@@ -132,11 +132,7 @@ pub(crate) fn run(what: PresetCmd) -> Result<(), String> {
             apply_sets(&params, &sets)?;
             if let Some(p) = program {
                 let kind = ProgramKind::parse(&p)?;
-                params::set_from_text(
-                    &params,
-                    "program",
-                    <ProgramKind as nice_plug::prelude::Enum>::variants()[kind.index()],
-                )?;
+                params::set_from_text(&params, "program", kind.name())?;
                 if slot_program.is_some() {
                     // The base preset's program belonged to its own slot.
                     slot_program = None;
