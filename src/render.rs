@@ -41,9 +41,19 @@ impl EegInput {
     pub fn parse(text: &str) -> Result<Self, String> {
         match text.parse::<crate::eeg::SourceSpec>()? {
             crate::eeg::SourceSpec::Simulator(cfg) => Ok(EegInput::Simulator(cfg)),
-            crate::eeg::SourceSpec::File { path, rate, .. } => Ok(EegInput::File {
+            crate::eeg::SourceSpec::File {
                 path,
-                options: ReadOptions::with_rate(rate),
+                rate,
+                channels,
+                stream,
+                ..
+            } => Ok(EegInput::File {
+                path,
+                options: ReadOptions {
+                    rate,
+                    channels,
+                    stream,
+                },
             }),
             crate::eeg::SourceSpec::Lsl { .. } => Err(format!(
                 "'{}' is a live LSL stream; renders and calibrations from --eeg take sim, \

@@ -58,6 +58,8 @@ fn simulator_runs_in_real_time_and_sources_switch_without_restart() {
         path: path.clone(),
         looping: true,
         rate: Some(256.0),
+        channels: Vec::new(),
+        stream: None,
     });
     let start = Instant::now();
     while worker.status().labels != ["Oz"] && start.elapsed().as_secs() < 3 {
@@ -78,6 +80,8 @@ fn simulator_runs_in_real_time_and_sources_switch_without_restart() {
         path: path.clone(),
         looping: false,
         rate: Some(256.0),
+        channels: Vec::new(),
+        stream: None,
     });
     let start = Instant::now();
     while worker.status().state != SourceState::Stopped && start.elapsed().as_secs() < 4 {
@@ -90,6 +94,8 @@ fn simulator_runs_in_real_time_and_sources_switch_without_restart() {
         path: dir.join("missing.csv"),
         looping: false,
         rate: None,
+        channels: Vec::new(),
+        stream: None,
     });
     let start = Instant::now();
     while worker.status().state != SourceState::Error && start.elapsed().as_secs() < 3 {
@@ -188,6 +194,8 @@ fn the_montage_changes_without_restarting_the_source() {
         path,
         looping: true,
         rate: Some(256.0),
+        channels: Vec::new(),
+        stream: None,
     };
     let only = |ch: &str| AnalysisConfig {
         montage: vec![ch.into()],
@@ -252,4 +260,62 @@ fn the_worker_follows_the_estimator_switch() {
     wait_frames("Welch", &|f| f.band_delay_s[ALPHA] == 0.5);
     worker.estimator_switch().set(Estimator::Quadrature);
     wait_frames("quadrature again", &quadrature_alpha);
+}
+
+/// A recording's signals and stream chosen in the source (the editor's Channels and Stream
+/// fields, saved with the project), its reader's warnings in the status, and its gaps played
+/// as gaps: the EDF+D file's 9 s gap holds the frames back in real time.
+#[test]
+fn a_recording_source_reads_the_signals_and_stream_asked_for_and_plays_gaps_as_gaps() {
+    let case = |n: &str| {
+        std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/data/recordings")
+            .join(n)
+    };
+    let file = |name: &str, channels: &[&str], stream: Option<&str>| SourceSpec::File {
+        path: case(name),
+        looping: false,
+        rate: None,
+        channels: channels.iter().map(|s| s.to_string()).collect(),
+        stream: stream.map(String::from),
+    };
+    let wait_for = |worker: &Worker, labels: &[&str]| {
+        let start = Instant::now();
+        while worker.status().labels != labels {
+            assert!(start.elapsed().as_secs() < 5, "{:?}", worker.status());
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    };
+    let (worker, out) = Worker::spawn(
+        file("10c-edf-eeg256-aux128.edf", &["EMG chin"], None),
+        AnalysisConfig::default(),
+    );
+    wait_for(&worker, &["EMG chin"]);
+    worker.set_source(file("28-xdf-two-eeg-streams.xdf", &[], Some("EEG115")));
+    wait_for(&worker, &["O1", "O2", "Pz", "Cz"]);
+    assert!(
+        worker.status().message.contains("'EEG115'"),
+        "{:?}",
+        worker.status()
+    );
+    // 01: 3 s of alpha, a 9 s gap, 3 s of theta. After 5 s of playing, no theta yet.
+    worker.set_source(file("01-edfplus-discontinuous.edf", &[], None));
+    let start = Instant::now();
+    while !worker.status().name.ends_with("01-edfplus-discontinuous.edf") {
+        assert!(start.elapsed().as_secs() < 5, "{:?}", worker.status());
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let status = worker.status();
+    assert!(
+        status.warnings.iter().any(|w| w.contains("9.0 s missing")),
+        "{status:?}"
+    );
+    drain(&out.monitor);
+    std::thread::sleep(Duration::from_millis(5000));
+    let frames = drain(&out.monitor);
+    assert!(frames.len() > 20, "{} frames", frames.len());
+    assert!(
+        frames.iter().all(|f| f.bands[ALPHA].rel > 0.9),
+        "theta arrived before the gap had passed"
+    );
 }

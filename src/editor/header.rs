@@ -79,6 +79,44 @@ impl App {
             if edit.lost_focus() && ui.input(|i| i.key_pressed(egui::Key::Enter)) {
                 self.set_montage();
             }
+            // A recording with several streams (XDF): which one, by name or source id.
+            let file = self
+                .params
+                .source
+                .read()
+                .ok()
+                .filter(|s| matches!(**s, SourceSpec::File { .. }))
+                .map(|s| s.clone());
+            if let Some(SourceSpec::File { stream, .. }) = file.clone() {
+                ui.label("Stream");
+                let edit = ui.add(
+                    egui::TextEdit::singleline(&mut self.stream_text)
+                        .hint_text("first EEG stream")
+                        .desired_width(110.0),
+                );
+                let wanted = Some(self.stream_text.trim().to_string()).filter(|s| !s.is_empty());
+                if edit.lost_focus()
+                    && ui.input(|i| i.key_pressed(egui::Key::Enter))
+                    && wanted != stream
+                {
+                    if let Some(SourceSpec::File {
+                        path,
+                        looping,
+                        rate,
+                        channels,
+                        ..
+                    }) = file
+                    {
+                        self.set_source(SourceSpec::File {
+                            path,
+                            looping,
+                            rate,
+                            channels,
+                            stream: wanted,
+                        });
+                    }
+                }
+            }
         });
         ui.horizontal(|ui| {
             for (tab, name) in [
@@ -199,6 +237,27 @@ impl App {
             .collect();
         if let Ok(mut m) = self.params.montage.write() {
             *m = montage.clone();
+        }
+        // A recording reads the signals named (any kind, by label), so "EMG chin" can be
+        // chosen too; the reader says which it used in the status.
+        let file = self.params.source.read().ok().map(|s| s.clone());
+        if let Some(SourceSpec::File {
+            path,
+            looping,
+            rate,
+            channels,
+            stream,
+        }) = file
+        {
+            if channels != montage {
+                self.set_source(SourceSpec::File {
+                    path,
+                    looping,
+                    rate,
+                    channels: montage.clone(),
+                    stream,
+                });
+            }
         }
         if let Ok(w) = self.link.worker.lock() {
             if let Some(w) = w.as_ref() {

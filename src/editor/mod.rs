@@ -96,6 +96,8 @@ pub struct App {
     meter_rects: [Rect; 7],
     /// The channels field.
     montage_text: String,
+    /// The stream field (XDF recordings: which stream by name or source id).
+    stream_text: String,
 }
 
 impl App {
@@ -125,6 +127,7 @@ impl App {
             message: String::new(),
             meter_rects: [Rect::NOTHING; 7],
             montage_text: String::new(),
+            stream_text: String::new(),
         }
     }
 
@@ -304,6 +307,12 @@ impl App {
             .read()
             .map(|m| m.join(", "))
             .unwrap_or_default();
+        self.stream_text = match self.params.source.read().map(|s| s.clone()) {
+            Ok(crate::eeg::SourceSpec::File {
+                stream: Some(s), ..
+            }) => s,
+            _ => String::new(),
+        };
         self.link
             .open
             .store(true, std::sync::atomic::Ordering::Relaxed);

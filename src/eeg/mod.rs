@@ -70,6 +70,12 @@ pub enum SourceSpec {
         looping: bool,
         /// Sample rate for CSV files without timestamps.
         rate: Option<f32>,
+        /// Signals to read by label or number (empty: the EEG signals).
+        #[serde(default)]
+        channels: Vec<String>,
+        /// The XDF stream by name or source id (`None`: the first EEG stream).
+        #[serde(default)]
+        stream: Option<String>,
     },
 }
 
@@ -132,6 +138,8 @@ impl std::str::FromStr for SourceSpec {
             path: PathBuf::from(t),
             looping: true,
             rate: None,
+            channels: Vec::new(),
+            stream: None,
         })
     }
 }
@@ -176,6 +184,8 @@ mod tests {
                 path: PathBuf::from("rec/session 1.edf"),
                 looping: true,
                 rate: None,
+                channels: Vec::new(),
+                stream: None,
             })
         );
         for bad in ["lsl:colour=red", "lsl:name=", "lsl:type", "sim:sleepy"] {

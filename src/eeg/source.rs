@@ -161,7 +161,16 @@ pub fn open_live(spec: &SourceSpec) -> (Box<dyn Source>, SourceStatus) {
             path,
             looping,
             rate,
-        } => match recording::open(path, &recording::ReadOptions::with_rate(*rate)) {
+            channels,
+            stream,
+        } => match recording::open(
+            path,
+            &recording::ReadOptions {
+                rate: *rate,
+                channels: channels.clone(),
+                stream: stream.clone(),
+            },
+        ) {
             Ok(rec) => {
                 status.state = SourceState::Connected;
                 status.name = path.display().to_string();

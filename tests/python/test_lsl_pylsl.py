@@ -77,3 +77,38 @@ def test_a_stream_sending_half_its_declared_rate_is_analysed_at_the_rate_it_send
     finally:
         stop.set()
         t.join()
+
+
+def test_two_outlets_with_one_name_are_told_apart(cli):
+    # Two headsets (or an old outlet still running) under one name: the worker says which
+    # one it uses, by source id and host, and that the other exists.
+    stop = threading.Event()
+    threads = []
+    for source in ["twin-a", "twin-b"]:
+        def run(source=source):
+            info = pylsl.StreamInfo("PyTwin", "EEG", 1, 128.0, "float32", source)
+            info.desc().append_child("channels").append_child("channel").append_child_value("label", "O1")
+            outlet = pylsl.StreamOutlet(info)
+            start, n = pylsl.local_clock(), 0
+            while not stop.is_set():
+                while n < int((pylsl.local_clock() - start) * 128.0):
+                    outlet.push_sample([20 * np.sin(2 * np.pi * 10 * n / 128.0)], start + n / 128.0)
+                    n += 1
+                time.sleep(0.005)
+        threads.append(threading.Thread(target=run, daemon=True))
+    for t in threads:
+        t.start()
+    try:
+        time.sleep(1.0)
+        statuses, frames = monitor(cli, "PyTwin", "O1", seconds=4)
+        warnings = [w for s in statuses for w in s["warnings"]]
+        twin = [w for w in warnings if "Another stream is also named 'PyTwin'" in w]
+        assert twin, statuses
+        assert any(s["status"] == "connected" for s in statuses), statuses
+        # The warning names the other one's source id, and the one in use.
+        assert "twin-a" in twin[0] and "twin-b" in twin[0], twin[0]
+        assert frames
+    finally:
+        stop.set()
+        for t in threads:
+            t.join()
