@@ -301,7 +301,11 @@ fn a_recording_source_reads_the_signals_and_stream_asked_for_and_plays_gaps_as_g
     // 01: 3 s of alpha, a 9 s gap, 3 s of theta. After 5 s of playing, no theta yet.
     worker.set_source(file("01-edfplus-discontinuous.edf", &[], None));
     let start = Instant::now();
-    while !worker.status().name.ends_with("01-edfplus-discontinuous.edf") {
+    while !worker
+        .status()
+        .name
+        .ends_with("01-edfplus-discontinuous.edf")
+    {
         assert!(start.elapsed().as_secs() < 5, "{:?}", worker.status());
         std::thread::sleep(Duration::from_millis(10));
     }

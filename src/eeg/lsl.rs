@@ -162,7 +162,7 @@ impl LslSource {
             Err(e) => {
                 status.state = SourceState::Error;
                 status.message = format!(
-                    "Found '{}' but could not open it ({e:?}); retrying.",
+                    "Found '{}' but could not open it ({e}); retrying.",
                     info.stream_name()
                 );
             }

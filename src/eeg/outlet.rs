@@ -39,7 +39,7 @@ pub fn publish(
     )
     .map_err(|e| {
         format!(
-            "Cannot describe the stream '{}' ({e:?}); use a non-empty name.",
+            "Cannot describe the stream '{}' ({e}); use a non-empty name.",
             spec.name
         )
     })?;
@@ -51,7 +51,7 @@ pub fn publish(
         ch.append_child_value("type", "EEG");
     }
     let outlet = StreamOutlet::new(&info, 0, 60)
-        .map_err(|e| format!("Cannot open an LSL outlet ({e:?}); check the network settings."))?;
+        .map_err(|e| format!("Cannot open an LSL outlet ({e}); check the network settings."))?;
     let mut pacer = Pacer::new(spec.rate);
     let mut buf = vec![0.0f32; channels];
     let mut sent = 0u64;
@@ -67,7 +67,7 @@ pub fn publish(
             }
             outlet
                 .push_sample_ex(&buf, t0 + i as f64 * pacer.period(), true)
-                .map_err(|e| format!("Sending on the LSL outlet failed ({e:?})."))?;
+                .map_err(|e| format!("Sending on the LSL outlet failed ({e})."))?;
             sent += 1;
             pacer.advance(1);
         }

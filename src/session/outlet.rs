@@ -26,7 +26,7 @@ impl FeaturesOutlet {
             ::lsl::ChannelFormat::Float32,
             source_id,
         )
-        .map_err(|e| format!("Cannot describe the features stream ({e:?})."))?;
+        .map_err(|e| format!("Cannot describe the features stream ({e})."))?;
         let mut chans = info.desc().append_child("channels");
         for l in LABELS {
             let mut ch = chans.append_child("channel");
@@ -36,7 +36,7 @@ impl FeaturesOutlet {
         info.desc()
             .append_child_value("manufacturer", "MelodiaSync");
         let outlet = ::lsl::StreamOutlet::new(&info, 0, 360).map_err(|e| {
-            format!("Cannot open the features outlet ({e:?}); check the network settings.")
+            format!("Cannot open the features outlet ({e}); check the network settings.")
         })?;
         Ok(Self { outlet })
     }
@@ -48,6 +48,6 @@ impl FeaturesOutlet {
         let t = stamp.unwrap_or_else(::lsl::local_clock);
         self.outlet
             .push_sample_ex(&values.to_vec(), t, true)
-            .map_err(|e| format!("Sending on the features outlet failed ({e:?})."))
+            .map_err(|e| format!("Sending on the features outlet failed ({e})."))
     }
 }

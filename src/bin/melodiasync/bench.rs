@@ -369,8 +369,8 @@ fn run_latency(seconds: f64, channels: usize, rate: f32) -> Result<(), String> {
             ChannelFormat::Float32,
             "latency",
         )
-        .map_err(|e| format!("{e:?}"))?;
-        let outlet = StreamOutlet::new(&info, 0, 30).map_err(|e| format!("{e:?}"))?;
+        .map_err(|e| e.to_string())?;
+        let outlet = StreamOutlet::new(&info, 0, 30).map_err(|e| e.to_string())?;
         let mut buf = vec![0.0f32; channels];
         let start = lsl::local_clock();
         let mut n = 0u64;
@@ -380,7 +380,7 @@ fn run_latency(seconds: f64, channels: usize, rate: f32) -> Result<(), String> {
                 sim.next_sample(&mut buf);
                 outlet
                     .push_sample_ex(&buf, lsl::local_clock(), true)
-                    .map_err(|e| format!("{e:?}"))?;
+                    .map_err(|e| e.to_string())?;
                 n += 1;
             }
             std::thread::sleep(std::time::Duration::from_micros(500));

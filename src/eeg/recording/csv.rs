@@ -24,6 +24,9 @@ const TIME_COLUMNS: [&str; 8] = [
     "seconds",
 ];
 
+/// Header names of a time column in milliseconds.
+const TIME_MS_COLUMNS: [&str; 4] = ["time_ms", "timestamp_ms", "time (ms)", "ms"];
+
 /// Reads a text recording.
 pub fn read(bytes: &[u8], options: &ReadOptions) -> Result<Recording, String> {
     parse(&decode(bytes), options)
@@ -88,10 +91,15 @@ fn parse(text: &str, options: &ReadOptions) -> Result<Recording, String> {
     };
     let declared = declared_rate(&table.comments);
     let mind_monitor = table.names.iter().any(|n| n.starts_with("RAW_"));
-    let time_col = table
-        .names
-        .iter()
-        .position(|n| TIME_COLUMNS.contains(&n.to_ascii_lowercase().as_str()));
+    let time_col = table.names.iter().position(|n| {
+        let n = n.to_ascii_lowercase();
+        TIME_COLUMNS.contains(&n.as_str()) || TIME_MS_COLUMNS.contains(&n.as_str())
+    });
+    // Seconds per unit of the time column.
+    let time_unit = match time_col {
+        Some(t) if TIME_MS_COLUMNS.contains(&table.names[t].to_ascii_lowercase().as_str()) => 1e-3,
+        _ => 1.0,
+    };
     let mut signals: Vec<(usize, SignalInfo)> = Vec::new();
     for (c, name) in table.names.iter().enumerate() {
         if Some(c) == time_col || is_time_like(name) {
@@ -148,12 +156,17 @@ fn parse(text: &str, options: &ReadOptions) -> Result<Recording, String> {
                 // Mind Monitor writes its time stamps as dates.
                 t
             } else {
-                cell.parse().map_err(|_| {
+                let v: f64 = cell.parse().map_err(|_| {
                     format!(
                         "line {n}, column '{}': '{cell}' is not a number.",
                         table.names[c]
                     )
-                })?
+                })?;
+                if Some(c) == time_col {
+                    v * time_unit
+                } else {
+                    v
+                }
             };
             values[c].push(v);
         }
@@ -199,11 +212,21 @@ fn parse(text: &str, options: &ReadOptions) -> Result<Recording, String> {
                 }],
             ),
             None => {
-                return Err(
-                    "there is no time column (time, timestamps, …), so the sample \
-                            rate is unknown; pass --rate HZ."
+                // A column that looks like time but in no unit read here: name it.
+                let hint = match table
+                    .names
+                    .iter()
+                    .find(|n| is_time_like(n) && n.to_ascii_lowercase().contains("time"))
+                {
+                    Some(n) => format!(
+                        "the column '{n}' looks like time but its unit is unknown; name it \
+                         'time' (seconds) or 'time_ms', or pass --rate HZ."
+                    ),
+                    None => "there is no time column (time, timestamps, time_ms, …), so the \
+                             sample rate is unknown; pass --rate HZ."
                         .into(),
-                )
+                };
+                return Err(hint);
             }
         },
     };
@@ -355,6 +378,14 @@ mod tests {
         // BrainFlow: no header, tab-separated.
         let e = parse_csv("0.0\t1.0\t2.0\n", None).unwrap_err();
         assert!(e.contains("BrainFlow"), "{e}");
+    }
+
+    #[test]
+    fn time_columns_in_milliseconds_and_unknown_units() {
+        let r = parse_csv("time_ms,O1\n1000,1\n1004,2\n1008,3\n", None).unwrap();
+        assert_eq!((r.sample_rate, r.time(0)), (250.0, 1.0));
+        let e = parse_csv("time_us,O1\n0,1\n4000,2\n", None).unwrap_err();
+        assert!(e.contains("'time_us' looks like time"), "{e}");
     }
 
     #[test]
