@@ -88,6 +88,8 @@ pub struct EegDrive {
     extractor: Extractor,
     /// What the recording's reader said (see [`Recording::notes`]).
     notes: Vec<String>,
+    /// Time of the last sample pushed, and whether the input has ended.
+    last: (f64, bool),
 }
 
 impl EegDrive {
@@ -111,6 +113,7 @@ impl EegDrive {
             pending: None,
             extractor,
             notes,
+            last: (0.0, false),
         })
     }
 
@@ -118,6 +121,11 @@ impl EegDrive {
     /// simulator).
     pub fn notes(&self) -> &[String] {
         &self.notes
+    }
+
+    /// When the input has ended: the time of its last sample (seconds on its clock).
+    pub fn ended_at(&self) -> Option<f64> {
+        self.last.1.then_some(self.last.0)
     }
 
     /// Pushes every sample timed before `until` seconds (a recording's gaps pass as gaps);
@@ -128,7 +136,10 @@ impl EegDrive {
                 Some(t) => t,
                 None => match self.samples.next(&mut self.buf) {
                     Some(t) => t,
-                    None => return,
+                    None => {
+                        self.last.1 = true;
+                        return;
+                    }
                 },
             };
             if time >= until {
@@ -136,6 +147,7 @@ impl EegDrive {
                 return;
             }
             self.pending = None;
+            self.last.0 = time;
             if let Some(f) = self.extractor.push(&self.buf, time) {
                 on_frame(&f);
             }
@@ -361,7 +373,18 @@ pub fn render_traced<E>(
         all_finite,
         session,
         log,
-        eeg_notes: drive.map_or(Vec::new(), |d| d.notes),
+        eeg_notes: drive.map_or(Vec::new(), |d| {
+            let mut notes = d.notes.clone();
+            if let Some(t) = d.ended_at() {
+                // Never silent: the rest of the render had no EEG.
+                notes.push(format!(
+                    "warning: the recording ends at {t:.1} s of the {:.1} s render; from there \
+                     the feedback held, then glided to neutral.",
+                    job.seconds
+                ));
+            }
+            notes
+        }),
     })
 }
 

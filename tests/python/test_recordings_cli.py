@@ -152,3 +152,29 @@ def test_mne_reads_the_same_edf_signals(cli, tmp_path, name):
         for c, label in enumerate(kept):
             got, want = float(row[f"{label}_alpha_abs"]), ref["alpha"][c]
             assert abs(got - want) <= 0.01 * want, (label, j, got, want)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_every_case_file_renders_and_says_what_it_read(cli, tmp_path, name):
+    proc = subprocess.run([str(cli), "render", "--eeg", str(CASES / name), "--program", "calm",
+                           "--seconds", "12", "--out", str(tmp_path / "r.wav")],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr.startswith("read "), proc.stderr
+    for words in EXPECTED[name][3]:
+        assert words in proc.stderr, proc.stderr
+    # Every case file is shorter than 12 s of data or has a gap: where the EEG ends, the
+    # render says so rather than going quiet about it.
+    if name.startswith(("05", "06", "09", "10c", "13", "16", "17f", "25a")):
+        assert "the recording ends at" in proc.stderr, proc.stderr
+
+
+def test_a_short_recording_gets_a_baseline_length_that_fits(cli, tmp_path):
+    path = CASES / "05-edf-nrecords-minus1.edf"
+    proc = subprocess.run([str(cli), "calibrate", "--eeg", str(path), "--seconds", "20",
+                           "--out", str(tmp_path / "c.json")], capture_output=True, text=True)
+    assert proc.returncode != 0 and "holds 10 s of EEG" in proc.stderr, proc.stderr
+    fits = proc.stderr.split("--seconds ")[1].split(".")[0]
+    proc = subprocess.run([str(cli), "calibrate", "--eeg", str(path), "--seconds", fits,
+                           "--out", str(tmp_path / "c.json")], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr

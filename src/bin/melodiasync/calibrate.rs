@@ -74,6 +74,13 @@ pub(crate) fn run(args: CalibrateArgs) -> Result<(), String> {
             drive.feed_until(3.0 * seconds as f64 + analysis.window_s as f64, |f| {
                 rec.push(f, CALIBRATION_MIN_QUALITY);
             });
+            if let (false, Some(end)) = (rec.is_full(), drive.ended_at()) {
+                return Err(format!(
+                    "'{text}' holds {end:.0} s of EEG, and a {seconds:.0} s baseline needs \
+                     {seconds:.0} s of clean frames; use a longer recording or --seconds {}.",
+                    (end.floor() - 2.0).max(5.0)
+                ));
+            }
             if !rec.is_full() {
                 return Err(format!(
                     "Only {:.0} % of a {seconds:.0} s baseline had clean frames in '{text}'; use a \
