@@ -90,6 +90,8 @@ pub struct EegDrive {
     notes: Vec<String>,
     /// Time of the last sample pushed, and whether the input has ended.
     last: (f64, bool),
+    /// Frames computed so far.
+    frames: u64,
 }
 
 impl EegDrive {
@@ -114,6 +116,7 @@ impl EegDrive {
             extractor,
             notes,
             last: (0.0, false),
+            frames: 0,
         })
     }
 
@@ -149,6 +152,7 @@ impl EegDrive {
             self.pending = None;
             self.last.0 = time;
             if let Some(f) = self.extractor.push(&self.buf, time) {
+                self.frames += 1;
                 on_frame(&f);
             }
         }
@@ -375,7 +379,13 @@ pub fn render_traced<E>(
         log,
         eeg_notes: drive.map_or(Vec::new(), |d| {
             let mut notes = d.notes.clone();
-            if let Some(t) = d.ended_at() {
+            if d.frames == 0 {
+                notes.push(
+                    "warning: no feature frame was computed (the EEG is shorter than one \
+                     analysis window), so the EEG never reached the sound."
+                        .into(),
+                );
+            } else if let Some(t) = d.ended_at() {
                 // Never silent: the rest of the render had no EEG.
                 notes.push(format!(
                     "warning: the recording ends at {t:.1} s of the {:.1} s render; from there \

@@ -32,6 +32,9 @@ pub(crate) struct CalibrateArgs {
     /// Where to write the setup (JSON).
     #[arg(long)]
     pub(crate) out: PathBuf,
+    /// How to read a recording given to --eeg.
+    #[command(flatten)]
+    pub(crate) recording: crate::render::RecordingArgs,
 }
 
 /// Runs `calibrate`.
@@ -43,6 +46,7 @@ pub(crate) fn run(args: CalibrateArgs) -> Result<(), String> {
         seconds,
         condition,
         out,
+        recording,
     } = args;
     let out = out.as_path();
     let condition = Condition::parse(&condition)?;
@@ -63,7 +67,8 @@ pub(crate) fn run(args: CalibrateArgs) -> Result<(), String> {
     let stats = match live {
         None => {
             let text = eeg.unwrap_or_default();
-            let input = EegInput::parse(&text)?;
+            let mut input = EegInput::parse(&text)?;
+            recording.apply(&mut input);
             let analysis = AnalysisConfig::default();
             let mut drive = EegDrive::new(&input, &analysis)?;
             for note in drive.notes() {
@@ -74,11 +79,17 @@ pub(crate) fn run(args: CalibrateArgs) -> Result<(), String> {
             drive.feed_until(3.0 * seconds as f64 + analysis.window_s as f64, |f| {
                 rec.push(f, CALIBRATION_MIN_QUALITY);
             });
-            if let (false, Some(end)) = (rec.is_full(), drive.ended_at()) {
+            if let (false, Some(_)) = (rec.is_full(), drive.ended_at()) {
+                // The recording ended first: say how much clean EEG it had, and what fits.
+                let clean = rec.progress() as f64 * seconds as f64;
+                let fits = if clean >= 5.0 {
+                    format!("use a longer recording or --seconds {:.0}", clean.floor())
+                } else {
+                    "use a longer or cleaner recording (a baseline needs at least 5 s)".into()
+                };
                 return Err(format!(
-                    "'{text}' holds {end:.0} s of EEG, and a {seconds:.0} s baseline needs \
-                     {seconds:.0} s of clean frames; use a longer recording or --seconds {}.",
-                    (end.floor() - 2.0).max(5.0)
+                    "'{text}' ended after {clean:.1} s of clean frames, short of a \
+                     {seconds:.0} s baseline; {fits}."
                 ));
             }
             if !rec.is_full() {

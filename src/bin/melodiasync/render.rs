@@ -51,6 +51,21 @@ pub(crate) struct RenderArgs {
     /// NAME.summary.json.
     #[arg(long)]
     pub(crate) log: Option<PathBuf>,
+    /// How to read a recording given to --eeg.
+    #[command(flatten)]
+    pub(crate) recording: RecordingArgs,
+    /// A calibration setup from `melodiasync calibrate` (targets from a baseline).
+    #[arg(long)]
+    pub(crate) setup: Option<PathBuf>,
+    /// Band-power estimator for the EEG: quadrature (low latency) or welch (default: the
+    /// program's, quadrature for the factory programs).
+    #[arg(long, value_parser = Estimator::parse)]
+    pub(crate) estimator: Option<Estimator>,
+}
+
+/// How to read a recording given to `--eeg` (render, calibrate).
+#[derive(clap::Args, Clone, Default)]
+pub(crate) struct RecordingArgs {
     /// Sample rate of a CSV recording without a time column.
     #[arg(long)]
     pub(crate) eeg_rate: Option<f32>,
@@ -61,13 +76,17 @@ pub(crate) struct RenderArgs {
     /// The XDF stream to use, by name or source id (default: the first EEG stream).
     #[arg(long)]
     pub(crate) eeg_stream: Option<String>,
-    /// A calibration setup from `melodiasync calibrate` (targets from a baseline).
-    #[arg(long)]
-    pub(crate) setup: Option<PathBuf>,
-    /// Band-power estimator for the EEG: quadrature (low latency) or welch (default: the
-    /// program's, quadrature for the factory programs).
-    #[arg(long, value_parser = Estimator::parse)]
-    pub(crate) estimator: Option<Estimator>,
+}
+
+impl RecordingArgs {
+    /// Sets a recording input's read options (nothing for the simulator).
+    pub(crate) fn apply(&self, input: &mut EegInput) {
+        if let EegInput::File { options, .. } = input {
+            options.rate = self.eeg_rate;
+            options.channels = self.eeg_channels.clone();
+            options.stream = self.eeg_stream.clone();
+        }
+    }
 }
 
 /// Runs `render`: checks the options, builds the job from the preset, setup and `--set`s,
@@ -162,11 +181,7 @@ fn eeg_job(
 ) -> Result<EegJob, String> {
     let chosen = setup.program(program);
     let mut input = EegInput::parse(text)?;
-    if let EegInput::File { options, .. } = &mut input {
-        options.rate = args.eeg_rate;
-        options.channels = args.eeg_channels.clone();
-        options.stream = args.eeg_stream.clone();
-    }
+    args.recording.apply(&mut input);
     Ok(EegJob {
         input,
         analysis: AnalysisConfig {

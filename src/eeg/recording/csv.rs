@@ -150,6 +150,14 @@ fn parse(text: &str, options: &ReadOptions) -> Result<Recording, String> {
                 continue;
             }
             let cell = cell.trim_matches('"');
+            // European spreadsheets: semicolons between cells, commas in numbers.
+            let comma;
+            let cell = if sep == ';' && cell.contains(',') {
+                comma = cell.replace(',', ".");
+                comma.as_str()
+            } else {
+                cell
+            };
             let v = if cell.is_empty() || cell.eq_ignore_ascii_case("nan") {
                 f64::NAN
             } else if let Some(t) = (Some(c) == time_col).then(|| date_time_s(cell)).flatten() {
@@ -199,7 +207,21 @@ fn parse(text: &str, options: &ReadOptions) -> Result<Recording, String> {
             )
         }
         (None, Some(t)) => {
-            let tl = timeline(&values[t], declared, &[])?;
+            let mut tl = timeline(&values[t], declared, &[])?;
+            if tl.rate < 1.0 && tl.rate * 1000.0 >= 32.0 {
+                // Steps of a few units at EEG rates: the column is in milliseconds.
+                values[t].iter_mut().for_each(|v| *v /= 1000.0);
+                tl = timeline(&values[t], declared, &[])?;
+                tl.warnings.insert(
+                    0,
+                    format!(
+                        "the time column '{}' holds milliseconds (its steps are {:.0} units at \
+                         an EEG rate); read as milliseconds",
+                        table.names[t],
+                        1000.0 / tl.rate
+                    ),
+                );
+            }
             warnings.extend(tl.warnings);
             (tl.rate, tl.segments)
         }
@@ -220,18 +242,28 @@ fn parse(text: &str, options: &ReadOptions) -> Result<Recording, String> {
                 {
                     Some(n) => format!(
                         "the column '{n}' looks like time but its unit is unknown; name it \
-                         'time' (seconds) or 'time_ms', or pass --rate HZ."
+                         'time' (seconds) or 'time_ms', or give the rate (--rate, or \
+                         --eeg-rate for render and calibrate)."
                     ),
                     None => "there is no time column (time, timestamps, time_ms, …), so the \
-                             sample rate is unknown; pass --rate HZ."
+                             sample rate is unknown; give it (--rate, or --eeg-rate for \
+                             render and calibrate)."
                         .into(),
                 };
                 return Err(hint);
             }
         },
     };
-    for (_, s) in signals.iter_mut() {
+    for (c, s) in signals.iter_mut() {
         s.rate = rate;
+        // An unnamed column or one counting 0, 1, 2, … is an index (pandas, spreadsheets),
+        // whatever its name: never EEG.
+        if table.names[*c].is_empty() || is_counter(&values[*c]) {
+            s.declared_type = "sample counter".into();
+            if s.label.is_empty() {
+                s.label = "(unnamed column)".into();
+            }
+        }
     }
     let infos: Vec<SignalInfo> = signals.iter().map(|(_, s)| s.clone()).collect();
     let choice = choose(&infos, &options.channels)?;
@@ -243,6 +275,17 @@ fn parse(text: &str, options: &ReadOptions) -> Result<Recording, String> {
             cols.iter()
                 .map(|&c| values[c].get(row).map_or(f32::NAN, |v| *v as f32)),
         );
+    }
+    // CSV has no unit: EEG in µV has a spread of microvolts, EEG written in volts (numpy,
+    // MNE's get_data) one of 1e-7..1e-3. Read the latter as volts, and say so.
+    let spreads: Vec<f64> = cols.iter().map(|&c| std_dev(&values[c])).collect();
+    if !spreads.is_empty() && spreads.iter().all(|s| *s > 0.0 && *s < 1e-3) {
+        samples.iter_mut().for_each(|x| *x *= 1e6);
+        warnings.push(format!(
+            "the values are tiny for microvolts (largest spread {:.1e}), as EEG written in \
+             volts is; read as volts (×1e6 to µV)",
+            spreads.iter().cloned().fold(0.0, f64::max)
+        ));
     }
     let mut summary = choice.summary;
     if mind_monitor {
@@ -262,6 +305,22 @@ fn parse(text: &str, options: &ReadOptions) -> Result<Recording, String> {
         summary,
         warnings,
     })
+}
+
+/// Whether `v` counts up by one (0, 1, 2, … or from any start) for at least 16 rows: an
+/// index, not a signal.
+fn is_counter(v: &[f64]) -> bool {
+    v.len() >= 16 && v.windows(2).all(|w| w[1] - w[0] == 1.0) && v[0].fract() == 0.0
+}
+
+/// Population standard deviation of the finite values (0 for fewer than two).
+fn std_dev(v: &[f64]) -> f64 {
+    let x: Vec<f64> = v.iter().copied().filter(|x| x.is_finite()).collect();
+    if x.len() < 2 {
+        return 0.0;
+    }
+    let m = x.iter().sum::<f64>() / x.len() as f64;
+    (x.iter().map(|a| (a - m).powi(2)).sum::<f64>() / x.len() as f64).sqrt()
 }
 
 /// Columns that hold time or counters in another form than seconds (left out).
@@ -378,6 +437,35 @@ mod tests {
         // BrainFlow: no header, tab-separated.
         let e = parse_csv("0.0\t1.0\t2.0\n", None).unwrap_err();
         assert!(e.contains("BrainFlow"), "{e}");
+    }
+
+    #[test]
+    fn index_columns_volts_and_decimal_commas() {
+        let rows: String = (0..20)
+            .map(|i| format!("{i},{},{}\n", (i * 7 % 5) as f32 - 2.0, (i * 3 % 4) as f32))
+            .collect();
+        let r = parse_csv(&format!(",Ch1,Ch2\n{rows}"), Some(256.0)).unwrap();
+        assert_eq!(r.labels, ["Ch1", "Ch2"]);
+        assert!(
+            r.summary.contains("(unnamed column) (type sample counter)"),
+            "{}",
+            r.summary
+        );
+        let volts = "time,O1\n0,1e-5\n0.5,-2e-5\n1.0,3e-5\n";
+        let r = parse_csv(volts, None).unwrap();
+        assert!((r.frame(0)[0] - 10.0).abs() < 1e-3, "{:?}", r.frame(0));
+        assert!(r.warnings[0].contains("read as volts"), "{:?}", r.warnings);
+        let eu = "time;O1\n0,000;1,5\n0,004;-2,25\n";
+        let r = parse_csv(eu, None).unwrap();
+        assert_eq!((r.sample_rate, r.frame(1)[0]), (250.0, -2.25));
+        let ms = "timestamp,O1\n1700000000000,1\n1700000000004,2\n1700000000008,3\n";
+        let r = parse_csv(ms, None).unwrap();
+        assert_eq!(r.sample_rate, 250.0);
+        assert!(
+            r.warnings[0].contains("holds milliseconds"),
+            "{:?}",
+            r.warnings
+        );
     }
 
     #[test]

@@ -48,7 +48,12 @@ const SITES: [&str; 90] = [
 ];
 
 /// Words that name another kind of signal, and what that kind is.
-const OTHER_KINDS: [(&str, &str); 33] = [
+const OTHER_KINDS: [(&str, &str); 38] = [
+    ("EXG", "external electrode"),
+    ("COUNTER", "sample counter"),
+    ("INTERPOLATED", "device flag"),
+    ("RAWCQ", "contact quality"),
+    ("CQ", "contact quality"),
     ("EOG", "eye movement"),
     ("EMG", "muscle"),
     ("ECG", "heart"),
@@ -121,14 +126,21 @@ pub fn site(label: &str) -> Option<&'static str> {
 pub fn kind(signal: &SignalInfo) -> Kind {
     let label = signal.label.trim();
     let declared = signal.declared_type.trim();
-    if !declared.is_empty() && !declared.eq_ignore_ascii_case("EEG") {
+    // A type the device declares (XDF channel types, OpenBCI's EXG columns) decides.
+    if declared.eq_ignore_ascii_case("EEG") {
+        return Kind::Eeg;
+    }
+    if !declared.is_empty() {
         return Kind::Other(format!("type {declared}"));
     }
     let upper = label.to_ascii_uppercase();
-    if upper.starts_with("EEG") {
-        return Kind::Eeg;
-    }
-    let words = upper.split(|c: char| !c.is_ascii_alphanumeric());
+    // An "EEG" prefix names EEG unless the rest names something else (Emotiv writes
+    // "EEG.Counter", "EEG.RawCq" beside "EEG.AF3").
+    let (prefixed, rest) = match upper.strip_prefix("EEG") {
+        Some(rest) => (true, rest),
+        None => (false, upper.as_str()),
+    };
+    let words = rest.split(|c: char| !c.is_ascii_alphanumeric());
     for w in words.filter(|w| !w.is_empty()) {
         if let Some((_, what)) = OTHER_KINDS.iter().find(|(k, _)| w.starts_with(k)) {
             return Kind::Other((*what).to_string());
@@ -142,7 +154,7 @@ pub fn kind(signal: &SignalInfo) -> Kind {
     if !is_voltage(&signal.unit) {
         return Kind::Other(format!("unit '{}' is not a voltage", signal.unit.trim()));
     }
-    if site(label).is_some() || !declared.is_empty() {
+    if prefixed || site(label).is_some() {
         Kind::Eeg
     } else {
         Kind::Unknown
@@ -328,6 +340,9 @@ mod tests {
             "Temp rectal",
             "SpO2",
             "Sample Index",
+            "EEG.Counter",
+            "EEG.RawCq",
+            "EXG1",
         ] {
             assert!(
                 matches!(kind(&sig(other, "uV", 256.0)), Kind::Other(_)),

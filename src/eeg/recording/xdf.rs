@@ -412,8 +412,8 @@ pub fn read(bytes: &[u8], options: &ReadOptions) -> Result<Recording, String> {
     let mut summary = format!("stream {}: {}", s.describe(), choice.summary);
     if !others.is_empty() {
         summary += &format!(
-            "; other streams: {} (choose one by name or source id: --stream, or --eeg-stream \
-             for render)",
+            "; other streams: {} (choose one by name or source id: --stream for features, \
+             --eeg-stream for render and calibrate, the Stream field in the plugin)",
             others.join(", ")
         );
     }
