@@ -199,9 +199,10 @@ pub(crate) fn run(args: &FeaturesArgs) -> Result<(), String> {
     }
     melodiasync::files::write_atomically(&out, text.as_bytes())?;
     println!(
-        "wrote {}: {frames} frames ({valid} valid) from {} channels at {} Hz",
+        "wrote {}: {frames} frames ({valid} valid) from {} channel{} at {} Hz",
         out.display(),
         rec.channels(),
+        if rec.channels() == 1 { "" } else { "s" },
         rec.sample_rate
     );
     Ok(())

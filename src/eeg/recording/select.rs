@@ -186,17 +186,37 @@ pub fn choose(signals: &[SignalInfo], wanted: &[String]) -> Result<Choice, Strin
         let mut used = Vec::new();
         for w in wanted {
             let w = w.trim();
+            // The label as written, else a 10-10 site one label names ("C3" for "EEG
+            // C3-A2"), else a number from 1.
+            let by_site = || {
+                let want = site(w)?;
+                let mut hits = signals
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, s)| site(&s.label) == Some(want));
+                let (i, _) = hits.next()?;
+                hits.next().is_none().then_some(i)
+            };
             let i = signals
                 .iter()
                 .position(|s| s.label.trim().eq_ignore_ascii_case(w))
+                .or_else(by_site)
                 .or_else(|| {
                     w.parse::<usize>()
                         .ok()
                         .filter(|n| (1..=signals.len()).contains(n))
                         .map(|n| n - 1)
                 })
-                .ok_or_else(|| format!("there is no signal '{w}'; the file has {}.", listing()))?;
-            used.push(i);
+                .ok_or_else(|| {
+                    format!(
+                        "there is no signal '{w}' (signals are named by label, or numbered \
+                         from 1); the file has {}.",
+                        listing()
+                    )
+                })?;
+            if !used.contains(&i) {
+                used.push(i);
+            }
         }
         let rate = signals[used[0]].rate;
         if used.iter().any(|&i| signals[i].rate != rate) {
@@ -369,6 +389,9 @@ mod tests {
         // Chosen by label, any kind; mixed rates are refused with the rates.
         let c = choose(&s, &["emg chin".into()]).unwrap();
         assert_eq!(c.used, [4]);
+        // A site names its one signal; a signal named twice counts once.
+        let c = choose(&s, &["C3".into(), "EEG C3-A2".into()]).unwrap();
+        assert_eq!(c.used, [0]);
         let e = choose(&s, &["EEG C3-A2".into(), "Pleth".into()]).unwrap_err();
         assert!(e.contains("different rates"), "{e}");
         let e = choose(&s, &["Fz".into()]).unwrap_err();

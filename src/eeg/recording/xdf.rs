@@ -73,6 +73,8 @@ struct Stream {
     values: Vec<f64>,
     times: Vec<f64>,
     offsets: Vec<(f64, f64)>,
+    /// How many channel descriptions the header has, when not one per channel.
+    label_note: Option<usize>,
 }
 
 impl Stream {
@@ -99,6 +101,7 @@ impl Stream {
             values: Vec::new(),
             times: Vec::new(),
             offsets: Vec::new(),
+            label_note: None,
         };
         let list = info
             .get_child("desc")
@@ -110,6 +113,9 @@ impl Stream {
                     .collect::<Vec<_>>()
             })
             .unwrap_or_default();
+        if !list.is_empty() && list.len() != channels {
+            stream.label_note = Some(list.len());
+        }
         if list.len() == channels {
             let get = |ch: &Element, key: &str| {
                 ch.get_child(key)
@@ -287,6 +293,8 @@ pub fn read(bytes: &[u8], options: &ReadOptions) -> Result<Recording, String> {
     let (mut at, mut unknown) = (4usize, 0usize);
     // Damaged stretches: byte offset, length, and each stream's sample count there.
     let mut damaged: Vec<(usize, usize, Vec<usize>)> = Vec::new();
+    // Where the file ends inside a chunk (bytes from, length).
+    let mut truncated: Option<(usize, usize)> = None;
     while at < bytes.len() {
         if chunk(bytes, &mut at, &mut streams, &mut unknown).is_some() {
             continue;
@@ -306,8 +314,8 @@ pub fn read(bytes: &[u8], options: &ReadOptions) -> Result<Recording, String> {
                 ));
             }
             None => {
-                let counts = streams.iter().map(|s| s.times.len()).collect();
-                damaged.push((from, bytes.len() - from, counts));
+                // No boundary follows: the file ends in the damage.
+                truncated = Some((from, bytes.len() - from));
                 break;
             }
         }
@@ -364,22 +372,35 @@ pub fn read(bytes: &[u8], options: &ReadOptions) -> Result<Recording, String> {
              chunk){lost}"
         ));
     }
+    if let Some((from, len)) = truncated {
+        warnings.push(format!(
+            "the file ends inside a chunk: its last {len} bytes (from byte {from}) were not \
+             readable, as when a recording is cut off"
+        ));
+    }
     if unknown > 0 {
         warnings.push(format!(
             "{unknown} sample chunks of undeclared streams were skipped"
         ));
     }
-    let others: Vec<String> = streams
+    // Other streams one could analyse (marker and text streams are not offered).
+    let others: Vec<String> = usable
         .iter()
-        .enumerate()
-        .filter(|(i, _)| *i != chosen)
-        .map(|(_, s)| s.describe())
+        .filter(|&&i| i != chosen)
+        .map(|&i| streams[i].describe())
         .collect();
     let same_name = streams
         .iter()
         .enumerate()
         .any(|(i, s)| i != chosen && s.name == streams[chosen].name);
     let s = &mut streams[chosen];
+    if let Some(n) = s.label_note {
+        warnings.push(format!(
+            "the stream describes {n} channels but has {}; its labels were not used (ch1, \
+             ch2, …)",
+            s.channels
+        ));
+    }
     // Where the reader resynchronised, samples are known to be lost.
     let breaks: Vec<usize> = damaged
         .iter()
@@ -451,6 +472,7 @@ mod tests {
         for i in 1..9 {
             assert!((r.time(i) - r.time(i - 1) - 0.1).abs() < 1e-6);
         }
-        assert!(r.summary.contains("other streams"), "{}", r.summary);
+        // Its second stream holds text markers: not offered as a stream to analyse.
+        assert!(!r.summary.contains("other streams"), "{}", r.summary);
     }
 }
