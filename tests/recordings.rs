@@ -396,3 +396,79 @@ fn common_exports_are_read() {
     );
     assert_alpha("11", &rec);
 }
+
+/// A minimal XDF writer for generated variants: one float32 stream, every sample stamped.
+fn xdf_bytes(
+    name: &str,
+    stream_type: &str,
+    nominal: f64,
+    labels: &[&str],
+    frames: &[(f64, Vec<f32>)],
+) -> Vec<u8> {
+    fn chunk(out: &mut Vec<u8>, tag: u16, content: &[u8]) {
+        out.push(4);
+        out.extend(((content.len() + 2) as u32).to_le_bytes());
+        out.extend(tag.to_le_bytes());
+        out.extend(content);
+    }
+    let mut out = b"XDF:".to_vec();
+    chunk(
+        &mut out,
+        1,
+        b"<?xml version=\"1.0\"?><info><version>1.0</version></info>",
+    );
+    let channels: String = labels
+        .iter()
+        .map(|l| format!("<channel><label>{l}</label><unit>microvolts</unit></channel>"))
+        .collect();
+    let header = format!(
+        "<?xml version=\"1.0\"?><info><name>{name}</name><type>{stream_type}</type>\
+         <channel_count>{}</channel_count><nominal_srate>{nominal}</nominal_srate>\
+         <channel_format>float32</channel_format><source_id>{name}-src</source_id>\
+         <desc><channels>{channels}</channels></desc></info>",
+        labels.len()
+    );
+    let mut content = 1u32.to_le_bytes().to_vec();
+    content.extend(header.as_bytes());
+    chunk(&mut out, 2, &content);
+    for block in frames.chunks(64) {
+        let mut content = 1u32.to_le_bytes().to_vec();
+        content.push(4);
+        content.extend((block.len() as u32).to_le_bytes());
+        for (t, v) in block {
+            content.push(8);
+            content.extend(t.to_le_bytes());
+            for x in v {
+                content.extend(x.to_le_bytes());
+            }
+        }
+        chunk(&mut out, 3, &content);
+    }
+    out
+}
+
+#[test]
+fn a_stream_declared_irregular_but_sampled_regularly_is_analysed_at_its_measured_rate() {
+    let frames: Vec<(f64, Vec<f32>)> = (0..2560)
+        .map(|i| {
+            let t = i as f64 / 256.0;
+            (
+                50.0 + t,
+                vec![20.0 * (std::f64::consts::TAU * 10.0 * t).sin() as f32],
+            )
+        })
+        .collect();
+    let p = std::env::temp_dir().join(format!("ms-zero-rate-{}.xdf", std::process::id()));
+    std::fs::write(&p, xdf_bytes("Amp", "EEG", 0.0, &["O1"], &frames)).unwrap();
+    let rec = open(&p, &ReadOptions::default()).unwrap();
+    std::fs::remove_file(&p).ok();
+    assert_eq!(rec.sample_rate, 256.0);
+    assert!(
+        rec.warnings
+            .iter()
+            .any(|w| w.contains("irregular rate (0 Hz)")),
+        "{:?}",
+        rec.warnings
+    );
+    assert_alpha("zero-rate xdf", &rec);
+}

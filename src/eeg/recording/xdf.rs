@@ -268,6 +268,21 @@ fn samples(c: &mut Cursor, s: &mut Stream) -> Option<()> {
     Some(())
 }
 
+/// Whether timestamps come at a steady pace: nine steps in ten within 10 % of the median
+/// step (a stream declared irregular, 0 Hz, that is sampled regularly all the same).
+fn regular(times: &[f64]) -> bool {
+    let mut steps: Vec<f64> = times.windows(2).map(|w| w[1] - w[0]).collect();
+    steps.sort_by(f64::total_cmp);
+    let median = steps[steps.len() / 2];
+    median > 0.0
+        && steps
+            .iter()
+            .filter(|d| (**d - median).abs() <= 0.1 * median)
+            .count()
+            * 10
+            >= steps.len() * 9
+}
+
 /// Applies a stream's clock offsets: the least-squares line of offset against collection time.
 fn synchronise(s: &mut Stream) {
     let n = s.offsets.len() as f64;
@@ -323,7 +338,10 @@ pub fn read(bytes: &[u8], options: &ReadOptions) -> Result<Recording, String> {
     let usable: Vec<usize> = (0..streams.len())
         .filter(|&i| {
             let s = &streams[i];
-            s.format != Format::Text && s.channels > 0 && s.nominal > 0.0 && s.times.len() >= 2
+            s.format != Format::Text
+                && s.channels > 0
+                && s.times.len() >= 2
+                && (s.nominal > 0.0 || regular(&s.times))
         })
         .collect();
     let chosen = match &options.stream {
@@ -407,7 +425,15 @@ pub fn read(bytes: &[u8], options: &ReadOptions) -> Result<Recording, String> {
         .filter_map(|d| d.2.get(chosen).copied())
         .filter(|&k| k > 0 && k < s.times.len())
         .collect();
-    let tl = timeline(&s.times, Some(s.nominal), &breaks)?;
+    let declared = (s.nominal > 0.0).then_some(s.nominal);
+    let tl = timeline(&s.times, declared, &breaks)?;
+    if declared.is_none() {
+        warnings.push(format!(
+            "the stream declares an irregular rate (0 Hz) but its timestamps are regular at \
+             {} Hz; analysed at that rate",
+            tl.rate
+        ));
+    }
     warnings.extend(tl.warnings);
     let infos: Vec<SignalInfo> = (0..s.channels)
         .map(|c| SignalInfo {
