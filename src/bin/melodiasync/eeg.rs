@@ -258,8 +258,25 @@ pub(crate) fn run_monitor(args: MonitorArgs) -> Result<(), String> {
         json,
         channels: montage,
     } = args;
+    let mut montage = montage;
     let spec = if let Some(text) = eeg {
-        text.parse::<SourceSpec>()?
+        match text.parse::<SourceSpec>()? {
+            // A recording reads the signals named (any kind, as `features --channels`).
+            SourceSpec::File {
+                path,
+                looping,
+                rate,
+                stream,
+                ..
+            } => SourceSpec::File {
+                path,
+                looping,
+                rate,
+                channels: std::mem::take(&mut montage),
+                stream,
+            },
+            other => other,
+        }
     } else if sim {
         SourceSpec::Simulator(SimConfig::default())
     } else if let Some(n) = name {

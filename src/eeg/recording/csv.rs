@@ -60,9 +60,26 @@ fn parse(text: &str, options: &ReadOptions) -> Result<Recording, String> {
             }
             !comment
         });
-    let (_, header) = lines
+    let (_, mut header) = lines
         .next()
         .ok_or("the file is empty; a CSV recording starts with a header of channel labels.")?;
+    // Emotiv writes a title line of `key:value` cells above the header
+    // ("title:…,sampling rate:eeg_128,…"): metadata, with the rate in it.
+    let mut title_rate = None;
+    if header.split(',').all(|c| c.contains(':')) {
+        title_rate = header.split(',').find_map(|c| {
+            let (k, v) = c.split_once(':')?;
+            k.trim().eq_ignore_ascii_case("sampling rate").then(|| {
+                v.trim_start_matches(|ch: char| !ch.is_ascii_digit())
+                    .parse::<f64>()
+                    .ok()
+            })?
+        });
+        header = lines
+            .next()
+            .map(|(_, h)| h)
+            .ok_or("the file holds a title line and nothing else.")?;
+    }
     let sep = [',', ';', '\t']
         .into_iter()
         .max_by_key(|s| header.matches(*s).count())
@@ -89,7 +106,7 @@ fn parse(text: &str, options: &ReadOptions) -> Result<Recording, String> {
         rows,
         comments,
     };
-    let declared = declared_rate(&table.comments);
+    let declared = declared_rate(&table.comments).or(title_rate);
     let mind_monitor = table.names.iter().any(|n| n.starts_with("RAW_"));
     let time_col = table.names.iter().position(|n| {
         let n = n.to_ascii_lowercase();
@@ -434,6 +451,14 @@ mod tests {
             r.warnings
         );
         assert_eq!(date_time_s("1970-01-02 00:00:01.5"), Some(86_401.5));
+        // Emotiv: a title line with the rate, then the header.
+        let e =
+            "title:T,sampling rate:eeg_128,channels:2\nEEG.Counter,EEG.AF3,EEG.O1\n0,1,2\n1,3,4\n";
+        let r = parse_csv(e, None).unwrap();
+        assert_eq!(
+            (r.labels.clone(), r.sample_rate),
+            (vec!["EEG.AF3".into(), "EEG.O1".into()], 128.0)
+        );
         // BrainFlow: no header, tab-separated.
         let e = parse_csv("0.0\t1.0\t2.0\n", None).unwrap_err();
         assert!(e.contains("BrainFlow"), "{e}");
