@@ -80,14 +80,8 @@ impl App {
                 self.set_montage();
             }
             // A recording with several streams (XDF): which one, by name or source id.
-            let file = self
-                .params
-                .source
-                .read()
-                .ok()
-                .filter(|s| matches!(**s, SourceSpec::File { .. }))
-                .map(|s| s.clone());
-            if let Some(SourceSpec::File { stream, .. }) = file.clone() {
+            let mut source = self.params.source.read().map(|s| s.clone()).ok();
+            if let Some(SourceSpec::File { stream, .. }) = source.as_mut() {
                 ui.label("Stream");
                 let edit = ui.add(
                     egui::TextEdit::singleline(&mut self.stream_text)
@@ -97,24 +91,10 @@ impl App {
                 let wanted = Some(self.stream_text.trim().to_string()).filter(|s| !s.is_empty());
                 if edit.lost_focus()
                     && ui.input(|i| i.key_pressed(egui::Key::Enter))
-                    && wanted != stream
+                    && wanted != *stream
                 {
-                    if let Some(SourceSpec::File {
-                        path,
-                        looping,
-                        rate,
-                        channels,
-                        ..
-                    }) = file
-                    {
-                        self.set_source(SourceSpec::File {
-                            path,
-                            looping,
-                            rate,
-                            channels,
-                            stream: wanted,
-                        });
-                    }
+                    *stream = wanted;
+                    self.set_source(source.unwrap_or_default());
                 }
             }
         });
@@ -240,23 +220,11 @@ impl App {
         }
         // A recording reads the signals named (any kind, by label), so "EMG chin" can be
         // chosen too; the reader says which it used in the status.
-        let file = self.params.source.read().ok().map(|s| s.clone());
-        if let Some(SourceSpec::File {
-            path,
-            looping,
-            rate,
-            channels,
-            stream,
-        }) = file
-        {
-            if channels != montage {
-                self.set_source(SourceSpec::File {
-                    path,
-                    looping,
-                    rate,
-                    channels: montage.clone(),
-                    stream,
-                });
+        let mut source = self.params.source.read().map(|s| s.clone()).ok();
+        if let Some(SourceSpec::File { channels, .. }) = source.as_mut() {
+            if *channels != montage {
+                *channels = montage.clone();
+                self.set_source(source.unwrap_or_default());
             }
         }
         if let Ok(w) = self.link.worker.lock() {

@@ -96,17 +96,7 @@ fn default_category() -> String {
     "User".into()
 }
 
-/// Standard 10-10 electrode labels (plus the older T3/T4/T5/T6 and the reference sites), the
-/// names a program may select channels by. Compared case-insensitively.
-pub const ELECTRODES: [&str; 94] = [
-    "Fp1", "Fpz", "Fp2", "AF9", "AF7", "AF5", "AF3", "AF1", "AFz", "AF2", "AF4", "AF6", "AF8",
-    "AF10", "F9", "F7", "F5", "F3", "F1", "Fz", "F2", "F4", "F6", "F8", "F10", "FT9", "FT7", "FC5",
-    "FC3", "FC1", "FCz", "FC2", "FC4", "FC6", "FT8", "FT10", "T9", "T7", "C5", "C3", "C1", "Cz",
-    "C2", "C4", "C6", "T8", "T10", "TP9", "TP7", "CP5", "CP3", "CP1", "CPz", "CP2", "CP4", "CP6",
-    "TP8", "TP10", "P9", "P7", "P5", "P3", "P1", "Pz", "P2", "P4", "P6", "P8", "P10", "PO9", "PO7",
-    "PO5", "PO3", "PO1", "POz", "PO2", "PO4", "PO6", "PO8", "PO10", "O1", "Oz", "O2", "O9", "O10",
-    "Iz", "T3", "T4", "T5", "T6", "A1", "A2", "M1", "M2",
-];
+pub use crate::eeg::recording::select::ELECTRODES;
 
 /// Parses and validates a preset from `bytes`; `origin` names the file in messages. Returns the
 /// preset and warnings (unknown fields, ignored for forward compatibility).
@@ -255,6 +245,13 @@ fn normalized(ptr: &ParamPtr, id: &str, value: &PresetValue) -> Result<f32, Stri
             (ParamPtr::BoolParam(_), _) => Err(bad("expects true or false")),
             (_, PresetValue::Number(x)) => {
                 let x = *x as f32;
+                // Outside the range first: an integer parameter's normalisation would
+                // overflow on a value far beyond it.
+                let (lo, hi) = (ptr.preview_plain(0.0), ptr.preview_plain(1.0));
+                let slack = 1e-4 * (1.0 + x.abs()) + 0.5 * step(ptr);
+                if !x.is_finite() || x < lo.min(hi) - slack || x > lo.max(hi) + slack {
+                    return Err(bad(&format!("{x} is outside the parameter's range")));
+                }
                 let n = ptr.preview_normalized(x);
                 let back = ptr.preview_plain(n);
                 let tolerance = 1e-4 * (1.0 + x.abs());

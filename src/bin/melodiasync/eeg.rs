@@ -260,23 +260,12 @@ pub(crate) fn run_monitor(args: MonitorArgs) -> Result<(), String> {
     } = args;
     let mut montage = montage;
     let spec = if let Some(text) = eeg {
-        match text.parse::<SourceSpec>()? {
-            // A recording reads the signals named (any kind, as `features --channels`).
-            SourceSpec::File {
-                path,
-                looping,
-                rate,
-                stream,
-                ..
-            } => SourceSpec::File {
-                path,
-                looping,
-                rate,
-                channels: std::mem::take(&mut montage),
-                stream,
-            },
-            other => other,
+        let mut spec = text.parse::<SourceSpec>()?;
+        // A recording reads the signals named (any kind, as `features --channels`).
+        if let SourceSpec::File { channels, .. } = &mut spec {
+            *channels = std::mem::take(&mut montage);
         }
+        spec
     } else if sim {
         SourceSpec::Simulator(SimConfig::default())
     } else if let Some(n) = name {

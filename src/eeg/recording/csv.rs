@@ -146,6 +146,11 @@ fn parse(text: &str, options: &ReadOptions) -> Result<Recording, String> {
             },
         ));
     }
+    // The columns read: the time column and the candidate signals (once, not per cell).
+    let mut wanted = vec![false; table.names.len()];
+    for c in signals.iter().map(|(c, _)| *c).chain(time_col) {
+        wanted[c] = true;
+    }
     let mut values = vec![Vec::<f64>::with_capacity(table.rows.len()); table.names.len()];
     let mut skipped = 0usize;
     for (n, cells) in &table.rows {
@@ -162,8 +167,7 @@ fn parse(text: &str, options: &ReadOptions) -> Result<Recording, String> {
             continue;
         }
         for (c, cell) in cells.iter().enumerate() {
-            let wanted = Some(c) == time_col || signals.iter().any(|(s, _)| *s == c);
-            if !wanted {
+            if !wanted[c] {
                 continue;
             }
             let cell = cell.trim_matches('"');

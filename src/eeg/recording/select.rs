@@ -36,16 +36,21 @@ pub enum Kind {
     Other(String),
 }
 
-/// The 10-10 sites (and the 10-20 names T3, T4, T5, T6).
-const SITES: [&str; 90] = [
-    "FP1", "FPZ", "FP2", "AF9", "AF7", "AF5", "AF3", "AF1", "AFZ", "AF2", "AF4", "AF6", "AF8",
-    "AF10", "F9", "F7", "F5", "F3", "F1", "FZ", "F2", "F4", "F6", "F8", "F10", "FT9", "FT7", "FC5",
-    "FC3", "FC1", "FCZ", "FC2", "FC4", "FC6", "FT8", "FT10", "T9", "T7", "C5", "C3", "C1", "CZ",
-    "C2", "C4", "C6", "T8", "T10", "TP9", "TP7", "CP5", "CP3", "CP1", "CPZ", "CP2", "CP4", "CP6",
-    "TP8", "TP10", "P9", "P7", "P5", "P3", "P1", "PZ", "P2", "P4", "P6", "P8", "P10", "PO9", "PO7",
-    "PO5", "PO3", "PO1", "POZ", "PO2", "PO4", "PO6", "PO8", "PO10", "O1", "OZ", "O2", "O9", "O10",
-    "IZ", "T3", "T4", "T5", "T6",
+/// Standard 10-10 electrode labels (plus the older T3/T4/T5/T6 and the reference sites), the
+/// names a program may select channels by. Compared case-insensitively.
+pub const ELECTRODES: [&str; 94] = [
+    "Fp1", "Fpz", "Fp2", "AF9", "AF7", "AF5", "AF3", "AF1", "AFz", "AF2", "AF4", "AF6", "AF8",
+    "AF10", "F9", "F7", "F5", "F3", "F1", "Fz", "F2", "F4", "F6", "F8", "F10", "FT9", "FT7", "FC5",
+    "FC3", "FC1", "FCz", "FC2", "FC4", "FC6", "FT8", "FT10", "T9", "T7", "C5", "C3", "C1", "Cz",
+    "C2", "C4", "C6", "T8", "T10", "TP9", "TP7", "CP5", "CP3", "CP1", "CPz", "CP2", "CP4", "CP6",
+    "TP8", "TP10", "P9", "P7", "P5", "P3", "P1", "Pz", "P2", "P4", "P6", "P8", "P10", "PO9", "PO7",
+    "PO5", "PO3", "PO1", "POz", "PO2", "PO4", "PO6", "PO8", "PO10", "O1", "Oz", "O2", "O9", "O10",
+    "Iz", "T3", "T4", "T5", "T6", "A1", "A2", "M1", "M2",
 ];
+
+/// Reference sites (ear lobes, mastoids): in [`ELECTRODES`] for montages, never taken as EEG
+/// sites by a label.
+const REFERENCES: [&str; 4] = ["A1", "A2", "M1", "M2"];
 
 /// Words that name another kind of signal, and what that kind is.
 const OTHER_KINDS: [(&str, &str); 38] = [
@@ -111,7 +116,7 @@ pub fn microvolts_per_unit(unit: &str) -> Option<f64> {
     })
 }
 
-/// The 10-10 site a label names, if any: "EEG Fp1-REF" → "FP1".
+/// The 10-10 site a label names, if any: "EEG Fp1-REF" → "Fp1".
 pub fn site(label: &str) -> Option<&'static str> {
     let upper = label.trim().to_ascii_uppercase();
     let rest = upper
@@ -119,7 +124,11 @@ pub fn site(label: &str) -> Option<&'static str> {
         .map(|r| r.trim_start_matches([' ', '-', ':', '_']))
         .unwrap_or(&upper);
     let head = rest.split(['-', ' ', ':', '/']).next().unwrap_or("");
-    SITES.iter().copied().find(|s| *s == head)
+    ELECTRODES
+        .iter()
+        .copied()
+        .filter(|e| !REFERENCES.contains(e))
+        .find(|e| e.eq_ignore_ascii_case(head))
 }
 
 /// What `signal` is.
