@@ -8,7 +8,9 @@
 
 use std::path::PathBuf;
 
+use melodiasync::eeg::playback::Playback;
 use melodiasync::eeg::recording::{open, ReadOptions, Recording};
+use melodiasync::eeg::source::Generator;
 use melodiasync::features::bands::{ALPHA, THETA};
 use melodiasync::features::{Extractor, ExtractorConfig, FeatureFrame};
 
@@ -224,8 +226,25 @@ fn an_xdf_that_loses_a_stretch_says_how_much_and_where() {
     );
     // A short loss does not pass for a slower rate.
     assert_eq!(rec.sample_rate, 256.0, "{:?}", rec.warnings);
-    // (0.4 s is below the 0.5 s discontinuity rule, so windows may span it: reported, not
-    // segmented.)
+    // The loss is shorter than the extractor's 0.5 s discontinuity, yet it starts a segment,
+    // and played back (as render and the plugin do) no analysis window spans it.
+    assert_eq!(rec.segments.len(), 2, "{:?}", rec.segments);
+    let cut = rec.segments[1].start;
+    let mut play = Playback::new(std::sync::Arc::new(rec.clone()), false);
+    let mut ex = Extractor::new(ExtractorConfig::new(rec.sample_rate, rec.labels.clone())).unwrap();
+    let mut buf = vec![0.0; rec.channels()];
+    let (mut i, mut after) = (0, 0);
+    while let Some(t) = play.next(&mut buf) {
+        if let Some(f) = ex.push(&buf, t) {
+            // A frame after the break holds a whole window of samples from after it.
+            if i >= cut {
+                assert!(i + 1 - cut >= 256, "frame {} s spans the break", f.time);
+                after += 1;
+            }
+        }
+        i += 1;
+    }
+    assert!(after > 100, "frames resume after the break ({after})");
 }
 
 #[test]

@@ -10,8 +10,8 @@ pub struct Playback {
     /// The whole recording.
     rec: Arc<Recording>,
     /// Playback time of each segment's first frame: segments follow each other, a gap in the
-    /// recording stays a gap, and a clock reset (a segment that starts earlier) plays on
-    /// without one.
+    /// recording stays a gap, and every break (a short loss at a damaged spot, a clock reset)
+    /// lasts at least [`BREAK_S`].
     starts: Vec<f64>,
     /// Next frame.
     next: usize,
@@ -20,6 +20,12 @@ pub struct Playback {
     /// Start again at the end.
     looping: bool,
 }
+
+/// The shortest gap a segment break plays as, s: just over the extractor's discontinuity, so
+/// the analysis starts afresh at every break in the data, as it does when a live stream
+/// stops, and no window mixes data from both sides (a recording's own gap may be shorter:
+/// a few lost samples at a damaged spot, or none at a clock reset).
+pub const BREAK_S: f64 = crate::features::extractor::DISCONTINUITY_S + 0.05;
 
 /// Playback times of `rec`'s segments (see [`Playback`]).
 fn segment_starts(rec: &Recording) -> Vec<f64> {
@@ -31,7 +37,7 @@ fn segment_starts(rec: &Recording) -> Vec<f64> {
             _ => {
                 let prev = rec.segments[k - 1];
                 let len = (seg.start - prev.start) as f64 * period;
-                let gap = (seg.time - (prev.time + len)).max(0.0);
+                let gap = (seg.time - (prev.time + len)).max(BREAK_S);
                 starts[k - 1] + len + gap
             }
         };
@@ -115,7 +121,7 @@ mod tests {
     }
 
     #[test]
-    fn gaps_play_as_gaps_and_clock_resets_play_on() {
+    fn gaps_play_as_gaps_and_every_break_restarts_the_analysis() {
         use crate::eeg::recording::Segment;
         let mut rec = Recording::continuous(vec!["A".into()], 10.0, vec![0.0; 6]);
         rec.segments = vec![
@@ -131,11 +137,16 @@ mod tests {
                 start: 4,
                 time: 1.0,
             },
+            Segment {
+                start: 5,
+                time: 1.2,
+            },
         ];
         let mut p = Playback::new(Arc::new(rec), false);
         let mut buf = [0.0];
         let t: Vec<f64> = std::iter::from_fn(|| p.next(&mut buf)).collect();
-        let want = [0.0, 0.1, 5.0, 5.1, 5.2, 5.3];
+        // A 5 s gap; a clock reset and a 0.1 s loss each play as BREAK_S.
+        let want = [0.0, 0.1, 5.0, 5.1, 5.2 + BREAK_S, 5.3 + 2.0 * BREAK_S];
         assert!(
             t.iter().zip(want).all(|(a, b)| (a - b).abs() < 1e-9),
             "{t:?}"

@@ -3,6 +3,10 @@
 use super::record::BANDS;
 use crate::bridge::FeedbackRecord;
 
+/// A step between frames longer than this, s, is time without EEG: far longer than the
+/// session's frame hop (1/64 s), shorter than the stale hold (3 s by default).
+pub const GAP_S: f64 = 1.0;
+
 /// Trend of one band's relative power over the session.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct BandTrend {
@@ -21,13 +25,18 @@ pub struct BandTrend {
 pub struct SessionSummary {
     /// Seconds from the first to the last frame (audio clock).
     pub duration_s: f64,
+    /// Seconds of `duration_s` with no EEG frame: steps between frames longer than
+    /// [`GAP_S`] (a recording's gap, a lost stream). Time in target is not counted there.
+    pub without_eeg_s: f64,
+    /// How many such gaps.
+    pub gaps: u64,
     /// Frames scored.
     pub frames: u64,
     /// Frames held for poor quality.
     pub held_frames: u64,
     /// Seconds in target.
     pub time_in_target_s: f64,
-    /// Share of the duration in target, 0..1.
+    /// Share of the time with EEG (`duration_s - without_eeg_s`) in target, 0..1.
     pub time_in_target: f64,
     /// Mean smoothed reward over valid frames.
     pub mean_reward: f64,
@@ -49,6 +58,8 @@ pub struct SummaryBuilder {
     span: Option<(f64, f64)>,
     /// Previous record's audio time and in-target state.
     prev: Option<(f64, bool)>,
+    /// Seconds without frames, and the number of gaps.
+    gaps: (f64, u64),
     /// Frames, held frames.
     counts: (u64, u64),
     /// Sum of rewards over valid frames.
@@ -65,8 +76,12 @@ impl SummaryBuilder {
         let t = r.audio_time;
         self.span = Some(self.span.map_or((t, t), |(a, _)| (a, t)));
         if let Some((pt, was_in)) = self.prev {
-            if was_in {
-                self.in_target_s += (t - pt).max(0.0);
+            let step = (t - pt).max(0.0);
+            if step > GAP_S {
+                self.gaps.0 += step;
+                self.gaps.1 += 1;
+            } else if was_in {
+                self.in_target_s += step;
             }
         }
         self.prev = Some((t, r.feedback.in_target));
@@ -85,6 +100,7 @@ impl SummaryBuilder {
     pub fn finish(&self, dropped: u64) -> SessionSummary {
         let (t0, t1) = self.span.unwrap_or((0.0, 0.0));
         let duration = t1 - t0;
+        let with_eeg = duration - self.gaps.0;
         let valid = self.rows.len();
         let edge = if duration > 180.0 {
             60.0
@@ -117,11 +133,13 @@ impl SummaryBuilder {
             .collect();
         SessionSummary {
             duration_s: duration,
+            without_eeg_s: self.gaps.0,
+            gaps: self.gaps.1,
             frames: self.counts.0,
             held_frames: self.counts.1,
             time_in_target_s: self.in_target_s,
-            time_in_target: if duration > 0.0 {
-                self.in_target_s / duration
+            time_in_target: if with_eeg > 0.0 {
+                self.in_target_s / with_eeg
             } else {
                 0.0
             },
@@ -185,9 +203,31 @@ mod tests {
         assert_eq!(s.frames, 601);
         assert!((s.duration_s - 300.0).abs() < 1e-9);
         assert!((s.time_in_target_s - 100.0).abs() < 1e-6);
+        assert_eq!((s.gaps, s.without_eeg_s), (0, 0.0));
         let alpha = s.bands.iter().find(|t| t.band == "alpha").unwrap();
         // 0.001 per frame, 2 frames per second -> 0.12 per minute.
         assert!((alpha.slope_per_min - 0.12).abs() < 1e-4);
         assert!(alpha.end_mean > alpha.start_mean);
+    }
+
+    #[test]
+    fn a_gap_without_frames_is_said_and_not_counted_in_target() {
+        let mut b = SummaryBuilder::default();
+        // In target throughout; frames every 0.25 s over 0..10 s and 40..50 s.
+        for t in (0..=40).chain(160..=200).map(|i| i as f64 * 0.25) {
+            let mut r = FeedbackRecord {
+                audio_time: t,
+                ..Default::default()
+            };
+            r.frame.valid = true;
+            r.feedback.in_target = true;
+            b.push(&r);
+        }
+        let s = b.finish(0);
+        assert!((s.duration_s - 50.0).abs() < 1e-9);
+        assert_eq!(s.gaps, 1);
+        assert!((s.without_eeg_s - 30.0).abs() < 1e-9);
+        assert!((s.time_in_target_s - 20.0).abs() < 1e-9);
+        assert!((s.time_in_target - 1.0).abs() < 1e-9);
     }
 }

@@ -178,3 +178,48 @@ def test_a_short_recording_gets_a_baseline_length_that_fits(cli, tmp_path):
     proc = subprocess.run([str(cli), "calibrate", "--eeg", str(path), "--seconds", fits,
                            "--out", str(tmp_path / "c.json")], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
+
+
+def test_a_gap_in_the_recording_is_time_without_eeg_in_the_summary(cli, tmp_path):
+    import json
+    log = tmp_path / "s.csv"
+    proc = subprocess.run([str(cli), "render", "--eeg", str(CASES / "01-edfplus-discontinuous.edf"),
+                           "--program", "calm", "--seconds", "16", "--out", str(tmp_path / "r.wav"),
+                           "--log", str(log)], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    summary = json.loads((tmp_path / "s.summary.json").read_text())
+    # 9 s missing at 3 s, plus the 1 s window refilling after it.
+    assert summary["gaps"] == 1 and 9.0 <= summary["without_eeg_s"] <= 10.1, summary
+    with open(log) as f:
+        times = [float(r["audio_time_s"]) for r in csv.DictReader(f)]
+    steps = np.diff(times)
+    assert abs(steps.max() - summary["without_eeg_s"]) < 1e-6
+
+
+def test_an_edf_exported_by_mne_is_read_with_its_eeg_chosen_by_site(cli, tmp_path):
+    # MNE (through edfio) writes plain labels with no type prefix: the 10-10 sites choose the
+    # EEG, and the values equal scipy's on the signals MNE put in the file.
+    import mne
+    from test_features_scipy import scipy_band_powers
+    mne.set_log_level("ERROR")
+    rate, seconds = 200, 10
+    t = np.arange(rate * seconds) / rate
+    rng = np.random.default_rng(7)
+    names = ["Fp1", "O1", "O2", "Cz", "ECG", "EOG left", "Resp"]
+    kinds = ["eeg"] * 4 + ["ecg", "eog", "resp"]
+    data = np.array([(20 * np.sin(2 * np.pi * (10.0 if k == "eeg" else 1.2) * t)
+                      + rng.normal(0, 2, t.size)) * 1e-6 for k in kinds])
+    raw = mne.io.RawArray(data, mne.create_info(names, rate, kinds))
+    raw.set_annotations(mne.Annotations([2.0], [1.0], ["eyes closed"]))
+    path = tmp_path / "mne.edf"
+    mne.export.export_raw(str(path), raw, fmt="edf")
+    rows, out, err = features(cli, path, tmp_path, "--per-channel", "--hop", "1")
+    assert "from 4 channels at 200 Hz" in out, out
+    assert "Fp1, O1, O2, Cz" in err and "ECG (heart)" in err and "EOG left (eye movement)" in err, err
+    back = mne.io.read_raw_edf(str(path), preload=True).get_data(picks=names[:4]) * 1e6
+    assert len(rows) == seconds
+    for j, row in enumerate(rows):
+        ref = scipy_band_powers(back[:, j * rate:(j + 1) * rate], rate, rate)
+        for c, label in enumerate(names[:4]):
+            got, want = float(row[f"{label}_alpha_abs"]), ref["alpha"][c]
+            assert abs(got - want) <= 0.01 * want, (label, j, got, want)

@@ -182,7 +182,12 @@ pub(crate) fn run(args: &FeaturesArgs) -> Result<(), String> {
     text.push('\n');
     let mut frames = 0usize;
     let mut valid = 0usize;
+    let mut breaks = rec.segments.iter().skip(1).map(|s| s.start).peekable();
     for i in 0..rec.frames() {
+        // Every segment starts afresh, short losses and clock resets included (as playback).
+        if breaks.next_if_eq(&i).is_some() {
+            ex.reset();
+        }
         if let Some(f) = ex.push(rec.frame(i), rec.time(i)) {
             text += &frame_row(&ex, &f, &rec.labels, args.per_channel);
             text.push('\n');

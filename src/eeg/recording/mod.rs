@@ -8,9 +8,11 @@
 //!
 //! Time: a recording is a list of continuous [`Segment`]s. Within a segment, frame `i` is at
 //! `segment.time + (i - segment.start) / rate`; between segments lies a gap (EDF+D records,
-//! lost XDF data) or a clock reset. Frames keep recording order, and the feature extractor
-//! starts a fresh window at every segment start (see [`crate::features::Extractor::push`]),
-//! so no analysis window spans a gap.
+//! lost XDF data) or a clock reset. Frames keep recording order, and the analysis starts a
+//! fresh window at every segment start, so no window spans a gap: the `features` CLI resets
+//! its extractor there, and playback ([`crate::eeg::playback::Playback`]) plays every break
+//! as a gap of at least [`crate::eeg::playback::BREAK_S`], which the extractor (and the
+//! worker, like a live stream that stopped) takes as a discontinuity.
 
 mod csv;
 mod edf;
