@@ -54,6 +54,12 @@ fn descriptor_ports_and_parameters() {
             "parameter {want} missing in {names:?}"
         );
     }
+    // Ardour and JUCE-based hosts hide every parameter whose title holds "MIDI CC " (they
+    // filter JUCE's fake CC parameters): none of ours may.
+    for name in &names {
+        assert!(!name.contains("MIDI CC "), "hosts would hide '{name}'");
+    }
+    assert!(names.contains(&"Send CCs"), "{names:?}");
     for p in &params {
         let v = param_value(&mut instance, p.id);
         assert!(p.min <= p.default && p.default <= p.max, "{p:?}");

@@ -309,7 +309,7 @@ impl MelodiaSyncParams {
             ),
             stale_hold: seconds("Stale hold", 3.0, 0.5, 30.0),
             glide: BoolParam::new("Entrainment glide", true),
-            cc_out: BoolParam::new("MIDI CC out", true),
+            cc_out: BoolParam::new("Send CCs", true),
             cc_channel: IntParam::new("CC channel", 1, IntRange::Linear { min: 1, max: 16 }),
             cc_base: IntParam::new(
                 "First CC",
