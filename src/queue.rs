@@ -66,6 +66,11 @@ impl<T> QueueReceiver<T> {
         self.queue.pop()
     }
 
+    /// Whether no item is waiting.
+    pub fn is_empty(&self) -> bool {
+        self.queue.is_empty()
+    }
+
     /// Items lost because the queue was full.
     pub fn overflowed(&self) -> u64 {
         self.dropped.load(Ordering::Relaxed)

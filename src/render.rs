@@ -12,6 +12,7 @@ use crate::eeg::sim::{SimConfig, Simulator};
 use crate::eeg::source::Generator;
 use crate::eeg::worker::{extractor_for, AnalysisConfig};
 use crate::engine::{Controls, Engine, NoteAction, TimedNote};
+use crate::features::quality::QualityTally;
 use crate::features::{Extractor, FeatureFrame};
 use crate::loudness::LoudnessMeter;
 use crate::session::{SessionOptions, SessionSummary, SessionThread};
@@ -92,6 +93,10 @@ pub struct EegDrive {
     last: (f64, bool),
     /// Frames computed so far.
     frames: u64,
+    /// Their quality, to say so when none was usable.
+    tally: QualityTally,
+    /// Time of the last frame (its newest sample), s.
+    last_frame: f64,
 }
 
 impl EegDrive {
@@ -117,6 +122,8 @@ impl EegDrive {
             notes,
             last: (0.0, false),
             frames: 0,
+            tally: QualityTally::default(),
+            last_frame: 0.0,
         })
     }
 
@@ -153,6 +160,9 @@ impl EegDrive {
             self.last.0 = time;
             if let Some(f) = self.extractor.push(&self.buf, time) {
                 self.frames += 1;
+                self.last_frame = f.time;
+                self.tally
+                    .push(f.valid, &self.extractor.channel_results().flags);
                 on_frame(&f);
             }
         }
@@ -392,6 +402,16 @@ pub fn render_traced<E>(
                      the feedback held, then glided to neutral.",
                     job.seconds
                 ));
+            } else if job.seconds - d.last_frame > crate::session::GAP_S {
+                notes.push(format!(
+                    "warning: the render ends inside a gap in the recording: no EEG after \
+                     {:.1} s of the {:.1} s render; from there the feedback held, then glided \
+                     to neutral.",
+                    d.last_frame, job.seconds
+                ));
+            }
+            if let Some(why) = d.tally.unusable() {
+                notes.push(format!("warning: {why}; the feedback stayed neutral."));
             }
             notes
         }),

@@ -114,6 +114,30 @@ fn millisecond_time_columns_give_the_rate_from_the_span() {
 }
 
 #[test]
+fn a_rate_given_against_the_time_column_is_used_and_the_contradiction_said() {
+    let opts = ReadOptions {
+        rate: Some(250.0),
+        ..ReadOptions::default()
+    };
+    let rec = open(&case("16-csv-ms-timestamps-256hz.csv"), &opts).unwrap();
+    assert_eq!(rec.sample_rate, 250.0);
+    assert!(
+        rec.warnings
+            .iter()
+            .any(|w| w.contains("the time column shows 256 Hz, but 250 Hz was given")),
+        "{:?}",
+        rec.warnings
+    );
+    // Where they agree, nothing is said.
+    let opts = ReadOptions {
+        rate: Some(256.0),
+        ..ReadOptions::default()
+    };
+    let rec = open(&case("16-csv-ms-timestamps-256hz.csv"), &opts).unwrap();
+    assert!(rec.warnings.is_empty(), "{:?}", rec.warnings);
+}
+
+#[test]
 fn a_byte_order_mark_never_becomes_a_channel() {
     let rec = read("13-csv-utf8-bom.csv");
     assert_eq!(rec.labels, ["O1", "O2"]);
@@ -258,7 +282,7 @@ fn an_edf_plus_d_file_keeps_its_record_times_and_no_window_spans_the_gap() {
     assert!(
         rec.warnings
             .iter()
-            .any(|w| w.contains("9.0 s missing in 1 gap")),
+            .any(|w| w.contains("9.00 s missing in 1 gap")),
         "{:?}",
         rec.warnings
     );

@@ -311,7 +311,7 @@ fn a_recording_source_reads_the_signals_and_stream_asked_for_and_plays_gaps_as_g
     }
     let status = worker.status();
     assert!(
-        status.warnings.iter().any(|w| w.contains("9.0 s missing")),
+        status.warnings.iter().any(|w| w.contains("9.00 s missing")),
         "{status:?}"
     );
     drain(&out.monitor);

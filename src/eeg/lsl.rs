@@ -3,6 +3,10 @@
 
 use ::lsl::{ChannelFormat, Pullable, StreamInfo, StreamInlet};
 
+use std::time::Duration;
+
+use super::discovery::StreamRow;
+use super::lobby::{lobby, matches, Ticket};
 use super::protocol::{SourceState, SourceStatus};
 use super::recording::timing::tidy;
 use super::recording::RATE_TOLERANCE;
@@ -10,7 +14,7 @@ use super::source::Source;
 use super::LslProp;
 use crate::features::extractor::DISCONTINUITY_S;
 
-/// Seconds one resolve attempt may block the worker.
+/// Seconds resolving a stream the lobby has seen may block the worker.
 const RESOLVE_WAIT: f64 = 0.25;
 /// Seconds without samples after which a connected stream counts as lost.
 const LOST_AFTER: f64 = 0.6;
@@ -77,8 +81,10 @@ pub struct LslSource {
     identity: Option<Identity>,
     /// The live connection.
     conn: Option<Connection>,
-    /// Local time of the last resolve attempt.
-    last_resolve: f64,
+    /// Our place in the process's stream search while we wait for a stream.
+    ticket: Option<Ticket>,
+    /// The last lobby wave looked at.
+    seen: u64,
 }
 
 impl LslSource {
@@ -89,29 +95,31 @@ impl LslSource {
             value: value.to_string(),
             identity: None,
             conn: None,
-            last_resolve: f64::NEG_INFINITY,
+            ticket: None,
+            seen: 0,
         }
     }
 
-    /// Looks for the stream; on success opens an inlet. Updates the status either way.
+    /// Looks for the stream in the process's shared search (waiting up to 50 ms for its
+    /// next wave); when it is there, opens an inlet. Updates the status either way.
     fn search(&mut self, status: &mut SourceStatus) {
-        let now = ::lsl::local_clock();
-        if now - self.last_resolve < 0.05 {
-            std::thread::sleep(std::time::Duration::from_millis(20));
-            return;
+        if self.ticket.is_none() {
+            match lobby().join() {
+                Ok(t) => self.ticket = Some(t),
+                Err(why) => {
+                    status.state = SourceState::Error;
+                    status.message = why;
+                    std::thread::sleep(std::time::Duration::from_millis(500));
+                    return;
+                }
+            }
         }
-        self.last_resolve = now;
         let (prop, value) = match &self.identity {
             Some(id) if !id.source_id.is_empty() => ("source_id", id.source_id.clone()),
             Some(id) => ("name", id.name.clone()),
             None => (self.prop.as_lsl(), self.value.clone()),
         };
-        let found = ::lsl::resolve_byprop(prop, &value, 1, RESOLVE_WAIT).unwrap_or_default();
-        let info = found.into_iter().find(|i| match &self.identity {
-            Some(id) if id.source_id.is_empty() => i.stream_type() == id.stream_type,
-            _ => true,
-        });
-        let Some(info) = info else {
+        let searching = |status: &mut SourceStatus| {
             if status.state != SourceState::Lost {
                 status.state = SourceState::Searching;
                 status.message = format!(
@@ -119,6 +127,35 @@ impl LslSource {
                      `melodiasync simulate`) on this network."
                 );
             }
+        };
+        let Some((rows, waves)) = lobby().wait_for_news(self.seen, Duration::from_millis(50))
+        else {
+            if self.seen == 0 && status.state != SourceState::Error {
+                searching(status);
+            }
+            return;
+        };
+        self.seen = waves;
+        let wanted = |r: &&StreamRow| {
+            matches(r, prop, &value)
+                && match &self.identity {
+                    Some(id) if id.source_id.is_empty() => r.stream_type == id.stream_type,
+                    _ => true,
+                }
+        };
+        let Some(row) = rows.iter().find(wanted) else {
+            searching(status);
+            return;
+        };
+        // The lobby only lists streams; liblsl's handle for this one is resolved here, on
+        // the worker thread that will own the inlet (fast: the stream is known to be there).
+        let (by, key) = if row.source_id.is_empty() {
+            (prop, value.as_str())
+        } else {
+            ("source_id", row.source_id.as_str())
+        };
+        let found = ::lsl::resolve_byprop(by, key, 1, RESOLVE_WAIT).unwrap_or_default();
+        let Some(info) = found.into_iter().find(|i| i.hostname() == row.host) else {
             return;
         };
         if let Err(why) = check_usable(&info) {
@@ -133,7 +170,7 @@ impl LslSource {
                 if self.identity.is_some() {
                     status.reconnects += 1;
                 } else {
-                    status.warnings.extend(namesakes(&info));
+                    status.warnings.extend(namesakes(&info, &rows));
                     status.warnings.dedup();
                 }
                 self.identity = Some(Identity {
@@ -158,6 +195,8 @@ impl LslSource {
                     status.host
                 );
                 self.conn = Some(conn);
+                // Connected sources leave the lobby; the last one out ends its waves.
+                self.ticket = None;
             }
             Err(e) => {
                 status.state = SourceState::Error;
@@ -170,15 +209,16 @@ impl LslSource {
     }
 }
 
-/// Other streams on the network with `info`'s name (a second headset, an old outlet still
-/// running), as a warning naming the one used. Blocks up to half a second, on first connect.
-fn namesakes(info: &StreamInfo) -> Option<String> {
+/// Other streams in the lobby's last wave (`rows`) with `info`'s name (a second headset, an
+/// old outlet still running), as a warning naming the one used.
+fn namesakes(info: &StreamInfo, rows: &[StreamRow]) -> Option<String> {
     let name = info.stream_name();
-    let others: Vec<String> = ::lsl::resolve_byprop("name", &name, 2, 0.5)
-        .unwrap_or_default()
+    let others: Vec<String> = rows
         .iter()
-        .filter(|o| o.source_id() != info.source_id() || o.hostname() != info.hostname())
-        .map(|o| format!("source id '{}' on {}", o.source_id(), o.hostname()))
+        .filter(|o| {
+            o.name == name && (o.source_id != info.source_id() || o.host != info.hostname())
+        })
+        .map(|o| format!("source id '{}' on {}", o.source_id, o.host))
         .collect();
     (!others.is_empty()).then(|| {
         format!(

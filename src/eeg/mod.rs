@@ -3,6 +3,7 @@
 
 pub mod analysis;
 pub mod discovery;
+pub mod lobby;
 pub mod lsl;
 pub mod outlet;
 pub mod playback;

@@ -238,6 +238,77 @@ pub fn is_frontal(label: &str) -> bool {
     l.starts_with("fp") || l.starts_with("af") || l == "f7" || l == "f8" || l == "fpz"
 }
 
+/// Frames counted with the checks their channels failed: what a run says when no frame of a
+/// recording was usable, instead of going quiet about it.
+#[derive(Clone, Debug, Default)]
+pub struct QualityTally {
+    /// Frames seen.
+    pub frames: u64,
+    /// Frames that passed.
+    pub valid: u64,
+    /// Channel-frames that failed each check, in [`Flags::names`] order.
+    failed: [u64; 6],
+    /// Channel-frames seen.
+    channel_frames: u64,
+}
+
+impl QualityTally {
+    /// Counts a frame and its channels' flags.
+    pub fn push(&mut self, valid: bool, flags: &[Flags]) {
+        self.frames += 1;
+        self.valid += u64::from(valid);
+        for f in flags {
+            self.channel_frames += 1;
+            for (k, bit) in (0..6).map(|k| (k, Flags(1 << k))) {
+                self.failed[k] += u64::from(f.has(bit));
+            }
+        }
+    }
+
+    /// When frames were seen and none passed: one sentence with the checks that failed most.
+    pub fn unusable(&self) -> Option<String> {
+        if self.frames == 0 || self.valid > 0 {
+            return None;
+        }
+        const WHY: [&str; 6] = [
+            "samples that are not numbers",
+            "flat signals",
+            "amplitudes beyond the artifact limit",
+            "strong 50/60 Hz line noise",
+            "eye blinks",
+            "muscle activity",
+        ];
+        let mut causes: Vec<(u64, &str)> = self
+            .failed
+            .iter()
+            .zip(WHY)
+            .filter(|(n, _)| **n > 0)
+            .map(|(n, w)| (*n, w))
+            .collect();
+        causes.sort_by_key(|c| std::cmp::Reverse(c.0));
+        let listed: Vec<String> = causes
+            .iter()
+            .take(2)
+            .map(|(n, w)| {
+                format!(
+                    "{w} in {:.0} % of channel windows",
+                    100.0 * *n as f64 / self.channel_frames.max(1) as f64
+                )
+            })
+            .collect();
+        Some(format!(
+            "none of the {} feature frames passed the quality checks ({}), so they carry no \
+             usable EEG; check the recording's units, channels and electrodes",
+            self.frames,
+            if listed.is_empty() {
+                "too few clean channels".to_string()
+            } else {
+                listed.join("; ")
+            }
+        ))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -283,5 +354,25 @@ mod tests {
         for l in ["O1", "Pz", "F3", "C4", ""] {
             assert!(!is_frontal(l), "{l}");
         }
+    }
+
+    #[test]
+    fn a_tally_says_why_no_frame_was_usable_and_nothing_when_one_was() {
+        let mut t = QualityTally::default();
+        for _ in 0..10 {
+            t.push(
+                false,
+                &[Flags::FLAT, Flags(Flags::FLAT.0 | Flags::LINE_NOISE.0)],
+            );
+        }
+        let why = t.unusable().unwrap();
+        assert!(why.starts_with("none of the 10 feature frames"), "{why}");
+        assert!(
+            why.contains("flat signals in 100 %") && why.contains("line noise in 50 %"),
+            "{why}"
+        );
+        t.push(true, &[Flags::default(), Flags::default()]);
+        assert_eq!(t.unusable(), None);
+        assert_eq!(QualityTally::default().unusable(), None);
     }
 }

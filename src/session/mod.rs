@@ -15,7 +15,7 @@ use crate::bridge::{FeedbackRecord, QueueReceiver, SessionCommand, SessionLogSta
 pub use log::CsvLog;
 pub use outlet::{FeaturesOutlet, OUTLET_NAME, OUTLET_TYPE};
 pub use record::{record_values, LABELS};
-pub use summary::{BandTrend, SessionSummary, SummaryBuilder};
+pub use summary::{BandTrend, SessionSummary, SummaryBuilder, GAP_S};
 
 /// What the session thread does with records.
 #[derive(Default)]
@@ -79,7 +79,7 @@ impl Drop for SessionThread {
     }
 }
 
-/// The session loop: drain, send, log; every 10 ms.
+/// The session loop: drain, send, log; every 10 ms while records flow, 50 ms while idle.
 fn run(
     records: QueueReceiver<FeedbackRecord>,
     opts: SessionOptions,
@@ -94,10 +94,14 @@ fn run(
         None => None,
     };
     let mut summary = SummaryBuilder::default();
+    // The outlet opens once there are features to send: an instance still waiting for EEG
+    // costs no outlet (its threads, its answers to every stream search on the network).
+    let mut has_records = false;
     loop {
         // Read the flag before draining: records pushed before `finish` are all handled.
         let stopping = stop.is_stopped();
-        match (wanted(), outlet.is_some()) {
+        has_records = has_records || !records.is_empty();
+        match (has_records && wanted(), outlet.is_some()) {
             (true, false) => {
                 match FeaturesOutlet::open(opts.outlet_source_id.as_deref().unwrap_or("")) {
                     Ok(o) => outlet = Some(o),
@@ -138,8 +142,14 @@ fn run(
                 }
             }
         }
+        let mut handled = 0;
         while let Some(r) = records.pop() {
-            summary.push(&r);
+            handled += 1;
+            // A run (the CLI's render) is summarised whole; the plugin, whose sessions start
+            // and stop by command, keeps a summary only while one is recorded.
+            if log.is_some() || opts.commands.is_none() {
+                summary.push(&r);
+            }
             if let Some(o) = &outlet {
                 // A failed send loses one sample of a side stream; the session continues.
                 let _ = o.send(&r, opts.live_clock.then_some(r.frame.time));
@@ -151,7 +161,12 @@ fn run(
         if stopping {
             break;
         }
-        std::thread::sleep(std::time::Duration::from_millis(10));
+        // Every 10 ms while frames flow (the outlet's latency), 50 ms while idle.
+        std::thread::sleep(std::time::Duration::from_millis(if handled > 0 {
+            10
+        } else {
+            50
+        }));
     }
     // However the thread ends (a render's end, the plugin unloading), a running log is
     // closed with its summary beside it.

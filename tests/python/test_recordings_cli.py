@@ -15,7 +15,7 @@ CASES = pathlib.Path(__file__).resolve().parents[1] / "data" / "recordings"
 
 # file -> (channels, rate, band that holds the 10 Hz or 6 Hz rhythm, words the reader says)
 EXPECTED = {
-    "01-edfplus-discontinuous.edf": (4, 256, None, ["EDF+D", "9.0 s missing in 1 gap"]),
+    "01-edfplus-discontinuous.edf": (4, 256, None, ["EDF+D", "9.00 s missing in 1 gap"]),
     "05-edf-nrecords-minus1.edf": (4, 256, "alpha", ["number of records"]),
     "06-edf-truncated.edf": (4, 256, "alpha", ["7 of the 10 records"]),
     "09-edf-latin1-header.edf": (4, 256, "alpha", ["EEG signals used"]),
@@ -194,6 +194,25 @@ def test_a_gap_in_the_recording_is_time_without_eeg_in_the_summary(cli, tmp_path
         times = [float(r["audio_time_s"]) for r in csv.DictReader(f)]
     steps = np.diff(times)
     assert abs(steps.max() - summary["without_eeg_s"]) < 1e-6
+    # A render that ends inside the gap says so.
+    proc = subprocess.run([str(cli), "render", "--eeg", str(CASES / "01-edfplus-discontinuous.edf"),
+                           "--program", "calm", "--seconds", "8", "--out", str(tmp_path / "r.wav")],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert "ends inside a gap in the recording: no EEG after 3.0 s" in proc.stderr, proc.stderr
+
+
+def test_a_recording_with_no_usable_frame_says_why(cli, tmp_path):
+    path = tmp_path / "zeros.edf"
+    writer = pyedflib.EdfWriter(str(path), 2, file_type=pyedflib.FILETYPE_EDF)
+    writer.setSignalHeaders([{"label": l, "dimension": "uV", "sample_frequency": 256,
+                              "physical_max": 200.0, "physical_min": -200.0,
+                              "digital_max": 32767, "digital_min": -32768} for l in ["O1", "O2"]])
+    writer.writeSamples([np.zeros(256 * 5), np.zeros(256 * 5)])
+    writer.close()
+    rows, out, err = features(cli, path, tmp_path)
+    assert "(0 valid)" in out
+    assert "none of the" in err and "flat signals in 100 %" in err, err
 
 
 def test_an_edf_exported_by_mne_is_read_with_its_eeg_chosen_by_site(cli, tmp_path):

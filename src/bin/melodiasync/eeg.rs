@@ -91,6 +91,10 @@ pub(crate) struct MonitorArgs {
     /// Montage channels by label, comma separated (default: all).
     #[arg(long, value_delimiter = ',')]
     pub(crate) channels: Vec<String>,
+    /// With --eeg FILE.xdf: the stream to use, by name or source id (default: the first EEG
+    /// stream).
+    #[arg(long, requires = "eeg")]
+    pub(crate) eeg_stream: Option<String>,
 }
 
 /// Runs `simulate`.
@@ -257,13 +261,27 @@ pub(crate) fn run_monitor(args: MonitorArgs) -> Result<(), String> {
         seconds,
         json,
         channels: montage,
+        eeg_stream,
     } = args;
     let mut montage = montage;
     let spec = if let Some(text) = eeg {
         let mut spec = text.parse::<SourceSpec>()?;
         // A recording reads the signals named (any kind, as `features --channels`).
-        if let SourceSpec::File { channels, .. } = &mut spec {
-            *channels = std::mem::take(&mut montage);
+        match &mut spec {
+            SourceSpec::File {
+                channels, stream, ..
+            } => {
+                *channels = std::mem::take(&mut montage);
+                *stream = eeg_stream;
+            }
+            _ if eeg_stream.is_some() => {
+                return Err(
+                    "--eeg-stream chooses a stream inside an XDF recording; give one \
+                            with --eeg FILE.xdf."
+                        .into(),
+                )
+            }
+            _ => {}
         }
         spec
     } else if sim {
@@ -361,7 +379,8 @@ pub(crate) fn run_monitor(args: MonitorArgs) -> Result<(), String> {
     }
     let status = worker.status();
     if status.state == SourceState::Error {
-        return Err(status.message);
+        // The sentence itself was printed as the status line.
+        return Err("the EEG source stopped on the error above.".into());
     }
     Ok(())
 }

@@ -180,8 +180,7 @@ pub(crate) fn run(args: &FeaturesArgs) -> Result<(), String> {
         .ok_or("Say where the frames go with --out FILE.csv.")?;
     let mut text = frame_header(&ex, &rec.labels, args.per_channel);
     text.push('\n');
-    let mut frames = 0usize;
-    let mut valid = 0usize;
+    let mut tally = melodiasync::features::quality::QualityTally::default();
     let mut breaks = rec.segments.iter().skip(1).map(|s| s.start).peekable();
     for i in 0..rec.frames() {
         // Every segment starts afresh, short losses and clock resets included (as playback).
@@ -191,11 +190,10 @@ pub(crate) fn run(args: &FeaturesArgs) -> Result<(), String> {
         if let Some(f) = ex.push(rec.frame(i), rec.time(i)) {
             text += &frame_row(&ex, &f, &rec.labels, args.per_channel);
             text.push('\n');
-            frames += 1;
-            valid += usize::from(f.valid);
+            tally.push(f.valid, &ex.channel_results().flags);
         }
     }
-    if frames == 0 {
+    if tally.frames == 0 {
         return Err(format!(
             "'{}' is shorter than one {} s window; no frame was computed.",
             args.recording.display(),
@@ -204,11 +202,16 @@ pub(crate) fn run(args: &FeaturesArgs) -> Result<(), String> {
     }
     melodiasync::files::write_atomically(&out, text.as_bytes())?;
     println!(
-        "wrote {}: {frames} frames ({valid} valid) from {} channel{} at {} Hz",
+        "wrote {}: {} frames ({} valid) from {} channel{} at {} Hz",
         out.display(),
+        tally.frames,
+        tally.valid,
         rec.channels(),
         if rec.channels() == 1 { "" } else { "s" },
         rec.sample_rate
     );
+    if let Some(why) = tally.unusable() {
+        eprintln!("warning: {why}.");
+    }
     Ok(())
 }

@@ -10,7 +10,7 @@
 use super::select::{choose, SignalInfo};
 use super::text::decode;
 use super::timing::timeline;
-use super::{ReadOptions, Recording, Segment};
+use super::{ReadOptions, Recording, Segment, RATE_TOLERANCE};
 
 /// Header names of a time column in seconds (any column, case-insensitive).
 const TIME_COLUMNS: [&str; 8] = [
@@ -212,22 +212,9 @@ fn parse(text: &str, options: &ReadOptions) -> Result<Recording, String> {
             "{skipped} rows without raw EEG (Mind Monitor markers) were skipped"
         ));
     }
-    // The rate and the segments: the user's rate, else the time column, else the header.
-    let (rate, segments) = match (options.rate, time_col) {
-        (Some(r), _) if !(r.is_finite() && r > 0.0) => {
-            return Err(format!("a sample rate of {r} Hz is not valid."))
-        }
-        (Some(r), t) => {
-            let start = t.map_or(0.0, |t| values[t][0]).max(0.0);
-            (
-                r as f64,
-                vec![Segment {
-                    start: 0,
-                    time: start,
-                }],
-            )
-        }
-        (None, Some(t)) => {
+    // The time column's timeline (milliseconds recognised), when there is one.
+    let from_times = match time_col {
+        Some(t) => (|| {
             let mut tl = timeline(&values[t], declared, &[])?;
             if tl.rate < 1.0 && tl.rate * 1000.0 >= 32.0 {
                 // Steps of a few units at EEG rates: the column is in milliseconds.
@@ -243,6 +230,43 @@ fn parse(text: &str, options: &ReadOptions) -> Result<Recording, String> {
                     ),
                 );
             }
+            Ok::<_, String>(tl)
+        })()
+        // A rate the user gave stands even where the time column is unusable.
+        .map(Some)
+        .or_else(|e| {
+            if options.rate.is_some() {
+                Ok(None)
+            } else {
+                Err(e)
+            }
+        })?,
+        None => None,
+    };
+    // The rate and the segments: the user's rate, else the time column, else the header.
+    let (rate, segments) = match (options.rate, from_times) {
+        (Some(r), _) if !(r.is_finite() && r > 0.0) => {
+            return Err(format!("a sample rate of {r} Hz is not valid."))
+        }
+        (Some(r), tl) => {
+            let r = r as f64;
+            let start = time_col.map_or(0.0, |t| values[t][0]).max(0.0);
+            if let Some(tl) = tl.filter(|tl| (tl.rate / r - 1.0).abs() > RATE_TOLERANCE) {
+                warnings.push(format!(
+                    "the time column shows {} Hz, but {r} Hz was given; analysed at {r} Hz as \
+                     asked (leave the rate out to use the time column)",
+                    tl.rate
+                ));
+            }
+            (
+                r,
+                vec![Segment {
+                    start: 0,
+                    time: start,
+                }],
+            )
+        }
+        (None, Some(tl)) => {
             warnings.extend(tl.warnings);
             (tl.rate, tl.segments)
         }

@@ -11,6 +11,7 @@
 
 use super::select::{choose, microvolts_per_unit, SignalInfo};
 use super::text::field;
+use super::timing::secs;
 use super::{ReadOptions, Recording, Segment};
 
 /// One signal's header.
@@ -320,27 +321,46 @@ fn segments(
             });
         }
     }
-    if !gaps.is_empty() {
-        let total: f64 = gaps.iter().map(|g| g.0.max(0.0)).sum();
-        let listed: Vec<String> = gaps
+    let (missing, overlaps): (Vec<&(f64, f64)>, Vec<_>) = gaps.iter().partition(|g| g.0 >= 0.0);
+    let list = |v: &[&(f64, f64)]| {
+        let mut l: Vec<String> = v
             .iter()
             .take(3)
-            .map(|(s, at)| {
-                if *s >= 0.0 {
-                    format!("{s:.1} s at {at:.1} s")
-                } else {
-                    format!("{:.1} s back at {at:.1} s", -s)
-                }
-            })
+            .map(|(s, at)| format!("{} s at {} s", secs(s.abs()), secs(*at)))
             .collect();
+        if v.len() > 3 {
+            l.push("…".into());
+        }
+        l.join(", ")
+    };
+    let mut parts = Vec::new();
+    if !missing.is_empty() {
+        let total: f64 = missing.iter().map(|g| g.0).sum();
+        parts.push(format!(
+            "{} s missing in {} gap{} ({})",
+            secs(total),
+            missing.len(),
+            if missing.len() == 1 { "" } else { "s" },
+            list(&missing)
+        ));
+    }
+    if !overlaps.is_empty() {
+        parts.push(format!(
+            "{} record{} before the previous one ends ({})",
+            overlaps.len(),
+            if overlaps.len() == 1 {
+                " starts"
+            } else {
+                "s start"
+            },
+            list(&overlaps)
+        ));
+    }
+    if !parts.is_empty() {
         warnings.push(format!(
-            "the recording is discontinuous{}: {total:.1} s missing in {} gap{} ({}{}); no \
-             analysis window spans a gap",
+            "the recording is discontinuous{}: {}; no analysis window spans a gap",
             if discontinuous { " (EDF+D)" } else { "" },
-            gaps.len(),
-            if gaps.len() == 1 { "" } else { "s" },
-            listed.join(", "),
-            if gaps.len() > 3 { ", …" } else { "" }
+            parts.join("; ")
         ));
     }
     segments

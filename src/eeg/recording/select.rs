@@ -135,39 +135,49 @@ pub fn site(label: &str) -> Option<&'static str> {
 pub fn kind(signal: &SignalInfo) -> Kind {
     let label = signal.label.trim();
     let declared = signal.declared_type.trim();
-    // A type the device declares (XDF channel types, OpenBCI's EXG columns) decides.
+    let upper = label.to_ascii_uppercase();
+    // A type the device declares (XDF channel types, OpenBCI's EXG columns) decides, except
+    // that a label naming another kind wins over a blanket "EEG" (muse-lsl types its "Right
+    // AUX" input EEG like the electrodes); external electrodes (EXG) declared EEG are EEG.
     if declared.eq_ignore_ascii_case("EEG") {
-        return Kind::Eeg;
+        return match label_kind(&upper) {
+            Some(other) if !upper.starts_with("EXG") => Kind::Other(other),
+            _ => Kind::Eeg,
+        };
     }
     if !declared.is_empty() {
         return Kind::Other(format!("type {declared}"));
     }
-    let upper = label.to_ascii_uppercase();
-    // An "EEG" prefix names EEG unless the rest names something else (Emotiv writes
-    // "EEG.Counter", "EEG.RawCq" beside "EEG.AF3").
-    let (prefixed, rest) = match upper.strip_prefix("EEG") {
-        Some(rest) => (true, rest),
-        None => (false, upper.as_str()),
-    };
-    let words = rest.split(|c: char| !c.is_ascii_alphanumeric());
-    for w in words.filter(|w| !w.is_empty()) {
-        if let Some((_, what)) = OTHER_KINDS.iter().find(|(k, _)| w.starts_with(k)) {
-            return Kind::Other((*what).to_string());
-        }
-        match w {
-            "HR" => return Kind::Other("heart rate".into()),
-            "POS" => return Kind::Other("body position".into()),
-            _ => {}
-        }
+    if let Some(other) = label_kind(&upper) {
+        return Kind::Other(other);
     }
     if !is_voltage(&signal.unit) {
         return Kind::Other(format!("unit '{}' is not a voltage", signal.unit.trim()));
     }
-    if prefixed || site(label).is_some() {
+    if upper.starts_with("EEG") || site(label).is_some() {
         Kind::Eeg
     } else {
         Kind::Unknown
     }
+}
+
+/// The other kind of signal an upper-case label names ("ECG II" → heart), if any.
+fn label_kind(upper: &str) -> Option<String> {
+    // An "EEG" prefix names EEG unless the rest names something else (Emotiv writes
+    // "EEG.Counter", "EEG.RawCq" beside "EEG.AF3").
+    let rest = upper.strip_prefix("EEG").unwrap_or(upper);
+    let words = rest.split(|c: char| !c.is_ascii_alphanumeric());
+    for w in words.filter(|w| !w.is_empty()) {
+        if let Some((_, what)) = OTHER_KINDS.iter().find(|(k, _)| w.starts_with(k)) {
+            return Some((*what).to_string());
+        }
+        match w {
+            "HR" => return Some("heart rate".into()),
+            "POS" => return Some("body position".into()),
+            _ => {}
+        }
+    }
+    None
 }
 
 /// The signals to analyse and what was said about the choice.
@@ -381,6 +391,31 @@ mod tests {
         assert!(matches!(kind(&sig("Cz", "%", 1.0)), Kind::Other(_)));
         assert_eq!(kind(&sig("Ch1", "uV", 1.0)), Kind::Unknown);
         assert_eq!(kind(&sig("Cz", "\u{b5}V", 1.0)), Kind::Eeg);
+    }
+
+    #[test]
+    fn a_label_naming_another_kind_wins_over_a_blanket_eeg_type() {
+        let typed = |label: &str| SignalInfo {
+            declared_type: "EEG".into(),
+            ..sig(label, "microvolts", 256.0)
+        };
+        // muse-lsl types all five channels EEG; its AUX input is not.
+        let s = [
+            typed("TP9"),
+            typed("AF7"),
+            typed("Right AUX"),
+            typed("EXG Channel 0"),
+        ];
+        assert_eq!(kind(&s[0]), Kind::Eeg);
+        assert_eq!(kind(&s[2]), Kind::Other("auxiliary input".into()));
+        assert_eq!(kind(&s[3]), Kind::Eeg, "external electrodes declared EEG");
+        let c = choose(&s, &[]).unwrap();
+        assert_eq!(c.used, [0, 1, 3]);
+        assert!(
+            c.summary.contains("Right AUX (auxiliary input)"),
+            "{}",
+            c.summary
+        );
     }
 
     #[test]

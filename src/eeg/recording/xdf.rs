@@ -460,14 +460,16 @@ pub fn read(bytes: &[u8], options: &ReadOptions) -> Result<Recording, String> {
     if !others.is_empty() {
         summary += &format!(
             "; other streams: {} (choose one by name or source id: --stream for features, \
-             --eeg-stream for render and calibrate, the Stream field in the plugin)",
+             --eeg-stream for render, calibrate and monitor, the Stream field in the plugin)",
             others.join(", ")
         );
     }
-    if same_name {
+    // Said only when the reader chose: a stream the user named by source id is theirs.
+    if same_name && options.stream.is_none() {
         warnings.push(format!(
-            "more than one stream is named '{}'; the first in the file was used (choose by \
-             source id with --stream)",
+            "more than one stream is named '{}'; the first in the file was used (choose one \
+             by source id: --stream for features, --eeg-stream for render, calibrate and \
+             monitor, the Stream field in the plugin)",
             s.name
         ));
     }
