@@ -12,6 +12,7 @@ use crate::features::FeatureFrame;
 use crate::feedback::program::{CompiledProgram, ProgramKind};
 use crate::feedback::{Feedback, FeedbackKnobs, FeedbackSnapshot};
 use crate::synth::{Modulation, Synth, SynthSettings, CONTROL_BLOCK};
+use crate::transport::{Relock, TransportFollower, FADE_S};
 
 /// Seed of the built-in soundscape: every instance and every render starts identical.
 pub const DEFAULT_SEED: u64 = 0x4D45_4C4F;
@@ -81,6 +82,10 @@ pub struct Engine {
     applied: Modulation,
     /// Control-grid phase of [`Engine::control_only`] (the synth keeps its own when it runs).
     silent_phase: usize,
+    /// The host transport, block by block (see [`crate::transport`]).
+    follower: TransportFollower,
+    /// A relock under way.
+    relock: Relock,
 }
 
 impl Engine {
@@ -93,7 +98,33 @@ impl Engine {
             programs,
             applied: Modulation::NEUTRAL,
             silent_phase: 0,
+            follower: TransportFollower::default(),
+            relock: Relock::Idle,
         }
+    }
+
+    /// Follows the host transport at a block's start: when it has just started or jumped, the
+    /// synth's time-dependent state is rebuilt for the song position (see
+    /// [`crate::transport`]): at once in an `offline` render, after a fade-out of the running
+    /// sound in real time. `block` is the block's length in samples. The feedback engine
+    /// keeps its state (a live session goes on across play and stop).
+    pub fn follow_transport(
+        &mut self,
+        playing: bool,
+        position: Option<i64>,
+        block: usize,
+        offline: bool,
+    ) {
+        if let Some(p) = self.follower.next(playing, position, block) {
+            if self.relock.start(p, self.fade_samples(), !offline) {
+                self.synth.reset_at(p);
+            }
+        }
+    }
+
+    /// Samples of each relock fade at the current rate.
+    fn fade_samples(&self) -> usize {
+        (FADE_S * self.synth.sample_rate()).round() as usize
     }
 
     /// Replaces the compiled programs (after a calibration or a state load). The running
@@ -190,6 +221,8 @@ impl Engine {
     pub fn reset(&mut self) {
         self.synth.reset();
         self.feedback.reset();
+        self.follower = TransportFollower::default();
+        self.relock = Relock::Idle;
     }
 
     /// Applies one note action now.
@@ -251,9 +284,14 @@ impl Engine {
     ) {
         self.sync_program(controls);
         let len = left.len().min(right.len());
+        let fade = self.fade_samples();
         let mut pending = next_event();
         let mut pos = 0;
         while pos < len {
+            // A relock's fade-out has ended: the state for the position reached.
+            if let Some(p) = self.relock.rebuild_now() {
+                self.synth.reset_at(p);
+            }
             // The feedback engine moves on at the synth's control points only, so the sound
             // is the same for any host block size.
             let phase = self.synth.grid_phase();
@@ -261,6 +299,11 @@ impl Engine {
                 self.control_point(controls);
             }
             let chunk_end = (pos + CONTROL_BLOCK - phase).min(len);
+            // A rebuild restarts the control grid: the chunk ends there.
+            let chunk_end = self
+                .relock
+                .until_rebuild()
+                .map_or(chunk_end, |n| chunk_end.min(pos + n));
             while pos < chunk_end {
                 while let Some(ev) = pending.filter(|e| e.offset as usize <= pos) {
                     self.apply(ev.action);
@@ -274,6 +317,8 @@ impl Engine {
                     &mut left[pos..end],
                     &mut right[pos..end],
                 );
+                self.relock
+                    .apply(fade, &mut left[pos..end], &mut right[pos..end]);
                 pos = end;
             }
         }

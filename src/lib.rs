@@ -21,6 +21,7 @@ pub mod queue;
 pub mod render;
 pub mod session;
 pub mod synth;
+pub mod transport;
 
 use std::num::NonZeroU32;
 use std::sync::Arc;
@@ -71,6 +72,8 @@ pub struct MelodiaSync {
     session: Option<SessionThread>,
     /// Seconds of audio rendered since activation.
     audio_time: f64,
+    /// Whether the host renders offline (a bounce): relocks then rebuild at once.
+    offline: bool,
     /// What the editor reads and sends beyond the parameters.
     link: Arc<EditorLink>,
     /// Records for the editor's meters (sent only while it is open).
@@ -104,6 +107,7 @@ impl Default for MelodiaSync {
             records: None,
             session: None,
             audio_time: 0.0,
+            offline: false,
         }
     }
 }
@@ -306,6 +310,7 @@ impl Plugin for MelodiaSync {
         _context: &mut impl ActivateContext<Self>,
     ) -> bool {
         self.engine.set_sample_rate(buffer_config.sample_rate);
+        self.offline = buffer_config.process_mode == ProcessMode::Offline;
         // The saved setup's programs (compiled when it was set, off the audio thread); tables
         // queued by earlier state loads are the same setup, so they are dropped here rather
         // than replacing (and resetting) the restored engine in the first block.
@@ -347,6 +352,14 @@ impl Plugin for MelodiaSync {
         // EEG frames first: lock-free, allocation-free.
         self.score_frames(&controls, context);
         let samples = buffer.samples();
+        // Transport-locked time: a start or a jump rebuilds the synth for the song position.
+        let transport = context.transport();
+        self.engine.follow_transport(
+            transport.playing,
+            transport.pos_samples(),
+            samples,
+            self.offline,
+        );
         let channels = buffer.as_slice();
         let (left, rest) = channels.split_at_mut(1);
         let (left, right) = (&mut *left[0], &mut *rest[0]);

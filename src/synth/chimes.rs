@@ -108,6 +108,11 @@ impl Chimes {
         self.reset();
     }
 
+    /// Sets the seed the next [`Self::reset`] restarts from (a relock at a song position).
+    pub fn set_seed(&mut self, seed: u64) {
+        self.seed = seed;
+    }
+
     /// Silences every voice and restarts the strike sequence.
     pub fn reset(&mut self) {
         self.voices = [Voice::SILENT; VOICES];

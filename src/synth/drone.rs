@@ -146,6 +146,11 @@ impl Drone {
         self.reset();
     }
 
+    /// Sets the seed the next [`Self::reset`] restarts from (a relock at a song position).
+    pub fn set_seed(&mut self, seed: u64) {
+        self.seed = seed;
+    }
+
     /// Back to the initial state: silent voices, no held notes, drift restarted from the seed.
     pub fn reset(&mut self) {
         let sr = self.sample_rate;

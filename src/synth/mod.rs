@@ -158,6 +158,8 @@ pub struct Synth {
     reverb_applied: (f32, f32),
     /// Sample rate in Hz.
     sample_rate: f32,
+    /// The seed of every random stream (drift, surf, noise, chimes) after a reset.
+    seed: u64,
 }
 
 impl Synth {
@@ -182,9 +184,26 @@ impl Synth {
             primed: false,
             reverb_applied: (0.0, 0.0),
             sample_rate,
+            seed,
         };
         s.reset();
         s
+    }
+
+    /// The state a render starting at song `position` (samples) begins with, whatever played
+    /// before: every random stream seeded from the synth's seed and the position
+    /// ([`crate::transport::seed_at`]), every memory (voices, reverb, filters, limiter,
+    /// smoothers) cleared. Real-time safe.
+    pub fn reset_at(&mut self, position: i64) {
+        self.seed_units(crate::transport::seed_at(self.seed, position));
+        self.clear();
+    }
+
+    /// Gives the drone, noise and chimes their seeds for the next reset.
+    fn seed_units(&mut self, seed: u64) {
+        self.drone.set_seed(seed);
+        self.noise.set_seed(seed.wrapping_add(1));
+        self.chimes.set_seed(seed.wrapping_add(2));
     }
 
     /// The sample rate in Hz.
@@ -215,6 +234,12 @@ impl Synth {
     /// Back to the initial state (no allocation; safe on the audio thread). Identical settings
     /// after a reset give identical output.
     pub fn reset(&mut self) {
+        self.seed_units(self.seed);
+        self.clear();
+    }
+
+    /// Clears every memory and restarts every unit from its seed.
+    fn clear(&mut self) {
         self.drone.reset();
         self.binaural.reset();
         self.isochronic.reset();

@@ -195,6 +195,11 @@ impl Noise {
         self.reset();
     }
 
+    /// Sets the seed the next [`Self::reset`] restarts from (a relock at a song position).
+    pub fn set_seed(&mut self, seed: u64) {
+        self.seed = seed;
+    }
+
     /// Restarts every source from the seed.
     pub fn reset(&mut self) {
         self.rng = [Rng::new(self.seed), Rng::new(self.seed ^ 0xABCD)];

@@ -11,9 +11,12 @@ use clack_extensions::audio_ports::{AudioPortInfoBuffer, PluginAudioPorts};
 use clack_extensions::note_ports::{NotePortInfoBuffer, PluginNotePorts};
 use clack_extensions::params::{ParamInfoBuffer, PluginParams};
 use clack_extensions::state::PluginState;
-use clack_host::events::event_types::{MidiEvent, NoteOffEvent, NoteOnEvent, ParamValueEvent};
-use clack_host::events::Match;
+use clack_host::events::event_types::{
+    MidiEvent, NoteOffEvent, NoteOnEvent, ParamValueEvent, TransportEvent, TransportFlags,
+};
+use clack_host::events::{EventHeader, Match};
 use clack_host::prelude::*;
+use clack_host::utils::{BeatTime, SecondsTime};
 
 /// Host callbacks: this host needs none of them, so they are no-ops.
 pub struct Shared;
@@ -122,6 +125,20 @@ pub fn params(instance: &mut PluginInstance<Host>) -> Vec<ParamDesc> {
         });
     }
     out
+}
+
+/// Tells the plugin to render offline (a bounce) or in real time (CLAP render extension);
+/// call before activating.
+pub fn set_offline(instance: &mut PluginInstance<Host>, offline: bool) {
+    use clack_extensions::render::{PluginRender, RenderMode};
+    let handle = instance.plugin_handle();
+    let ext: PluginRender = handle.get_extension().expect("render extension");
+    let mode = if offline {
+        RenderMode::Offline
+    } else {
+        RenderMode::Realtime
+    };
+    ext.set(&handle, mode).expect("render mode");
 }
 
 /// The current value of a parameter.
@@ -242,9 +259,69 @@ pub fn play(
     processor: StoppedPluginAudioProcessor<Host>,
     sample_rate: f64,
     frames: usize,
+    block_size: impl FnMut(usize) -> usize,
+    events: &[(usize, HostEvent)],
+    realtime: bool,
+) -> (Rendered, StoppedPluginAudioProcessor<Host>) {
+    play_with_transport(
+        processor,
+        sample_rate,
+        frames,
+        block_size,
+        events,
+        realtime,
+        |_| None,
+    )
+}
+
+/// The transport a host reports for a block: playing or not, and the song position in
+/// seconds.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Transport {
+    /// Whether the transport plays.
+    pub playing: bool,
+    /// Song position at the block's start, s.
+    pub seconds: f64,
+}
+
+/// The CLAP transport event for `t` (a seconds timeline, 120 BPM in 4/4, beats to match).
+pub fn transport_event(t: Transport) -> TransportEvent {
+    let mut flags = TransportFlags::HAS_SECONDS_TIMELINE
+        | TransportFlags::HAS_BEATS_TIMELINE
+        | TransportFlags::HAS_TEMPO
+        | TransportFlags::HAS_TIME_SIGNATURE;
+    if t.playing {
+        flags |= TransportFlags::IS_PLAYING;
+    }
+    let beats = t.seconds * 2.0;
+    TransportEvent {
+        header: EventHeader::default(),
+        flags,
+        song_pos_beats: BeatTime::from_float(beats),
+        song_pos_seconds: SecondsTime::from_float(t.seconds),
+        tempo: 120.0,
+        tempo_inc: 0.0,
+        loop_start_beats: BeatTime::from_int(0),
+        loop_end_beats: BeatTime::from_int(0),
+        loop_start_seconds: SecondsTime::from_int(0),
+        loop_end_seconds: SecondsTime::from_int(0),
+        bar_start: BeatTime::from_float((beats / 4.0).floor() * 4.0),
+        bar_number: (beats / 4.0).floor() as i32,
+        time_signature_numerator: 4,
+        time_signature_denominator: 4,
+    }
+}
+
+/// [`play`] with a host transport: `transport(frame)` gives it for the block starting at
+/// `frame` of the render (`None`: the host reports none).
+pub fn play_with_transport(
+    processor: StoppedPluginAudioProcessor<Host>,
+    sample_rate: f64,
+    frames: usize,
     mut block_size: impl FnMut(usize) -> usize,
     events: &[(usize, HostEvent)],
     realtime: bool,
+    mut transport: impl FnMut(usize) -> Option<Transport>,
 ) -> (Rendered, StoppedPluginAudioProcessor<Host>) {
     let started = std::time::Instant::now();
     let mut midi = Vec::new();
@@ -295,6 +372,7 @@ pub fn play(
                 [&mut out_l[..n], &mut out_r[..n]].into_iter(),
             ),
         }]);
+        let now = transport(pos).map(transport_event);
         processor
             .process(
                 &input,
@@ -302,7 +380,7 @@ pub fn play(
                 &in_events.as_input(),
                 &mut out_events.as_output(),
                 Some(steady),
-                None,
+                now.as_ref(),
             )
             .expect("process");
         for ev in out_events.iter() {
