@@ -68,6 +68,24 @@ pub struct TimedNote {
     pub action: NoteAction,
 }
 
+/// EEG that reaches the engine on the audio clock (a recording or the simulator on the
+/// host's timeline): asked at each control point for the frames due by then.
+pub trait AudioClockEeg {
+    /// Feeds the input up to `offset` samples into the current block; each frame completed
+    /// goes to `frame` with the input time it is due at (s).
+    fn feed(&mut self, offset: usize, frame: &mut dyn FnMut(&FeatureFrame, f64));
+}
+
+/// What [`Engine::render_with_eeg`] needs for EEG on the audio clock.
+pub struct EegOnTheClock<'a> {
+    /// The input.
+    pub input: &'a mut dyn AudioClockEeg,
+    /// Session seconds at the block's start (the records' audio time).
+    pub audio_time: f64,
+    /// Where each scored frame's record goes.
+    pub records: &'a mut dyn FnMut(FeedbackRecord),
+}
+
 /// The instrument core.
 pub struct Engine {
     /// The synthesizer.
@@ -107,19 +125,20 @@ impl Engine {
     /// synth's time-dependent state is rebuilt for the song position (see
     /// [`crate::transport`]): at once in an `offline` render, after a fade-out of the running
     /// sound in real time. `block` is the block's length in samples. The feedback engine
-    /// keeps its state (a live session goes on across play and stop).
+    /// keeps its state (a live session goes on across play and stop). Returns the position
+    /// when it relocked.
     pub fn follow_transport(
         &mut self,
         playing: bool,
         position: Option<i64>,
         block: usize,
         offline: bool,
-    ) {
-        if let Some(p) = self.follower.next(playing, position, block) {
-            if self.relock.start(p, self.fade_samples(), !offline) {
-                self.synth.reset_at(p);
-            }
+    ) -> Option<i64> {
+        let p = self.follower.next(playing, position, block)?;
+        if self.relock.start(p, self.fade_samples(), !offline) {
+            self.synth.reset_at(p);
         }
+        Some(p)
     }
 
     /// Samples of each relock fade at the current rate.
@@ -278,9 +297,24 @@ impl Engine {
     pub fn render(
         &mut self,
         controls: &Controls,
+        next_event: impl FnMut() -> Option<TimedNote>,
+        left: &mut [f32],
+        right: &mut [f32],
+    ) {
+        self.render_with_eeg(controls, next_event, left, right, None);
+    }
+
+    /// [`Engine::render`] with EEG on the audio clock: at every control point `eeg` feeds its
+    /// input up to that sample and each frame completed is scored there and handed to
+    /// `records` (the frame's due time is its clock; the block starts `audio_time` seconds
+    /// into the session).
+    pub fn render_with_eeg(
+        &mut self,
+        controls: &Controls,
         mut next_event: impl FnMut() -> Option<TimedNote>,
         left: &mut [f32],
         right: &mut [f32],
+        mut eeg: Option<EegOnTheClock<'_>>,
     ) {
         self.sync_program(controls);
         let len = left.len().min(right.len());
@@ -296,6 +330,13 @@ impl Engine {
             // is the same for any host block size.
             let phase = self.synth.grid_phase();
             if phase == 0 {
+                if let Some(e) = eeg.as_mut() {
+                    let at = e.audio_time + pos as f64 / self.synth.sample_rate() as f64;
+                    let records = &mut *e.records;
+                    e.input.feed(pos, &mut |frame, due| {
+                        records(self.score(frame, controls, due, at));
+                    });
+                }
                 self.control_point(controls);
             }
             let chunk_end = (pos + CONTROL_BLOCK - phase).min(len);

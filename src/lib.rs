@@ -21,6 +21,7 @@ pub mod queue;
 pub mod render;
 pub mod session;
 pub mod synth;
+pub mod timeline;
 pub mod transport;
 
 use std::num::NonZeroU32;
@@ -33,11 +34,16 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use bridge::{EditorLink, FeedbackRecord, FrameConsumer, ProgramTable, QueueReceiver, QueueSender};
 use eeg::worker::{AnalysisConfig, Worker};
 use eeg::SourceSpec;
-use engine::{Controls, Engine, NoteAction, TimedNote};
+use engine::{Controls, EegOnTheClock, Engine, NoteAction, TimedNote};
 use feedback::AdaptiveSnapshot;
 use midi_out::{cc_values, CcSender};
 use params::MelodiaSyncParams;
 use session::{SessionOptions, SessionThread};
+use timeline::{TimelineEeg, TimelineLink};
+
+/// Frames scored on the audio clock per block whose CCs are sent (64 frames/s: 85 ms at 48 kHz
+/// fills 6; more than 32 only in blocks over half a second).
+const MAX_FRAMES_PER_BLOCK: usize = 32;
 
 /// Numbers plugin instances, so each one's features outlet has its own LSL source id.
 static INSTANCES: AtomicUsize = AtomicUsize::new(0);
@@ -54,6 +60,10 @@ pub struct MelodiaSync {
     worker: Option<(Worker, SourceSpec, Vec<String>)>,
     /// Frames for the audio thread, drained at the start of each block.
     frames: Option<FrameConsumer>,
+    /// The timeline's inputs from the worker (a recording or the simulator).
+    timeline_link: Option<TimelineLink>,
+    /// The input the host transport plays on the audio clock, when the source has one.
+    timeline: Option<Box<TimelineEeg>>,
     /// Tells the worker which band-power estimator the active program uses.
     estimator: Option<bridge::EstimatorSwitch>,
     /// Compiled programs from state loads and calibrations.
@@ -99,6 +109,8 @@ impl Default for MelodiaSync {
             engine: Engine::new(48_000.0),
             worker: None,
             frames: None,
+            timeline_link: None,
+            timeline: None,
             estimator: None,
             programs,
             adaptive_restores,
@@ -129,6 +141,7 @@ impl MelodiaSync {
             .unwrap_or_default();
         let analysis = AnalysisConfig {
             montage: montage.clone(),
+            estimator: self.engine.feedback().program().estimator,
             ..AnalysisConfig::default()
         };
         match &mut self.worker {
@@ -143,8 +156,14 @@ impl MelodiaSync {
                 }
             }
             None => {
-                let (worker, frames) = Worker::spawn_for_audio(spec.clone(), analysis);
+                // The timeline's first input, built here (reading a recording) so that a
+                // bounce has it from its first block; the worker sends the later ones.
+                self.timeline = render::EegInput::from_spec(&spec)
+                    .and_then(|input| render::EegDrive::new(&input, &analysis).ok())
+                    .map(|d| Box::new(TimelineEeg::new(d)));
+                let (worker, frames, timeline) = Worker::spawn_for_audio(spec.clone(), analysis);
                 self.frames = Some(frames);
+                self.timeline_link = Some(timeline);
                 self.estimator = Some(worker.estimator_switch());
                 if let Ok(mut w) = self.link.worker.lock() {
                     *w = Some(worker.link());
@@ -198,8 +217,8 @@ impl MelodiaSync {
         }
     }
 
-    /// Scores every waiting EEG frame; the newest one's values go out as MIDI CC and every
-    /// one's record goes to the session thread.
+    /// Scores every waiting EEG frame from the worker (live, or a recording on the wall
+    /// clock); every record goes out, the newest one's values also as MIDI CC.
     fn score_frames(&mut self, controls: &Controls, context: &mut impl ProcessContext<Self>) {
         let Some(frames) = self.frames.as_ref() else {
             return;
@@ -209,37 +228,86 @@ impl MelodiaSync {
         let now = eeg::local_clock();
         while let Some(frame) = frames.pop() {
             let record = self.engine.score(&frame, controls, now, self.audio_time);
-            let fb = record.feedback;
-            if let Some(tx) = &self.records {
-                tx.push(record);
-            }
-            if self.link.is_open() {
-                self.editor_records.push(record);
-            }
-            newest = Some((frame, fb));
+            deliver(&self.records, &self.link, &self.editor_records, record);
+            newest = Some(record);
         }
-        let Some((frame, fb)) = newest else {
-            return;
-        };
+        if let Some(r) = newest {
+            self.after_frames();
+            self.send_ccs(&cc_values(&r.frame, &r.feedback), 0, context);
+        }
+    }
+
+    /// After a block's frames were scored: from here the engine's adaptive state is the
+    /// session's (published for the project).
+    fn after_frames(&mut self) {
         // Scored with the loaded state (or it belonged to another program): from here the
         // engine's own state is the session's.
         self.loaded_adaptive = None;
         self.params
             .adaptive_state
             .publish(&self.engine.feedback().adaptive_snapshot());
-        if self.params.cc_out.value() {
-            let channel = (self.params.cc_channel.value() - 1).clamp(0, 15) as u8;
-            let base = self.params.cc_base.value().clamp(0, 127) as u8;
-            self.cc.changes(&cc_values(&frame, &fb), |offset, value| {
-                // A full host event buffer loses this CC; the next change sends again.
-                let _ = context.try_send_event(NoteEvent::MidiCC {
-                    timing: 0,
-                    channel,
-                    cc: base.saturating_add(offset).min(127),
-                    value,
-                });
-            });
+    }
+
+    /// Sends the CC values that changed, at sample `timing` of the block.
+    fn send_ccs(
+        &mut self,
+        values: &[f32; midi_out::CC_COUNT],
+        timing: u32,
+        context: &mut impl ProcessContext<Self>,
+    ) {
+        if !self.params.cc_out.value() {
+            return;
         }
+        let channel = (self.params.cc_channel.value() - 1).clamp(0, 15) as u8;
+        let base = self.params.cc_base.value().clamp(0, 127) as u8;
+        self.cc.changes(values, |offset, value| {
+            // A full host event buffer loses this CC; the next change sends again.
+            let _ = context.try_send_event(NoteEvent::MidiCC {
+                timing,
+                channel,
+                cc: base.saturating_add(offset).min(127),
+                value,
+            });
+        });
+    }
+
+    /// Follows the transport with the timeline's input: true when it plays this block (the
+    /// host plays and gives a position, and the source is a recording or the simulator).
+    fn timeline_plays(&mut self, playing: bool, position: Option<i64>, relocked: bool) -> bool {
+        if let Some(link) = &self.timeline_link {
+            link.update(&mut self.timeline);
+        }
+        let Some(tl) = self.timeline.as_mut() else {
+            return false;
+        };
+        match position.filter(|_| playing) {
+            Some(p) => {
+                let sr = self.engine.sample_rate();
+                let start = self.params.eeg_start.value() as f64;
+                // A new input (not yet running) seeks too.
+                tl.start_block(p as f64 / sr as f64 - start, sr, relocked);
+                true
+            }
+            None => {
+                tl.stop();
+                false
+            }
+        }
+    }
+}
+
+/// Hands a scored record to the session thread and, while it is open, the editor.
+fn deliver(
+    records: &Option<QueueSender<FeedbackRecord>>,
+    link: &EditorLink,
+    editor: &QueueSender<FeedbackRecord>,
+    record: FeedbackRecord,
+) {
+    if let Some(tx) = records {
+        tx.push(record);
+    }
+    if link.is_open() {
+        editor.push(record);
     }
 }
 
@@ -349,35 +417,77 @@ impl Plugin for MelodiaSync {
         if let Some(switch) = &self.estimator {
             switch.set(self.engine.feedback().program().estimator);
         }
-        // EEG frames first: lock-free, allocation-free.
-        self.score_frames(&controls, context);
         let samples = buffer.samples();
         // Transport-locked time: a start or a jump rebuilds the synth for the song position.
         let transport = context.transport();
-        self.engine.follow_transport(
-            transport.playing,
-            transport.pos_samples(),
-            samples,
-            self.offline,
+        let (playing, position) = (transport.playing, transport.pos_samples());
+        let relocked = self
+            .engine
+            .follow_transport(playing, position, samples, self.offline);
+        let on_timeline = self.timeline_plays(playing, position, relocked.is_some());
+        // Live EEG cannot be bounced faster than real time: the editor says so.
+        self.link.offline_with_live_eeg.store(
+            self.offline && playing && self.timeline.is_none(),
+            Ordering::Relaxed,
         );
+        if on_timeline {
+            // The worker's wall-clock frames of the same input are not used meanwhile.
+            if let Some(f) = &self.frames {
+                while f.pop().is_some() {}
+            }
+        } else {
+            // EEG frames first: lock-free, allocation-free.
+            self.score_frames(&controls, context);
+        }
         let channels = buffer.as_slice();
         let (left, rest) = channels.split_at_mut(1);
         let (left, right) = (&mut *left[0], &mut *rest[0]);
-        self.engine.render(
-            &controls,
-            || loop {
-                match context.next_event() {
-                    None => return None,
-                    Some(ev) => {
-                        if let Some(n) = note_action(&ev) {
-                            return Some(n);
+        // Frames scored on the audio clock: their CC values and sample offsets (each frame
+        // sends its changes where it was scored, so the CCs do not depend on the block size).
+        let mut scored = [(0u32, [0.0f32; midi_out::CC_COUNT]); MAX_FRAMES_PER_BLOCK];
+        let mut count = 0;
+        {
+            let (records, link, editor) = (&self.records, &self.link, &self.editor_records);
+            let (block_start, sr) = (self.audio_time, self.engine.sample_rate() as f64);
+            let mut sink = |r: FeedbackRecord| {
+                deliver(records, link, editor, r);
+                let offset = ((r.audio_time - block_start) * sr).round().max(0.0) as u32;
+                // A block longer than the table keeps its newest frames' values.
+                let slot = count.min(MAX_FRAMES_PER_BLOCK - 1);
+                scored[slot] = (offset, cc_values(&r.frame, &r.feedback));
+                count = slot + 1;
+            };
+            let eeg = match self.timeline.as_deref_mut() {
+                Some(tl) if on_timeline => Some(EegOnTheClock {
+                    input: tl,
+                    audio_time: self.audio_time,
+                    records: &mut sink,
+                }),
+                _ => None,
+            };
+            self.engine.render_with_eeg(
+                &controls,
+                || loop {
+                    match context.next_event() {
+                        None => return None,
+                        Some(ev) => {
+                            if let Some(n) = note_action(&ev) {
+                                return Some(n);
+                            }
                         }
                     }
-                }
-            },
-            left,
-            right,
-        );
+                },
+                left,
+                right,
+                eeg,
+            );
+        }
+        if count > 0 {
+            self.after_frames();
+            for (timing, values) in &scored[..count] {
+                self.send_ccs(values, *timing, context);
+            }
+        }
         self.audio_time += samples as f64 / self.engine.sample_rate() as f64;
         // A free-running soundscape: the host must keep calling process() without notes.
         ProcessStatus::KeepAlive

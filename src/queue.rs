@@ -24,6 +24,11 @@ impl<T> QueueSender<T> {
         }
     }
 
+    /// Whether the queue is full (a sender that must not lose an item checks first).
+    pub fn is_full(&self) -> bool {
+        self.queue.is_full()
+    }
+
     /// Sends an item, waiting while the queue is full: for producers that may block (offline
     /// renders), never for the audio thread.
     pub fn push_waiting(&self, mut item: T) {

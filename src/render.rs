@@ -40,27 +40,35 @@ impl EegInput {
     /// Parses `sim`, `sim:SCRIPT` or a file path (the source syntax of
     /// [`crate::eeg::SourceSpec`]; live LSL streams have no place in an offline render).
     pub fn parse(text: &str) -> Result<Self, String> {
-        match text.parse::<crate::eeg::SourceSpec>()? {
-            crate::eeg::SourceSpec::Simulator(cfg) => Ok(EegInput::Simulator(cfg)),
+        Self::from_spec(&text.parse::<crate::eeg::SourceSpec>()?).ok_or_else(|| {
+            format!(
+                "'{}' is a live LSL stream; renders and calibrations from --eeg take sim, \
+                 sim:SCRIPT or a recording (use `monitor` or the plugin for live streams).",
+                text.trim()
+            )
+        })
+    }
+
+    /// The offline input for a source: the simulator or a recording (`None` for a live
+    /// stream, which cannot be played on the audio clock).
+    pub fn from_spec(spec: &crate::eeg::SourceSpec) -> Option<Self> {
+        match spec {
+            crate::eeg::SourceSpec::Simulator(cfg) => Some(EegInput::Simulator(cfg.clone())),
             crate::eeg::SourceSpec::File {
                 path,
                 rate,
                 channels,
                 stream,
                 ..
-            } => Ok(EegInput::File {
-                path,
+            } => Some(EegInput::File {
+                path: path.clone(),
                 options: ReadOptions {
-                    rate,
-                    channels,
-                    stream,
+                    rate: *rate,
+                    channels: channels.clone(),
+                    stream: stream.clone(),
                 },
             }),
-            crate::eeg::SourceSpec::Lsl { .. } => Err(format!(
-                "'{}' is a live LSL stream; renders and calibrations from --eeg take sim, \
-                 sim:SCRIPT or a recording (use `monitor` or the plugin for live streams).",
-                text.trim()
-            )),
+            crate::eeg::SourceSpec::Lsl { .. } => None,
         }
     }
 }
@@ -80,7 +88,7 @@ pub struct EegJob {
 /// engine at the audio time they would in a live session, deterministically.
 pub struct EegDrive {
     /// The samples: the same generators the worker paces live, here paced by the audio clock.
-    samples: Box<dyn Generator>,
+    samples: Box<dyn Generator + Send>,
     /// The next sample, already taken, and its time on the generator's clock.
     buf: Vec<f32>,
     /// See `buf` (`None`: take the next one).
@@ -104,7 +112,7 @@ impl EegDrive {
     pub fn new(input: &EegInput, analysis: &AnalysisConfig) -> Result<Self, String> {
         // Recordings play once: when one ends, the feedback holds, then glides to neutral.
         let mut notes = Vec::new();
-        let samples: Box<dyn Generator> = match input {
+        let samples: Box<dyn Generator + Send> = match input {
             EegInput::Simulator(cfg) => Box::new(Simulator::new(cfg.clone())?),
             EegInput::File { path, options } => {
                 let rec = recording::open(path, options)?;
@@ -136,6 +144,26 @@ impl EegDrive {
     /// When the input has ended: the time of its last sample (seconds on its clock).
     pub fn ended_at(&self) -> Option<f64> {
         self.last.1.then_some(self.last.0)
+    }
+
+    /// Moves to input time `t` (s): the input restarts [`EegDrive::preroll_s`] before it,
+    /// that stretch is analysed with its frames discarded, and frames resume at `t` as if the
+    /// input had played up to there. What follows depends only on `t` (a timeline played or
+    /// bounced from the same song position gives the same frames). Real-time safe.
+    pub fn seek(&mut self, t: f64) {
+        let from = (t - self.preroll_s()).max(0.0);
+        self.samples.seek(from);
+        self.extractor.reset();
+        self.pending = None;
+        self.last = (from, false);
+        self.feed_until(t, |_| {});
+    }
+
+    /// Seconds of input analysed before a seek's target: the analysis window and half a
+    /// second for the band filters to settle.
+    pub fn preroll_s(&self) -> f64 {
+        let (_, window) = self.extractor.hop_and_window();
+        window as f64 / self.extractor.config().sample_rate as f64 + 0.5
     }
 
     /// Pushes every sample timed before `until` seconds (a recording's gaps pass as gaps);

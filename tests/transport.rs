@@ -19,6 +19,17 @@ fn run(
     block: impl FnMut(usize) -> usize,
     transport: impl FnMut(usize) -> Option<Transport>,
 ) -> Vec<f32> {
+    run_all(inst, offline, frames, block, transport).left
+}
+
+/// [`run`], with the right channel and the MIDI the plugin sent.
+fn run_all(
+    inst: &mut PluginInstance<Host>,
+    offline: bool,
+    frames: usize,
+    block: impl FnMut(usize) -> usize,
+    transport: impl FnMut(usize) -> Option<Transport>,
+) -> Rendered {
     set_offline(inst, offline);
     let config = PluginAudioConfiguration {
         sample_rate: SR,
@@ -28,7 +39,7 @@ fn run(
     let p = inst.activate(|_, _| (), config).expect("activate");
     let (out, stopped) = play_with_transport(p, SR, frames, block, &[], false, transport);
     inst.deactivate(stopped);
-    out.left
+    out
 }
 
 /// Stopped for `stopped` frames (the synth runs freely), then playing from `from` s.
@@ -181,4 +192,137 @@ fn an_offline_bounce_is_the_same_from_its_first_sample_and_for_any_block_size() 
     // It fades in from silence over 5 ms (no click at the bounce's start).
     assert_eq!(a[4_800], 0.0);
     assert!(max_step(&a[4_800..4_800 + 2 * FADE]) <= 1.5 * max_step(&a[4_800 + 4 * FADE..]));
+}
+
+/// A 12 s recording (O1, O2, Pz, Cz at 256 Hz, µV, with a time column): white noise of 5 µV
+/// SD and a 10 Hz alpha rhythm of 2 µV that steps to 20 µV at 5 s.
+fn write_alpha_step(path: &std::path::Path) {
+    let mut text = String::from("time,O1,O2,Pz,Cz\n");
+    let mut seed = 12345u64;
+    let mut noise = || {
+        // Sum of uniforms: roughly normal, deterministic.
+        (0..4)
+            .map(|_| {
+                seed = seed
+                    .wrapping_mul(6364136223846793005)
+                    .wrapping_add(1442695040888963407);
+                (seed >> 11) as f64 / (1u64 << 53) as f64 - 0.5
+            })
+            .sum::<f64>()
+            * 5.0
+            * 3f64.sqrt()
+    };
+    for i in 0..256 * 12 {
+        let t = i as f64 / 256.0;
+        let a = if t < 5.0 { 2.0 } else { 20.0 };
+        let alpha = a * (std::f64::consts::TAU * 10.0 * t).sin();
+        let row: Vec<String> = (0..4).map(|_| format!("{:.4}", alpha + noise())).collect();
+        text += &format!("{t:.6},{}\n", row.join(","));
+    }
+    std::fs::write(path, text).unwrap();
+}
+
+/// A fresh instance whose source is the recording at `path`, placed at `start` s of the song.
+fn clip_instance(entry: &PluginEntry, path: &std::path::Path, start: f64) -> PluginInstance<Host> {
+    let mut inst = instantiate(entry);
+    let state = save_state(&mut inst);
+    let spec = serde_json::json!({
+        "kind": "file", "path": path, "looping": false, "rate": null, "channels": [], "stream": null
+    });
+    let state = with_field(&state, "eeg-source", &spec);
+    let state = with_param(&state, "eegstart", serde_json::json!({ "f32": start }));
+    load_state(&mut inst, &state);
+    inst
+}
+
+/// The song time (s) of the first alpha CC (first CC 20 + 5) at or above half scale, given
+/// the song time of the render's first frame.
+fn alpha_high_at(midi: &[MidiOut], song_start: f64) -> Option<f64> {
+    midi.iter()
+        .find(|m| m.bytes[0] == 0xB0 && m.bytes[1] == 25 && m.bytes[2] >= 64)
+        .map(|m| song_start + m.frame as f64 / SR)
+}
+
+#[test]
+fn an_eeg_recording_on_the_timeline_shapes_the_bounce_in_step_and_repeats() {
+    let dir = std::env::temp_dir().join(format!("ms-clip-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("alpha-step.csv");
+    write_alpha_step(&path);
+    let entry = load_entry();
+    // The recording starts at song 2 s, so its alpha step falls at song 7 s. Bounced faster
+    // than real time from song 0.
+    let n = (11.0 * SR) as usize;
+    let from_zero = |frame: usize| {
+        Some(Transport {
+            playing: true,
+            seconds: frame as f64 / SR,
+        })
+    };
+    let a = run_all(
+        &mut clip_instance(&entry, &path, 2.0),
+        true,
+        n,
+        |_| 512,
+        from_zero,
+    );
+    let step = alpha_high_at(&a.midi, 0.0).expect("the alpha step reaches the CCs");
+    assert!(
+        (7.0..7.4).contains(&step),
+        "alpha rose at song {step:.3} s, not 7.0-7.4 s"
+    );
+    // Bounced again after 0.5 s of stopped free running, with other block sizes: the same.
+    let stopped = 24_000;
+    let b = run_all(
+        &mut clip_instance(&entry, &path, 2.0),
+        true,
+        stopped + n,
+        |i| if i < 75 { 320 } else { [64, 1000, 4096][i % 3] },
+        |frame| {
+            Some(Transport {
+                playing: frame >= stopped,
+                seconds: frame.saturating_sub(stopped) as f64 / SR,
+            })
+        },
+    );
+    assert_same(&a.left, &b.left[stopped..], "the second bounce");
+    // The same CCs at the same song positions, whatever the block size.
+    let song_ccs = |r: &Rendered, skip: usize| -> Vec<(usize, [u8; 3])> {
+        r.midi
+            .iter()
+            .filter(|m| m.frame >= skip)
+            .map(|m| (m.frame - skip, m.bytes))
+            .collect()
+    };
+    assert_eq!(song_ccs(&a, 0), song_ccs(&b, stopped), "the CC streams");
+    println!("alpha step (song 7.000 s) reached half scale on the CCs at song {step:.3} s");
+    // Played from song 9 s (after the step): the EEG starts there, already high.
+    let later = run_all(
+        &mut clip_instance(&entry, &path, 2.0),
+        true,
+        24_000,
+        |_| 512,
+        |frame| {
+            Some(Transport {
+                playing: true,
+                seconds: 9.0 + frame as f64 / SR,
+            })
+        },
+    );
+    let high = alpha_high_at(&later.midi, 9.0).expect("alpha high after a locate");
+    assert!(high < 9.1, "alpha high at song {high:.3} s");
+    // Moving the clip moves the step.
+    let moved = run_all(
+        &mut clip_instance(&entry, &path, 3.0),
+        true,
+        n,
+        |_| 512,
+        from_zero,
+    );
+    let step_moved = alpha_high_at(&moved.midi, 0.0).unwrap();
+    assert!(
+        (step_moved - step - 1.0).abs() < 0.03,
+        "{step_moved} vs {step} + 1 s"
+    );
+    std::fs::remove_dir_all(&dir).ok();
 }

@@ -84,6 +84,9 @@ pub struct EditorLink {
     pub session_status: Arc<Mutex<SessionLogStatus>>,
     /// Whether an editor is open (the audio thread only sends records then).
     pub open: AtomicBool,
+    /// Set by the audio thread while the host bounces offline with a live source (live EEG
+    /// cannot be bounced faster than real time).
+    pub offline_with_live_eeg: AtomicBool,
 }
 
 impl EditorLink {
@@ -97,6 +100,7 @@ impl EditorLink {
                 session: Mutex::new(None),
                 session_status: Arc::default(),
                 open: AtomicBool::new(false),
+                offline_with_live_eeg: AtomicBool::new(false),
             }),
             tx,
         )

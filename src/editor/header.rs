@@ -1,5 +1,7 @@
 //! The header: program, preset and source pickers, stream status, the session button.
 
+use std::sync::atomic::Ordering;
+
 use egui::{Color32, Sense, Vec2};
 use nice_plug::prelude::ParamSetter;
 
@@ -62,6 +64,9 @@ impl App {
                     if let Some(first) = s.warnings.first() {
                         ui.colored_label(palette::ORANGE, format!("Warning: {first}"))
                             .on_hover_text(s.warnings.join("\n"));
+                    }
+                    if self.link.offline_with_live_eeg.load(Ordering::Relaxed) {
+                        ui.colored_label(palette::ORANGE, OFFLINE_LIVE);
                     }
                 }
                 None => {
@@ -295,3 +300,8 @@ pub(super) fn dot(ui: &mut egui::Ui, c: Color32) {
     let (r, painter) = ui.allocate_painter(Vec2::splat(12.0), Sense::hover());
     painter.circle_filled(r.rect.center(), 5.0, c);
 }
+
+/// What the header says while the host bounces offline with a live source.
+pub const OFFLINE_LIVE: &str = "Live EEG cannot be bounced faster than real time: the bounce \
+     has no EEG. Record the session first (the features as MIDI CC automation with Send CCs \
+     on, or the raw stream with LabRecorder) and bounce from that recording.";

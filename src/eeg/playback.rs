@@ -65,7 +65,41 @@ impl Playback {
     }
 }
 
+impl Playback {
+    /// Playback time one loop lasts (the last frame's time plus a sample period), s.
+    fn loop_length(&self) -> f64 {
+        let frames = self.rec.frames();
+        if frames == 0 {
+            return 0.0;
+        }
+        self.time_of(frames - 1) + 1.0 / self.rec.sample_rate as f64
+    }
+}
+
 impl Generator for Playback {
+    fn seek(&mut self, t: f64) {
+        let t = t.max(0.0);
+        let length = self.loop_length();
+        let (loops, within) = if self.looping && length > 0.0 {
+            let k = (t / length).floor();
+            (k, t - k * length)
+        } else {
+            (0.0, t)
+        };
+        self.loop_offset = loops * length;
+        // Playback times only grow: a binary search over frames.
+        let (mut lo, mut hi) = (0, self.rec.frames());
+        while lo < hi {
+            let mid = (lo + hi) / 2;
+            if self.time_of(mid) < within - 1e-9 {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        self.next = lo;
+    }
+
     fn labels(&self) -> &[String] {
         &self.rec.labels
     }
@@ -151,5 +185,26 @@ mod tests {
             t.iter().zip(want).all(|(a, b)| (a - b).abs() < 1e-9),
             "{t:?}"
         );
+    }
+
+    #[test]
+    fn a_seek_lands_on_the_first_frame_at_or_after_its_time() {
+        let rec = Arc::new(Recording::continuous(
+            vec!["A".into()],
+            10.0,
+            (0..10).map(|i| i as f32).collect(),
+        ));
+        let mut buf = [0.0];
+        let mut once = Playback::new(rec.clone(), false);
+        once.seek(0.35);
+        assert_eq!(once.next(&mut buf), Some(0.4));
+        assert_eq!(buf, [4.0]);
+        once.seek(5.0);
+        assert_eq!(once.next(&mut buf), None, "past the end of a single play");
+        let mut looped = Playback::new(rec, true);
+        looped.seek(2.3);
+        let t = looped.next(&mut buf).unwrap();
+        assert!((t - 2.3).abs() < 1e-9, "{t}");
+        assert_eq!(buf, [3.0], "second loop, frame 3");
     }
 }

@@ -25,6 +25,10 @@ pub trait Generator {
     /// data), which pacing reproduces. `None` at the end of a finite generator (nothing
     /// written).
     fn next(&mut self, out: &mut [f32]) -> Option<f64>;
+    /// Moves to generator time `t` (s, from 0): the next sample is the first at or after
+    /// `t`. What follows depends only on `t` (a timeline played from the same place gives the
+    /// same samples). Real-time safe.
+    fn seek(&mut self, t: f64);
 }
 
 /// A generator as a live source, paced by the wall clock: each sample is delivered when the

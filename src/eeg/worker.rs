@@ -17,6 +17,7 @@ use super::SourceSpec;
 use crate::features::baseline::BaselineRecorder;
 use crate::feedback::Condition;
 use crate::queue::{frame_channel, FrameConsumer, FrameProducer, StopFlag};
+use crate::timeline::{timeline_channel, TimelineFeed, TimelineLink};
 
 pub use super::analysis::{extractor_for, AnalysisConfig};
 use crate::features::Extractor;
@@ -61,7 +62,7 @@ impl Worker {
     /// Starts a worker on `spec` with `analysis`, with both frame consumers.
     pub fn spawn(spec: SourceSpec, analysis: AnalysisConfig) -> (Self, WorkerOutputs) {
         let (mon_tx, mon_rx) = frame_channel(256);
-        let (worker, audio) = Self::start(spec, analysis, Some(mon_tx));
+        let (worker, audio) = Self::start(spec, analysis, Some(mon_tx), None);
         let outputs = WorkerOutputs {
             audio,
             monitor: mon_rx,
@@ -71,14 +72,22 @@ impl Worker {
 
     /// Starts a worker that feeds only the audio thread's consumer (the plugin: its editor
     /// reads records, not frames).
-    pub fn spawn_for_audio(spec: SourceSpec, analysis: AnalysisConfig) -> (Self, FrameConsumer) {
-        Self::start(spec, analysis, None)
+    /// It also builds the input the host's timeline plays on the audio clock when the source
+    /// is a recording or the simulator (see [`crate::timeline`]), and sends it on the link.
+    pub fn spawn_for_audio(
+        spec: SourceSpec,
+        analysis: AnalysisConfig,
+    ) -> (Self, FrameConsumer, TimelineLink) {
+        let (feed, link) = timeline_channel();
+        let (worker, frames) = Self::start(spec, analysis, None, Some(feed));
+        (worker, frames, link)
     }
 
     fn start(
         spec: SourceSpec,
         analysis: AnalysisConfig,
         mon_tx: Option<FrameProducer>,
+        timeline: Option<TimelineFeed>,
     ) -> (Self, FrameConsumer) {
         let (audio_tx, audio_rx) = frame_channel(32);
         let (cmd_tx, cmd_rx) = command_channel();
@@ -106,8 +115,11 @@ impl Worker {
                         thread_estimator,
                         thread_streams,
                     ),
-                    audio_tx,
-                    mon_tx,
+                    WorkerOutputsTx {
+                        audio: audio_tx,
+                        monitor: mon_tx,
+                        timeline,
+                    },
                 )
             })
             .expect("the OS refused to start the EEG worker thread");
@@ -196,6 +208,16 @@ impl Drop for Worker {
     }
 }
 
+/// Where the worker's results go.
+struct WorkerOutputsTx {
+    /// Every frame, for the audio thread.
+    audio: FrameProducer,
+    /// Every frame, for a monitor (CLI), if any.
+    monitor: Option<FrameProducer>,
+    /// The timeline's inputs, for a plugin's audio thread.
+    timeline: Option<TimelineFeed>,
+}
+
 /// The worker loop.
 fn run(
     spec: SourceSpec,
@@ -208,10 +230,26 @@ fn run(
         EstimatorSwitch,
         StreamsCell,
     ),
-    audio: FrameProducer,
-    monitor: Option<FrameProducer>,
+    WorkerOutputsTx {
+        audio,
+        monitor,
+        timeline,
+    }: WorkerOutputsTx,
 ) {
     let (mut source, mut status) = open_live(&spec);
+    // The timeline's input follows the source and the analysis. The owner builds the first
+    // one itself (for the same source and analysis), so a bounce has it from its first block;
+    // this thread sends a new one whenever either changes.
+    let mut spec = spec;
+    let mut timeline_basis = (spec.clone(), analysis.clone());
+    let mut send_timeline = |spec: &SourceSpec, analysis: &AnalysisConfig| {
+        if let Some(t) = &timeline {
+            if timeline_basis.0 != *spec || timeline_basis.1 != *analysis {
+                timeline_basis = (spec.clone(), analysis.clone());
+                t.send(spec, analysis);
+            }
+        }
+    };
     let mut extractor: Option<Extractor> = None;
     let mut recorder: Option<(BaselineRecorder, Condition, f32)> = None;
     // The calibration progress last published.
@@ -225,16 +263,19 @@ fn run(
     while !stop.is_stopped() {
         while let Some(cmd) = commands.pop() {
             match cmd {
-                WorkerCommand::SetSource(spec) => {
+                WorkerCommand::SetSource(new) => {
                     // The old source (and any liblsl inlet) is dropped here, on this thread.
+                    spec = new;
                     (source, status) = open_live(&spec);
                     extractor = None;
                     montage_error = false;
+                    send_timeline(&spec, &analysis);
                 }
                 WorkerCommand::SetMontage(montage) => {
                     analysis.montage = montage;
                     // Rebuilt for the current stream on the next pass.
                     extractor = None;
+                    send_timeline(&spec, &analysis);
                 }
                 WorkerCommand::SetAnalysis(new) => {
                     estimator.set(new.estimator);
@@ -242,6 +283,7 @@ fn run(
                     frames_per_s = 1.0 / analysis.hop_s.max(1e-3);
                     // Rebuilt for the current stream on the next pass.
                     extractor = None;
+                    send_timeline(&spec, &analysis);
                 }
                 WorkerCommand::Calibrate { seconds, condition } => {
                     let seconds = if seconds.is_finite() {
@@ -293,6 +335,10 @@ fn run(
             // The active program changed estimators: rebuilt on this pass.
             analysis.estimator = wanted;
             extractor = None;
+            send_timeline(&spec, &analysis);
+        }
+        if let Some(t) = &timeline {
+            t.collect();
         }
         // (Re)build the extractor when the stream's layout is new or changed.
         if let Some((labels, rate)) = source.layout() {

@@ -133,6 +133,10 @@ pub struct MelodiaSyncParams {
     /// Publish features, reward and modulation as the LSL stream `MelodiaSync-Features`.
     #[id = "lslout"]
     pub lsl_out: BoolParam,
+    /// Song position (s) where a recording's or the simulator's time 0 sits on the host's
+    /// timeline (see [`crate::timeline`]).
+    #[id = "eegstart"]
+    pub eeg_start: FloatParam,
 
     /// Where EEG comes from (LSL by default; simulator or file one choice away). Saved with
     /// the project, never automated.
@@ -320,6 +324,17 @@ impl MelodiaSyncParams {
                 },
             ),
             lsl_out: BoolParam::new("LSL features out", true),
+            eeg_start: FloatParam::new(
+                "EEG start",
+                0.0,
+                FloatRange::Linear {
+                    min: 0.0,
+                    max: 3600.0,
+                },
+            )
+            .with_unit(" s")
+            .with_step_size(0.001)
+            .with_value_to_string(formatters::v2s_f32_rounded(3)),
             source: std::sync::RwLock::new(SourceSpec::default()),
             montage: std::sync::RwLock::new(Vec::new()),
             setup: SetupCell::new(programs),
