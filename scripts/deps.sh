@@ -11,6 +11,7 @@ PKGS=(
   python3 python3-venv python3-pip        # test references (pedalboard, pyloudnorm, scipy)
   xvfb imagemagick x11-utils              # editor screenshot test (virtual display, PNG capture)
   libgl1-mesa-dri libegl1 libegl-mesa0 libxkbcommon-x11-0   # Mesa software OpenGL for the editor
+  ardour                                  # a real DAW for the VST3 tests (ardour7-lua, headless)
 )
 
 missing=()

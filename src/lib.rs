@@ -84,6 +84,11 @@ pub struct MelodiaSync {
     audio_time: f64,
     /// Whether the host renders offline (a bounce): relocks then rebuild at once.
     offline: bool,
+    /// Session seconds when the worker's EEG was last scored (-inf: never).
+    last_live_frame: f64,
+    /// The adaptive thresholds the project was loaded with (or found at the first
+    /// activation): what a relock restores, so a bounce does not depend on what played before.
+    project_adaptive: Option<AdaptiveSnapshot>,
     /// What the editor reads and sends beyond the parameters.
     link: Arc<EditorLink>,
     /// Records for the editor's meters (sent only while it is open).
@@ -120,6 +125,8 @@ impl Default for MelodiaSync {
             session: None,
             audio_time: 0.0,
             offline: false,
+            last_live_frame: f64::NEG_INFINITY,
+            project_adaptive: None,
         }
     }
 }
@@ -211,6 +218,7 @@ impl MelodiaSync {
         self.engine.sync_program(controls);
         if let Some(saved) = self.adaptive_restores.latest() {
             self.loaded_adaptive = Some(saved);
+            self.project_adaptive = Some(saved);
         }
         if let Some(saved) = &self.loaded_adaptive {
             self.engine.feedback_mut().restore_adaptive(saved);
@@ -232,9 +240,15 @@ impl MelodiaSync {
             newest = Some(record);
         }
         if let Some(r) = newest {
+            self.last_live_frame = self.audio_time;
             self.after_frames();
             self.send_ccs(&cc_values(&r.frame, &r.feedback), 0, context);
         }
+    }
+
+    /// Whether live EEG from the worker was scored within the stale hold.
+    fn live_eeg_flowing(&self) -> bool {
+        self.audio_time - self.last_live_frame < self.params.stale_hold.value() as f64
     }
 
     /// After a block's frames were scored: from here the engine's adaptive state is the
@@ -389,9 +403,9 @@ impl Plugin for MelodiaSync {
         self.engine.sync_program(&controls);
         // A load before activation is in the cell already; its queued copy is the same.
         while self.adaptive_restores.pop().is_some() {}
-        self.engine
-            .feedback_mut()
-            .restore_adaptive(&self.params.adaptive_state.load());
+        let adaptive = self.params.adaptive_state.load();
+        self.engine.feedback_mut().restore_adaptive(&adaptive);
+        self.project_adaptive.get_or_insert(adaptive);
         self.ensure_worker();
         self.ensure_session();
         true
@@ -425,6 +439,16 @@ impl Plugin for MelodiaSync {
             .engine
             .follow_transport(playing, position, samples, self.offline);
         let on_timeline = self.timeline_plays(playing, position, relocked.is_some());
+        if relocked.is_some() && (on_timeline || !self.live_eeg_flowing()) {
+            // The feedback is re-derived too when its EEG comes from the timeline or there is
+            // none: a bounce then does not depend on what played before it. With live EEG the
+            // session goes on across play and stop.
+            let adaptive = self
+                .project_adaptive
+                .unwrap_or_else(|| self.params.adaptive_state.load());
+            self.engine.feedback_mut().reset();
+            self.engine.feedback_mut().restore_adaptive(&adaptive);
+        }
         // Live EEG cannot be bounced faster than real time: the editor says so.
         self.link.offline_with_live_eeg.store(
             self.offline && playing && self.timeline.is_none(),

@@ -55,7 +55,11 @@ enum Command {
         what: preset::PresetCmd,
     },
     /// List every parameter: id, name and default.
-    Params,
+    Params {
+        /// One JSON object per parameter: id, name, default.
+        #[arg(long)]
+        json: bool,
+    },
     /// Run the standalone app (JACK or ALSA when present, else the dummy backend). Arguments
     /// after `standalone` go to the standalone host; try `melodiasync standalone --help`.
     #[command(disable_help_flag = true)]
@@ -78,9 +82,16 @@ fn main() -> ExitCode {
         Command::Replay(args) => eeg::run_replay(args),
         Command::Streams(args) => eeg::run_streams(args),
         Command::Monitor(args) => eeg::run_monitor(args),
-        Command::Params => {
+        Command::Params { json } => {
             for (id, name, default) in params::describe(&MelodiaSyncParams::default()) {
-                println!("{id:<10} {name:<18} {default}");
+                if json {
+                    println!(
+                        "{}",
+                        serde_json::json!({ "id": id, "name": name, "default": default })
+                    );
+                } else {
+                    println!("{id:<10} {name:<18} {default}");
+                }
             }
             Ok(())
         }
