@@ -11,6 +11,7 @@ use crate::bridge::{FeedbackRecord, LoopDelay};
 use crate::features::FeatureFrame;
 use crate::feedback::program::{CompiledProgram, ProgramKind};
 use crate::feedback::{Feedback, FeedbackKnobs, FeedbackSnapshot};
+use crate::synth::tempo::MusicalTime;
 use crate::synth::{Modulation, Synth, SynthSettings, CONTROL_BLOCK};
 use crate::transport::{Relock, TransportFollower, FADE_S};
 
@@ -104,6 +105,8 @@ pub struct Engine {
     follower: TransportFollower,
     /// A relock under way.
     relock: Relock,
+    /// The tempo last given to the synth (tempo sync).
+    musical_bpm: Option<f64>,
 }
 
 impl Engine {
@@ -118,6 +121,7 @@ impl Engine {
             silent_phase: 0,
             follower: TransportFollower::default(),
             relock: Relock::Idle,
+            musical_bpm: None,
         }
     }
 
@@ -134,11 +138,29 @@ impl Engine {
         block: usize,
         offline: bool,
     ) -> Option<i64> {
-        let p = self.follower.next(playing, position, block)?;
+        let relock = self.follower.next(playing, position, block);
+        if !playing {
+            self.synth.set_musical_time(None);
+        }
+        let p = relock?;
         if self.relock.start(p, self.fade_samples(), !offline) {
             self.synth.reset_at(p);
         }
         Some(p)
+    }
+
+    /// The host's musical time at this block's start while the transport plays (tempo sync):
+    /// taken when the transport starts or jumps, or the tempo changes; the synth follows it
+    /// in between (so the pulse grid does not depend on the block size).
+    pub fn follow_tempo(&mut self, time: Option<MusicalTime>, relocked: bool) {
+        match (time, self.musical_bpm) {
+            (None, _) => self.synth.set_musical_time(None),
+            (Some(t), bpm) if relocked || bpm != Some(t.bpm) => {
+                self.synth.set_musical_time(Some(t))
+            }
+            _ => {}
+        }
+        self.musical_bpm = time.map(|t| t.bpm);
     }
 
     /// Samples of each relock fade at the current rate.

@@ -310,6 +310,24 @@ impl MelodiaSync {
     }
 }
 
+/// The host's tempo and place in the bar, when it reports them (tempo sync).
+fn musical_time(t: &Transport) -> Option<synth::tempo::MusicalTime> {
+    let bpm = t.tempo.filter(|b| b.is_finite() && *b > 0.0)?;
+    let beats = t.pos_beats()?;
+    let bar_beats = match (t.time_sig_numerator, t.time_sig_denominator) {
+        (Some(n), Some(d)) if n > 0 && d > 0 => n as f64 * 4.0 / d as f64,
+        _ => 4.0,
+    };
+    let bar_start = t
+        .bar_start_pos_beats()
+        .unwrap_or_else(|| (beats / bar_beats).floor() * bar_beats);
+    Some(synth::tempo::MusicalTime {
+        bpm,
+        beats_since_bar: (beats - bar_start).rem_euclid(bar_beats),
+        bar_beats,
+    })
+}
+
 /// Hands a scored record to the session thread and, while it is open, the editor.
 fn deliver(
     records: &Option<QueueSender<FeedbackRecord>>,
@@ -438,6 +456,8 @@ impl Plugin for MelodiaSync {
         let relocked = self
             .engine
             .follow_transport(playing, position, samples, self.offline);
+        let musical = musical_time(transport).filter(|_| playing);
+        self.engine.follow_tempo(musical, relocked.is_some());
         let on_timeline = self.timeline_plays(playing, position, relocked.is_some());
         if relocked.is_some() && (on_timeline || !self.live_eeg_flowing()) {
             // The feedback is re-derived too when its EEG comes from the timeline or there is

@@ -326,3 +326,133 @@ fn an_eeg_recording_on_the_timeline_shapes_the_bounce_in_step_and_repeats() {
     );
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// A fresh instance playing only the isochronic pulse at `beat` Hz, tempo sync `sync`.
+fn pulse_instance(entry: &PluginEntry, beat: f64, sync: bool) -> PluginInstance<Host> {
+    let mut inst = instantiate(entry);
+    let mut state = save_state(&mut inst);
+    for (id, v) in [
+        ("drone", serde_json::json!({ "f32": 0.0 })),
+        ("binaural", serde_json::json!({ "f32": 0.0 })),
+        ("noise", serde_json::json!({ "f32": 0.0 })),
+        ("chimes", serde_json::json!({ "f32": 0.0 })),
+        ("pulse", serde_json::json!({ "f32": 1.0 })),
+        ("beat", serde_json::json!({ "f32": beat })),
+        ("fbdepth", serde_json::json!({ "f32": 0.0 })),
+        ("glide", serde_json::json!({ "bool": false })),
+        ("temposync", serde_json::json!({ "bool": sync })),
+    ] {
+        state = with_param(&state, id, v);
+    }
+    load_state(&mut inst, &state);
+    inst
+}
+
+/// The pulse train's rate (Hz, the envelope's strongest component from 1 to 40 Hz, to 0.05
+/// Hz) and its phase (turns) against song time, from song time `t0` s of the render `x`.
+fn pulse_rate_and_phase(
+    x: &[f32],
+    song_start: f64,
+    skip_s: f64,
+    rate_hz: Option<f64>,
+) -> (f64, f64) {
+    // Envelope: rectified, averaged over 4 ms (the 300 Hz tone's period and more).
+    let w = 192;
+    let skip = (skip_s * SR) as usize;
+    let env: Vec<f64> = x[skip..]
+        .chunks(w)
+        .map(|c| c.iter().map(|v| v.abs() as f64).sum::<f64>() / c.len() as f64)
+        .collect();
+    let dt = w as f64 / SR;
+    let t0 = song_start + skip_s + dt / 2.0;
+    let at = |f: f64| {
+        let (mut re, mut im) = (0.0, 0.0);
+        for (k, e) in env.iter().enumerate() {
+            let ph = std::f64::consts::TAU * f * (t0 + k as f64 * dt);
+            re += e * ph.cos();
+            im -= e * ph.sin();
+        }
+        (re.hypot(im), im.atan2(re) / std::f64::consts::TAU)
+    };
+    let f = rate_hz.unwrap_or_else(|| {
+        (20..=800)
+            .map(|i| i as f64 * 0.05)
+            .max_by(|a, b| at(*a).0.total_cmp(&at(*b).0))
+            .unwrap()
+    });
+    (f, at(f).1.rem_euclid(1.0))
+}
+
+#[test]
+fn tempo_sync_puts_the_pulse_on_a_related_rate_and_on_the_bar_grid() {
+    let entry = load_entry();
+    let n = (4.0 * SR) as usize;
+    let from = |start: f64| {
+        move |frame: usize| {
+            Some(Transport {
+                playing: true,
+                seconds: start + frame as f64 / SR,
+            })
+        }
+    };
+    // 120 BPM: a 7 Hz beat becomes 8 Hz (sixteenth notes).
+    let a = run(
+        &mut pulse_instance(&entry, 7.0, true),
+        true,
+        n,
+        |_| 512,
+        from(0.0),
+    );
+    let (rate, phase_a) = pulse_rate_and_phase(&a, 0.0, 1.0, None);
+    assert!((rate - 8.0).abs() < 0.06, "{rate} Hz");
+    // Started off the grid (song 10.03 s): after the pull, the same phase against song time.
+    let b = run(
+        &mut pulse_instance(&entry, 7.0, true),
+        true,
+        n,
+        |_| 512,
+        from(10.03),
+    );
+    let (_, phase_b) = pulse_rate_and_phase(&b, 10.03, 1.0, Some(8.0));
+    let apart = (phase_a - phase_b + 0.5).rem_euclid(1.0) - 0.5;
+    assert!(
+        apart.abs() < 0.01,
+        "pulse phases {phase_a:.3} and {phase_b:.3} turns"
+    );
+    // Without sync the beat stays 7 Hz and the pulse starts where the transport started.
+    let c = run(
+        &mut pulse_instance(&entry, 7.0, false),
+        true,
+        n,
+        |_| 512,
+        from(0.0),
+    );
+    let (rate_c, _) = pulse_rate_and_phase(&c, 0.0, 1.0, None);
+    assert!((rate_c - 7.0).abs() < 0.06, "{rate_c} Hz");
+    let d = run(
+        &mut pulse_instance(&entry, 8.0, false),
+        true,
+        n,
+        |_| 512,
+        from(10.03),
+    );
+    let (_, phase_d) = pulse_rate_and_phase(&d, 10.03, 1.0, Some(8.0));
+    let off = (phase_a - phase_d + 0.5).rem_euclid(1.0) - 0.5;
+    assert!(
+        off.abs() > 0.1,
+        "unsynced pulse off the grid by {off:.3} turns"
+    );
+    println!(
+        "tempo sync at 120 BPM: 7 Hz -> {rate:.2} Hz; pulse phase {phase_a:.4} (from song 0) and \
+         {phase_b:.4} turns (from song 10.03 s); unsynced from 10.03 s: {off:.3} turns off"
+    );
+    // Bounced with other block sizes: the same samples.
+    let e = run(
+        &mut pulse_instance(&entry, 7.0, true),
+        true,
+        n,
+        |i| [64, 1000, 333][i % 3],
+        from(0.0),
+    );
+    assert_same(&a, &e, "tempo-synced bounce, other block sizes");
+}

@@ -55,6 +55,9 @@ pub struct MelodiaSyncParams {
     /// Entrainment rate: binaural beat and isochronic pulse rate.
     #[id = "beat"]
     pub beat_hz: FloatParam,
+    /// Quantise the beat rate to the host tempo, pulse on the bar grid.
+    #[id = "temposync"]
+    pub tempo_sync: BoolParam,
     /// Pitch of the isochronic tone.
     #[id = "ptone"]
     pub pulse_tone_hz: FloatParam,
@@ -258,6 +261,7 @@ impl MelodiaSyncParams {
             )
             .with_unit(" Hz")
             .with_value_to_string(formatters::v2s_f32_rounded(2)),
+            tempo_sync: BoolParam::new("Sync beat to tempo", d.tempo_sync),
             pulse_tone_hz: hertz("Pulse tone", d.pulse_tone_hz, 100.0, 1000.0),
             noise_colour: percent("Noise colour", d.noise_colour),
             noise_cutoff_hz: hertz("Noise cutoff", d.noise_cutoff_hz, 200.0, 16_000.0),
@@ -369,6 +373,7 @@ impl MelodiaSyncParams {
                 reverb_size: self.reverb_size.value(),
                 output_db: self.output_db.value(),
                 chime_level: self.chime_level.value(),
+                tempo_sync: self.tempo_sync.value(),
             },
             relaxation: self.relaxation.value(),
             program: self.program.value(),

@@ -61,6 +61,19 @@ impl Isochronic {
         self.pulse = Phasor::new(0.0);
     }
 
+    /// Where the gate is in its period, turns `[0, 1)`.
+    pub fn pulse_turns(&self) -> f64 {
+        self.pulse.phase as f64 / 4_294_967_296.0
+    }
+
+    /// Moves the gate by `turns` (small corrections that keep it on a grid).
+    pub fn shift_pulse(&mut self, turns: f64) {
+        self.pulse.phase = self
+            .pulse
+            .phase
+            .wrapping_add(to_phase(turns.rem_euclid(1.0)));
+    }
+
     /// Adds the pulsed tone into both buffers, which hold samples `offset..` of the current
     /// control block; `gain` is the level's course over that block.
     pub fn process(

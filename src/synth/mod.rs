@@ -26,6 +26,7 @@ pub mod reverb;
 pub mod rng;
 mod settings;
 pub mod smooth;
+pub mod tempo;
 pub mod wavetable;
 
 pub use drone::Chord;
@@ -92,7 +93,7 @@ enum C {
 const N_CONTROLS: usize = C::OutputGain as usize + 1;
 
 /// Turns settings and modulation into the per-block control targets (pure).
-fn targets(s: &SynthSettings, m: &Modulation) -> [f32; N_CONTROLS] {
+fn targets(s: &SynthSettings, m: &Modulation, bpm: Option<f64>) -> [f32; N_CONTROLS] {
     let unit = |x: f32| x.clamp(0.0, 1.0);
     let bright = unit(s.tone - 0.3 * m.warmth);
     let size = unit(s.reverb_size + 0.2 * m.space);
@@ -107,7 +108,10 @@ fn targets(s: &SynthSettings, m: &Modulation) -> [f32; N_CONTROLS] {
     t[C::UpperWeight as usize] = 0.75 + 0.25 * m.density;
     t[C::DroneCutoffLog as usize] = 150f32.log2() + 6.5 * bright;
     t[C::Carrier as usize] = s.carrier_hz.clamp(20.0, 2000.0);
-    t[C::Beat as usize] = entrainment_hz(s, m);
+    t[C::Beat as usize] = match bpm.filter(|_| s.tempo_sync) {
+        Some(bpm) => tempo::synced_hz(entrainment_hz(s, m), bpm),
+        None => entrainment_hz(s, m),
+    };
     t[C::PulseTone as usize] = s.pulse_tone_hz.clamp(20.0, 4000.0);
     t[C::NoiseColour as usize] = unit(s.noise_colour);
     t[C::NoiseCutoffLog as usize] = s.noise_cutoff_hz.clamp(50.0, 20_000.0).log2() - 0.7 * m.warmth;
@@ -160,6 +164,8 @@ pub struct Synth {
     sample_rate: f32,
     /// The seed of every random stream (drift, surf, noise, chimes) after a reset.
     seed: u64,
+    /// The host's musical time while the transport plays (tempo sync).
+    time: Option<tempo::MusicalTime>,
 }
 
 impl Synth {
@@ -185,6 +191,7 @@ impl Synth {
             reverb_applied: (0.0, 0.0),
             sample_rate,
             seed,
+            time: None,
         };
         s.reset();
         s
@@ -294,7 +301,11 @@ impl Synth {
     ) {
         debug_assert_eq!(left.len(), right.len());
         let settings = &settings.sanitized();
-        let t = targets(settings, &modulation.sanitized());
+        let t = targets(
+            settings,
+            &modulation.sanitized(),
+            self.time.map(|time| time.bpm),
+        );
         if !self.primed {
             for (c, v) in self.controls.iter_mut().zip(t) {
                 c.reset(v);
@@ -311,6 +322,9 @@ impl Synth {
             let (l, r) = (&mut left[pos..pos + n], &mut right[pos..pos + n]);
             if self.render(self.ctl_pos, l, r) {
                 self.ctl_pos = (self.ctl_pos + n) % CONTROL_BLOCK;
+                if let Some(time) = self.time.as_mut() {
+                    time.advance(n, self.sample_rate);
+                }
             } else {
                 // Cannot happen with sanitised inputs; if it ever does, recover instead of
                 // poisoning the reverb forever, and never let a NaN reach the host.
@@ -358,6 +372,21 @@ impl Synth {
             self.reverb_applied = (rt60, damping);
         }
         self.tilt_gains = Tilt::gains(get(C::TiltDb));
+        // On the bar grid: the pulse is pulled toward where the song position puts it.
+        if let Some(time) = self.time.filter(|_| settings.tempo_sync) {
+            if let Some(m) = tempo::multiple_for(get(C::Beat), time.bpm) {
+                let target = tempo::pulse_phase(time.beats_since_bar, m);
+                let now = self.isochronic.pulse_turns();
+                self.isochronic.shift_pulse(tempo::nudge(now, target));
+            }
+        }
+    }
+
+    /// The host's musical time from here on (set when the transport starts, jumps or changes
+    /// tempo; the synth follows it sample by sample in between), or none (stopped, or a host
+    /// without a tempo).
+    pub fn set_musical_time(&mut self, time: Option<tempo::MusicalTime>) {
+        self.time = time;
     }
 
     /// Renders samples `offset..offset + left.len()` of the current control block: the layers,

@@ -46,6 +46,9 @@ pub struct SynthSettings {
     pub reverb_size: f32,
     /// Output gain in dB.
     pub output_db: f32,
+    /// Quantise the beat rate to the host tempo and put the pulse on the bar grid (see
+    /// [`super::tempo`]); off by default.
+    pub tempo_sync: bool,
 }
 
 impl SynthSettings {
@@ -71,6 +74,7 @@ impl SynthSettings {
         reverb_mix: 0.35,
         reverb_size: 0.6,
         output_db: 0.0,
+        tempo_sync: false,
     };
 
     /// All layers silent (used by tests and as a clean start for presets).
@@ -112,6 +116,7 @@ impl SynthSettings {
             reverb_mix: f(self.reverb_mix, d.reverb_mix),
             reverb_size: f(self.reverb_size, d.reverb_size),
             output_db: f(self.output_db, d.output_db),
+            tempo_sync: self.tempo_sync,
         }
     }
 }
