@@ -138,6 +138,26 @@ fn a_rate_given_against_the_time_column_is_used_and_the_contradiction_said() {
 }
 
 #[test]
+fn options_for_another_format_are_said_to_be_ignored_and_a_folder_is_named() {
+    let opts = ReadOptions {
+        rate: Some(512.0),
+        stream: Some("EEG".into()),
+        ..ReadOptions::default()
+    };
+    let rec = open(&case("05-edf-nrecords-minus1.edf"), &opts).unwrap();
+    assert_eq!(rec.sample_rate, 256.0, "the file's own rate");
+    for words in ["only XDF files hold streams", "this file states its own"] {
+        assert!(
+            rec.warnings.iter().any(|w| w.contains(words)),
+            "{words}: {:?}",
+            rec.warnings
+        );
+    }
+    let e = open(&case(""), &ReadOptions::default()).unwrap_err();
+    assert!(e.contains("is a folder"), "{e}");
+}
+
+#[test]
 fn a_byte_order_mark_never_becomes_a_channel() {
     let rec = read("13-csv-utf8-bom.csv");
     assert_eq!(rec.labels, ["O1", "O2"]);

@@ -242,3 +242,25 @@ def test_an_edf_exported_by_mne_is_read_with_its_eeg_chosen_by_site(cli, tmp_pat
         for c, label in enumerate(names[:4]):
             got, want = float(row[f"{label}_alpha_abs"]), ref["alpha"][c]
             assert abs(got - want) <= 0.01 * want, (label, j, got, want)
+
+
+def test_a_preset_file_renders_as_the_same_preset_imported(cli, tmp_path):
+    import os
+    env = {**os.environ, "MELODIASYNC_PRESET_DIR": str(tmp_path / "presets")}
+    path = CASES / "21-preset-utf8-bom.json"
+    direct = subprocess.run([str(cli), "render", "--preset", str(path), "--seconds", "3",
+                             "--out", str(tmp_path / "a.wav")], capture_output=True, text=True, env=env)
+    assert direct.returncode == 0, direct.stderr
+    imported = subprocess.run([str(cli), "preset", "import", str(path)], capture_output=True,
+                              text=True, env=env)
+    assert imported.returncode == 0, imported.stderr
+    name = json_name(path)
+    by_name = subprocess.run([str(cli), "render", "--preset", name, "--seconds", "3",
+                              "--out", str(tmp_path / "b.wav")], capture_output=True, text=True, env=env)
+    assert by_name.returncode == 0, by_name.stderr
+    assert (tmp_path / "a.wav").read_bytes() == (tmp_path / "b.wav").read_bytes()
+
+
+def json_name(path):
+    import json
+    return json.loads(path.read_text(encoding="utf-8-sig"))["name"]

@@ -88,8 +88,8 @@ pub(crate) fn run(args: CalibrateArgs) -> Result<(), String> {
                     "use a longer or cleaner recording (a baseline needs at least 5 s)".into()
                 };
                 return Err(format!(
-                    "'{text}' ended after {clean:.1} s of clean frames, short of a \
-                     {seconds:.0} s baseline; {fits}."
+                    "'{text}' ended after {clean:.1} s of clean frames, short of the \
+                     {seconds:.0} s baseline asked for; {fits}."
                 ));
             }
             if !rec.is_full() {
@@ -136,8 +136,12 @@ pub(crate) fn run(args: CalibrateArgs) -> Result<(), String> {
     }
     .ok_or("The baseline had too few clean frames; check the electrodes and try again.")?;
     println!(
-        "baseline: {} frames ({condition:?}); targets from its percentiles:",
-        stats.frames
+        "baseline: {} frames ({}); targets from its percentiles:",
+        stats.frames,
+        match condition {
+            Condition::EyesOpen => "eyes-open",
+            Condition::EyesClosed => "eyes-closed",
+        }
     );
     for kind in ProgramKind::ALL {
         let mut p = Program::factory(kind);

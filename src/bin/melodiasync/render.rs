@@ -43,7 +43,8 @@ pub(crate) struct RenderArgs {
     /// (default: the preset's, else calm).
     #[arg(long)]
     pub(crate) program: Option<String>,
-    /// Start from a preset (factory or user; see `melodiasync preset list`); --set and
+    /// Start from a preset (factory or user, by name; see `melodiasync preset list`; or a
+    /// preset file by its path); --set and
     /// --program apply on top.
     #[arg(long)]
     pub(crate) preset: Option<String>,
@@ -159,15 +160,27 @@ fn apply_preset(
     params: &MelodiaSyncParams,
     setup: &mut FeedbackSetup,
 ) -> Result<(), String> {
+    // A preset file given by its path is read as it is (not imported).
+    let path = std::path::Path::new(name);
+    let from_file;
     let (entries, problems) = preset::library(preset::user_dir().as_deref());
-    let entry = preset::find(&entries, name).map_err(|e| {
-        // A broken user file may be the one asked for: say so.
-        problems.iter().fold(e, |acc, p| format!("{acc} {p}"))
-    })?;
-    entry.preset.apply_to(params)?;
-    setup
-        .programs
-        .insert(entry.preset.slot, entry.preset.program.clone());
+    let chosen = if path.is_file() {
+        let (p, warnings) = preset::read_file(path)?;
+        for w in warnings {
+            eprintln!("warning: {w}");
+        }
+        from_file = p;
+        &from_file
+    } else {
+        &preset::find(&entries, name)
+            .map_err(|e| {
+                // A broken user file may be the one asked for: say so.
+                problems.iter().fold(e, |acc, p| format!("{acc} {p}"))
+            })?
+            .preset
+    };
+    chosen.apply_to(params)?;
+    setup.programs.insert(chosen.slot, chosen.program.clone());
     Ok(())
 }
 

@@ -153,6 +153,11 @@ pub fn open(path: &Path, options: &ReadOptions) -> Result<Recording, String> {
         std::fs::read(path)
             .map_err(|e| format!("Cannot read '{shown}': {e}. Check the path and permissions."))
     };
+    if path.is_dir() {
+        return Err(format!(
+            "'{shown}' is a folder; give a recording file (CSV, EDF, BDF or XDF) inside it."
+        ));
+    }
     let result = match ext.as_str() {
         "csv" | "txt" | "tsv" => csv::read(&read()?, options),
         "edf" | "bdf" => edf::read(&read()?, options),
@@ -164,5 +169,26 @@ pub fn open(path: &Path, options: &ReadOptions) -> Result<Recording, String> {
             ))
         }
     };
-    result.map_err(|e| format!("'{shown}': {e}"))
+    let mut rec = result.map_err(|e| format!("'{shown}': {e}"))?;
+    rec.warnings.extend(unused_options(&ext, options));
+    Ok(rec)
+}
+
+/// Options given for another format, one sentence each: they change nothing here.
+fn unused_options(ext: &str, options: &ReadOptions) -> Vec<String> {
+    let mut said = Vec::new();
+    if let Some(stream) = options.stream.as_deref().filter(|_| ext != "xdf") {
+        said.push(format!(
+            "a stream ('{stream}') was chosen, but only XDF files hold streams; ignored"
+        ));
+    }
+    if let Some(rate) = options
+        .rate
+        .filter(|_| matches!(ext, "edf" | "bdf" | "xdf"))
+    {
+        said.push(format!(
+            "a rate ({rate} Hz) was given, but this file states its own; ignored"
+        ));
+    }
+    said
 }
