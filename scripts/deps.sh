@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages MelodiaSync builds and tests against, when any are missing.
-# Safe to run repeatedly: it does nothing when everything is present.
+# Safe to run repeatedly: it does nothing when everything is present. With --tests it also
+# installs what only the tests use (Ardour).
 set -euo pipefail
 
 PKGS=(
@@ -11,8 +12,11 @@ PKGS=(
   python3 python3-venv python3-pip        # test references (pedalboard, pyloudnorm, scipy)
   xvfb imagemagick x11-utils              # editor screenshot test (virtual display, PNG capture)
   libgl1-mesa-dri libegl1 libegl-mesa0 libxkbcommon-x11-0   # Mesa software OpenGL for the editor
-  ardour                                  # a real DAW for the VST3 tests (ardour7-lua, headless)
 )
+# Only the tests need these (`scripts/deps.sh --tests`, run by scripts/test.sh).
+if [[ "${1:-}" == "--tests" ]]; then
+  PKGS+=(ardour)                          # a real DAW for the VST3 tests (ardour7-lua, headless)
+fi
 
 missing=()
 for p in "${PKGS[@]}"; do

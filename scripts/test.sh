@@ -4,7 +4,7 @@
 # (VST3 in pedalboard, loudness against pyloudnorm).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/deps.sh
+scripts/deps.sh --tests
 
 echo "== format and lint"
 cargo fmt --all -- --check
