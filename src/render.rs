@@ -197,6 +197,9 @@ impl EegDrive {
     }
 }
 
+/// A recording that ends this close to the render's end (s, one frame hop) covers it.
+const END_SLACK_S: f64 = 1.0 / 64.0;
+
 /// What to render.
 #[derive(Clone, Debug)]
 pub struct RenderJob {
@@ -423,7 +426,7 @@ pub fn render_traced<E>(
                      analysis window), so the EEG never reached the sound."
                         .into(),
                 );
-            } else if let Some(t) = d.ended_at() {
+            } else if let Some(t) = d.ended_at().filter(|t| job.seconds - t > END_SLACK_S) {
                 // Never silent: the rest of the render had no EEG.
                 notes.push(format!(
                     "warning: the recording ends at {t:.1} s of the {:.1} s render; from there \

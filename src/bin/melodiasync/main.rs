@@ -90,7 +90,7 @@ fn main() -> ExitCode {
                         serde_json::json!({ "id": id, "name": name, "default": default })
                     );
                 } else {
-                    println!("{id:<10} {name:<18} {default}");
+                    println!("{id:<10} {name:<20} {default}");
                 }
             }
             Ok(())
