@@ -260,6 +260,8 @@ fn run(
     let mut published = std::time::Instant::now();
     // The last stream search (its own thread; waited for only when the worker stops).
     let mut search: Option<StreamSearch> = None;
+    // The last error sentence written to the host's log.
+    let mut said = String::new();
     while !stop.is_stopped() {
         while let Some(cmd) = commands.pop() {
             match cmd {
@@ -418,6 +420,12 @@ fn run(
                 *s = status.clone();
             }
             published = std::time::Instant::now();
+        }
+        // In a plugin, an error also goes to the host's log (stderr), once per sentence: a
+        // headless host (a render farm, a batch bounce) shows no editor.
+        if timeline.is_some() && status.state == SourceState::Error && said != status.message {
+            eprintln!("MelodiaSync: {}", status.message);
+            said.clone_from(&status.message);
         }
     }
     // A plugin may be unloaded once the worker is gone: no search thread may outlive it.

@@ -191,3 +191,11 @@ def test_an_eeg_recording_on_the_timeline_shapes_the_export_at_its_song_position
     again, _ = ardour.export("step2b", 10, "-", (0, 0), ["EEG start=2"],
                              env={**with_step, "MS_SLEEP": "2"})
     assert np.array_equal(at2[FADE:], again[FADE:]), "two bounces with the EEG clip"
+
+
+def test_a_recording_that_cannot_be_read_is_said_in_the_hosts_log(ardour, tmp_path):
+    # A headless bounce shows no editor: the reason goes to the host's log (stderr).
+    missing = tmp_path / "no-such-recording.csv"
+    _, text = ardour.export("missing", 2, env={"MELODIASYNC_EEG": str(missing)})
+    said = [l for l in text.splitlines() if l.startswith("MelodiaSync: ")]
+    assert said and str(missing) in said[0], said
