@@ -138,11 +138,7 @@ impl Engine {
         block: usize,
         offline: bool,
     ) -> Option<i64> {
-        let relock = self.follower.next(playing, position, block);
-        if !playing {
-            self.synth.set_musical_time(None);
-        }
-        let p = relock?;
+        let p = self.follower.next(playing, position, block)?;
         if self.relock.start(p, self.fade_samples(), !offline) {
             self.synth.reset_at(p);
         }

@@ -124,11 +124,6 @@ impl TimelineEeg {
     pub fn stop(&mut self) {
         self.running = false;
     }
-
-    /// Whether it played in the last block.
-    pub fn is_running(&self) -> bool {
-        self.running
-    }
 }
 
 impl AudioClockEeg for TimelineEeg {

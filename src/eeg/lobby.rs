@@ -103,18 +103,6 @@ impl Lobby {
         })
     }
 
-    /// Quick waves again for [`HURRY_S`] (a source lost its stream and waits for it).
-    pub fn hurry(&self) {
-        self.lock().hurry_until = Some(Instant::now() + Duration::from_secs_f64(HURRY_S));
-        self.news.notify_all();
-    }
-
-    /// The streams the last wave heard, and the wave count (to tell news from old lists).
-    pub fn rows(&self) -> (Vec<StreamRow>, u64) {
-        let s = self.lock();
-        (s.rows.clone(), s.waves)
-    }
-
     /// Waits up to `timeout` for a wave newer than `seen`; returns its rows and count, or
     /// `None` when none finished in time.
     pub fn wait_for_news(&self, seen: u64, timeout: Duration) -> Option<(Vec<StreamRow>, u64)> {

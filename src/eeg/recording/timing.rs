@@ -225,50 +225,32 @@ mod tests {
 
     #[test]
     fn short_losses_and_repeated_rows_in_regular_files_keep_the_rate() {
+        // Each case: 256 Hz kept, `segments` segments, the first warning opening with `said`.
+        let check = |t: &[f64], segments: usize, said: &str| {
+            let tl = timeline(t, None, &[]).unwrap();
+            assert_eq!(
+                (tl.rate, tl.segments.len()),
+                (256.0, segments),
+                "{:?}",
+                tl.warnings
+            );
+            assert!(tl.warnings[0].starts_with(said), "{said}: {:?}", tl.warnings);
+        };
         // 256 Hz stamped to the millisecond; 0.3 s missing at 5 s.
         let ms = |t: f64| (t * 1000.0).round() / 1000.0;
         let mut t: Vec<f64> = (0..1280).map(|i| ms(i as f64 / 256.0)).collect();
         t.extend((0..1280).map(|i| ms(5.3 + i as f64 / 256.0)));
-        let tl = timeline(&t, None, &[]).unwrap();
-        assert_eq!(
-            (tl.rate, tl.segments.len()),
-            (256.0, 2),
-            "{:?}",
-            tl.warnings
-        );
-        assert!(tl.warnings[0].contains("0.30 s of data missing in 1 gap (0.30 s at 5.00 s)"));
+        check(&t, 2, "0.30 s of data missing in 1 gap (0.30 s at 5.00 s)");
         // 64 rows written twice at 5 s: the clock steps back 0.25 s.
         let mut t: Vec<f64> = (0..1280).map(|i| i as f64 / 256.0).collect();
         t.extend((1216..2560).map(|i| i as f64 / 256.0));
-        let tl = timeline(&t, None, &[]).unwrap();
-        assert_eq!(
-            (tl.rate, tl.segments.len()),
-            (256.0, 2),
-            "{:?}",
-            tl.warnings
-        );
-        assert!(
-            tl.warnings[0].contains("jumps back by 0.25 s"),
-            "{:?}",
-            tl.warnings
-        );
+        check(&t, 2, "the clock jumps back by 0.25 s");
         // Three lost samples here and there: dropouts, out of the rate, no new segment.
         let t: Vec<f64> = (0..2560)
             .filter(|i| !(1000..1003).contains(i) && !(2000..2003).contains(i))
             .map(|i| i as f64 / 256.0)
             .collect();
-        let tl = timeline(&t, None, &[]).unwrap();
-        assert_eq!(
-            (tl.rate, tl.segments.len()),
-            (256.0, 1),
-            "{:?}",
-            tl.warnings
-        );
-        assert!(
-            tl.warnings[0].starts_with("2 short dropouts (0.02 s in all"),
-            "{:?}",
-            tl.warnings
-        );
+        check(&t, 1, "2 short dropouts (0.02 s in all");
         // Chunks stamped at once (bursty devices): steps up to 0.2 s are no gaps.
         let t: Vec<f64> = (0..2560).map(|i| (i / 51) as f64 * 51.0 / 256.0).collect();
         let tl = timeline(&t, None, &[]).unwrap();
