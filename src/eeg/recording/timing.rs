@@ -234,7 +234,11 @@ mod tests {
                 "{:?}",
                 tl.warnings
             );
-            assert!(tl.warnings[0].starts_with(said), "{said}: {:?}", tl.warnings);
+            assert!(
+                tl.warnings[0].starts_with(said),
+                "{said}: {:?}",
+                tl.warnings
+            );
         };
         // 256 Hz stamped to the millisecond; 0.3 s missing at 5 s.
         let ms = |t: f64| (t * 1000.0).round() / 1000.0;
