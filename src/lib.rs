@@ -6,6 +6,7 @@
 #![deny(unsafe_op_in_unsafe_fn)]
 
 pub mod bridge;
+mod clap_export;
 pub mod editor;
 pub mod eeg;
 pub mod engine;
@@ -563,5 +564,5 @@ impl Vst3Plugin for MelodiaSync {
         &[Vst3SubCategory::Instrument, Vst3SubCategory::Synth];
 }
 
-nice_export_clap!(MelodiaSync);
+// The CLAP entry is `clap_export`'s: nice-plug's plugin factory plus preset discovery.
 nice_export_vst3!(MelodiaSync);

@@ -36,15 +36,23 @@ pub struct Entry {
     pub origin: Origin,
 }
 
+/// The factory presets with their stable keys: the file name in `presets/` without `.json`
+/// (`night-sky`), which CLAP hosts keep to load a preset again.
+pub fn factory() -> impl Iterator<Item = (&'static str, Preset)> {
+    FACTORY.iter().map(|(file, text)| {
+        let preset = parse(text.as_bytes(), file)
+            .expect("factory presets are valid (checked by a test)")
+            .0;
+        (file.trim_end_matches(".json"), preset)
+    })
+}
+
 /// Every preset: factory first, then the user folder's. A broken user file is reported in the
 /// second list and skipped; the others still load.
 pub fn library(dir: Option<&Path>) -> (Vec<Entry>, Vec<String>) {
-    let mut entries: Vec<Entry> = FACTORY
-        .iter()
-        .map(|(file, text)| Entry {
-            preset: parse(text.as_bytes(), file)
-                .expect("factory presets are valid (checked by a test)")
-                .0,
+    let mut entries: Vec<Entry> = factory()
+        .map(|(_, preset)| Entry {
+            preset,
             origin: Origin::Factory,
         })
         .collect();

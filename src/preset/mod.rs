@@ -7,10 +7,11 @@
 //! 0..1, Hz, seconds, dB; enum parameters by their display name, booleans as booleans).
 
 mod library;
+mod state;
 
 use std::collections::BTreeMap;
 
-pub use library::{find, library, read_file, save_user, slug, user_dir, Entry, Origin};
+pub use library::{factory, find, library, read_file, save_user, slug, user_dir, Entry, Origin};
 
 use nice_plug::prelude::{ParamPtr, Params};
 

@@ -42,15 +42,57 @@ impl clack_extensions::gui::HostGuiImpl for Shared {
     fn closed(&self, _was_destroyed: bool) {}
 }
 
+/// What the plugin told the host's preset-load extension: `Ok(load key or path)` for a
+/// loaded preset, `Err(message)` for a failed load.
+pub type PresetLoadReport = Result<String, String>;
+
+/// The host's main-thread side: it records the plugin's preset-load reports.
+#[derive(Default)]
+pub struct MainThread {
+    /// Reports in order.
+    pub preset_loads: std::cell::RefCell<Vec<PresetLoadReport>>,
+}
+
+impl MainThreadHandler<'_> for MainThread {}
+
+impl clack_extensions::preset_discovery::HostPresetLoadImpl for MainThread {
+    fn on_error(
+        &self,
+        _location: clack_extensions::preset_discovery::prelude::Location,
+        _load_key: Option<&std::ffi::CStr>,
+        _os_error: i32,
+        message: Option<&std::ffi::CStr>,
+    ) {
+        let text = message.map(|m| m.to_string_lossy().into_owned());
+        self.preset_loads
+            .borrow_mut()
+            .push(Err(text.unwrap_or_default()));
+    }
+
+    fn loaded(
+        &self,
+        location: clack_extensions::preset_discovery::prelude::Location,
+        load_key: Option<&std::ffi::CStr>,
+    ) {
+        let what = load_key
+            .or(location.file_path())
+            .map(|k| k.to_string_lossy().into_owned());
+        self.preset_loads
+            .borrow_mut()
+            .push(Ok(what.unwrap_or_default()));
+    }
+}
+
 /// The host type.
 pub struct Host;
 impl HostHandlers for Host {
     type Shared<'a> = Shared;
-    type MainThread<'a> = ();
+    type MainThread<'a> = MainThread;
     type AudioProcessor<'a> = ();
 
     fn declare_extensions(builder: &mut HostExtensions<Self>, _shared: &Self::Shared<'_>) {
         builder.register::<clack_extensions::gui::HostGui>();
+        builder.register::<clack_extensions::preset_discovery::HostPresetLoad>();
     }
 }
 
@@ -90,7 +132,8 @@ pub fn instantiate(entry: &PluginEntry) -> PluginInstance<Host> {
     )
     .unwrap();
     let id = CString::new(PLUGIN_ID).unwrap();
-    PluginInstance::<Host>::new(|_| Shared, |_| (), entry, &id, &info).expect("instantiation")
+    PluginInstance::<Host>::new(|_| Shared, |_| MainThread::default(), entry, &id, &info)
+        .expect("instantiation")
 }
 
 /// One parameter as the host sees it.
