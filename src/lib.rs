@@ -17,6 +17,7 @@ pub mod loop_bench;
 pub mod loudness;
 pub mod midi_out;
 pub mod params;
+pub mod paths;
 pub mod preset;
 pub mod queue;
 pub mod render;

@@ -379,53 +379,55 @@ fn a_vanished_stream_is_reported_lost_and_reconnects_within_two_seconds() {
     second.join().unwrap();
 }
 
-#[test]
-fn int16_and_non_finite_samples_are_handled() {
-    // int16: converted to floats (liblsl widens to int32; the worker to f32).
-    let h = std::thread::spawn(|| {
-        let outlet = StreamOutlet::new(
-            &info(
-                "Int16",
-                "EEG-test-int16",
-                &["O1"],
-                128.0,
-                ChannelFormat::Int16,
-                "i16",
-            ),
-            0,
-            30,
-        )
-        .unwrap();
+/// A 10 Hz, 30 µV rhythm pushed as integers of `format` on stream `name` (the value rounded,
+/// then `push`ed) reads as alpha of the right power.
+fn integer_stream_reads_alpha(
+    format: ChannelFormat,
+    name: &'static str,
+    push: fn(&StreamOutlet, i64, f64),
+) {
+    let h = std::thread::spawn(move || {
+        let outlet =
+            StreamOutlet::new(&info("Int", name, &["O1"], 128.0, format, name), 0, 30).unwrap();
         let start = lsl::local_clock();
         let mut n = 0u64;
         while n < 128 * 4 {
             let due = ((lsl::local_clock() - start) * 128.0) as u64;
             while n < due {
-                let v =
-                    (30.0 * (std::f64::consts::TAU * 10.0 * n as f64 / 128.0).sin()).round() as i16;
-                outlet
-                    .push_sample_ex(&vec![v], start + n as f64 / 128.0, true)
-                    .unwrap();
+                let v = (30.0 * (std::f64::consts::TAU * 10.0 * n as f64 / 128.0).sin()).round();
+                push(&outlet, v as i64, start + n as f64 / 128.0);
                 n += 1;
             }
             std::thread::sleep(Duration::from_millis(2));
         }
     });
-    let (worker, out) = Worker::spawn(lsl_spec("EEG-test-int16"), AnalysisConfig::default());
+    let (worker, out) = Worker::spawn(lsl_spec(name), AnalysisConfig::default());
     assert!(wait_for(&worker, 5.0, |s| s.state == SourceState::Connected).is_some());
     h.join().unwrap();
     let mut last = None;
     while let Some(f) = out.monitor.pop() {
         last = Some(f);
     }
-    let f = last.expect("frames from an int16 stream");
-    assert!(f.valid && f.bands[ALPHA].rel > 0.95, "{f:?}");
+    let f = last.unwrap_or_else(|| panic!("frames from {name}"));
+    assert!(f.valid && f.bands[ALPHA].rel > 0.95, "{name}: {f:?}");
     assert!(
         (f.bands[ALPHA].abs - 450.0).abs() < 25.0,
-        "{}",
+        "{name}: {}",
         f.bands[ALPHA].abs
     );
     drop(worker);
+}
+
+#[test]
+fn int16_int64_and_non_finite_samples_are_handled() {
+    // int16: liblsl widens to int32, the worker converts to f32. int64: pulled as double on
+    // every platform (the lsl crate has no i64 pull on Windows).
+    integer_stream_reads_alpha(ChannelFormat::Int16, "EEG-test-int16", |o, v, t| {
+        o.push_sample_ex(&vec![v as i16], t, true).unwrap()
+    });
+    integer_stream_reads_alpha(ChannelFormat::Int64, "EEG-test-int64", |o, v, t| {
+        o.push_sample_ex(&vec![v], t, true).unwrap()
+    });
 
     // NaN, Inf and 1e30 on three channels, clean alpha on the fourth.
     let outlet = spawn_outlet(

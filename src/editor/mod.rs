@@ -344,15 +344,7 @@ impl App {
     }
 }
 
-/// Where the editor's session logs go: `$MELODIASYNC_SESSION_DIR`, else
-/// `~/MelodiaSync/sessions`.
+/// Where the editor's session logs go (see [`crate::paths::sessions`]).
 pub fn sessions_dir() -> std::path::PathBuf {
-    if let Some(d) = std::env::var_os("MELODIASYNC_SESSION_DIR") {
-        return d.into();
-    }
-    std::env::var_os("HOME")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(std::env::temp_dir)
-        .join("MelodiaSync")
-        .join("sessions")
+    crate::paths::sessions()
 }

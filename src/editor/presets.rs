@@ -57,7 +57,7 @@ impl App {
             if ui.button("Save").clicked() {
                 let p = preset::Preset::capture(&self.save_name, &self.params, self.slot_program());
                 self.message = match preset::user_dir() {
-                    None => "There is no user preset folder (HOME is not set).".into(),
+                    None => crate::paths::NO_PRESET_FOLDER.into(),
                     Some(dir) => match preset::save_user(&dir, &p, true) {
                         Ok(path) => format!("Saved '{}' to {}.", p.name, path.display()),
                         Err(e) => e,

@@ -23,12 +23,12 @@ const LOST_AFTER: f64 = 0.6;
 enum Buffers {
     /// float32 streams.
     F32(Vec<f32>),
-    /// double streams.
+    /// double and int64 streams. int64 is pulled as double on every platform (the `lsl`
+    /// crate cannot pull i64 on Windows, where C's `long` is 32 bits): exact below 2^53, far
+    /// beyond any EEG value, and the sample becomes an f32 anyway.
     F64(Vec<f64>),
     /// int8/int16/int32 streams.
     I32(Vec<i32>),
-    /// int64 streams.
-    I64(Vec<i64>),
 }
 
 /// A connected inlet.
@@ -312,8 +312,7 @@ fn connect(info: &StreamInfo) -> Result<Connection, ::lsl::Error> {
     let offset = inlet.time_correction(1.0).unwrap_or(0.0);
     let buf = match full.channel_format() {
         ChannelFormat::Float32 => Buffers::F32(vec![0.0; n]),
-        ChannelFormat::Double64 => Buffers::F64(vec![0.0; n]),
-        ChannelFormat::Int64 => Buffers::I64(vec![0; n]),
+        ChannelFormat::Double64 | ChannelFormat::Int64 => Buffers::F64(vec![0.0; n]),
         _ => Buffers::I32(vec![0; n]),
     };
     let now = ::lsl::local_clock();
@@ -341,7 +340,6 @@ impl Connection {
             Buffers::F32(b) => pull_as(inlet, b, out, timeout, |v| v),
             Buffers::F64(b) => pull_as(inlet, b, out, timeout, |v| v as f32),
             Buffers::I32(b) => pull_as(inlet, b, out, timeout, |v| v as f32),
-            Buffers::I64(b) => pull_as(inlet, b, out, timeout, |v| v as f32),
         }
     }
 }

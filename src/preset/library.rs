@@ -6,16 +6,9 @@ use std::path::{Path, PathBuf};
 use super::{parse, validate, Preset, FACTORY, MAX_BYTES};
 use crate::files::write_atomically;
 
-/// Where user presets live: `$MELODIASYNC_PRESET_DIR`, else `$XDG_CONFIG_HOME/melodiasync/presets`,
-/// else `~/.config/melodiasync/presets`.
+/// Where user presets live (see [`crate::paths::user_presets`]).
 pub fn user_dir() -> Option<PathBuf> {
-    if let Some(d) = std::env::var_os("MELODIASYNC_PRESET_DIR") {
-        return Some(PathBuf::from(d));
-    }
-    let config = std::env::var_os("XDG_CONFIG_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".config")))?;
-    Some(config.join("melodiasync").join("presets"))
+    crate::paths::user_presets()
 }
 
 /// Where a preset in the list comes from.

@@ -71,10 +71,7 @@ pub(crate) enum PresetCmd {
 
 /// The user preset folder, or a sentence saying why there is none.
 fn user_presets() -> Result<PathBuf, String> {
-    preset::user_dir().ok_or_else(|| {
-        "There is no user preset folder: set HOME, XDG_CONFIG_HOME or MELODIASYNC_PRESET_DIR."
-            .to_string()
-    })
+    preset::user_dir().ok_or_else(|| melodiasync::paths::NO_PRESET_FOLDER.to_string())
 }
 
 /// Runs `preset`.
