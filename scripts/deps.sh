@@ -18,6 +18,12 @@ if [[ "${1:-}" == "--tests" ]]; then
   PKGS+=(ardour)                          # a real DAW for the VST3 tests (ardour7-lua, headless)
 fi
 
+# The Windows cross-build and its tests under Wine (`scripts/deps.sh --windows`, run by
+# scripts/windows.sh; --tests includes them).
+if [[ "${1:-}" == "--windows" || "${1:-}" == "--tests" ]]; then
+  PKGS+=(gcc-mingw-w64-x86-64-posix g++-mingw-w64-x86-64-posix binutils-mingw-w64-x86-64 wine64)
+fi
+
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

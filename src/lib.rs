@@ -15,6 +15,7 @@ pub mod feedback;
 pub mod files;
 pub mod loop_bench;
 pub mod loudness;
+pub mod math;
 pub mod midi_out;
 pub mod params;
 pub mod paths;

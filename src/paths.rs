@@ -66,4 +66,21 @@ mod tests {
             assert_eq!(sessions(), home.join("MelodiaSync/sessions"));
         }
     }
+
+    #[cfg(windows)]
+    #[test]
+    fn windows_uses_appdata_and_documents() {
+        if std::env::var_os("MELODIASYNC_PRESET_DIR").is_none() {
+            let appdata = PathBuf::from(std::env::var_os("APPDATA").unwrap());
+            assert_eq!(
+                user_presets(),
+                Some(appdata.join("MelodiaSync").join("presets"))
+            );
+        }
+        if std::env::var_os("MELODIASYNC_SESSION_DIR").is_none() {
+            let docs = dirs::document_dir().unwrap();
+            assert!(docs.ends_with("Documents"), "{}", docs.display());
+            assert_eq!(sessions(), docs.join("MelodiaSync").join("sessions"));
+        }
+    }
 }

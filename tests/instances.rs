@@ -1,7 +1,9 @@
 //! Many instances in one host: what an idle instance costs (CPU, threads) and how long the
 //! host waits on activate, deactivate and destroy, with no EEG stream on the network.
 //! Figures are printed (`cargo test --test instances -- --nocapture`); the bounds asserted
-//! leave room for a busy 2-core machine.
+//! leave room for a busy 2-core machine. Linux only: CPU time and threads are read from
+//! getrusage and /proc.
+#![cfg(target_os = "linux")]
 
 mod support;
 

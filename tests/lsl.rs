@@ -425,8 +425,9 @@ fn int16_int64_and_non_finite_samples_are_handled() {
     integer_stream_reads_alpha(ChannelFormat::Int16, "EEG-test-int16", |o, v, t| {
         o.push_sample_ex(&vec![v as i16], t, true).unwrap()
     });
+    // The lsl crate pushes no i64 on Windows either: the outlet converts doubles to its int64.
     integer_stream_reads_alpha(ChannelFormat::Int64, "EEG-test-int64", |o, v, t| {
-        o.push_sample_ex(&vec![v], t, true).unwrap()
+        o.push_sample_ex(&vec![v as f64], t, true).unwrap()
     });
 
     // NaN, Inf and 1e30 on three channels, clean alpha on the fourth.

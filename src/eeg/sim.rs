@@ -6,6 +6,7 @@
 //! whose amplitudes follow a [`Script`], plus eye blinks (100 µV, 0.3 s) on frontal channels
 //! every 3–8 s. Values are in µV.
 
+use crate::math::Portable;
 use crate::synth::noise::PinkFilter;
 use crate::synth::rng::Rng;
 
@@ -247,13 +248,13 @@ impl Simulator {
             if self.cfg.blinks && self.n >= self.blink.0 && self.n - self.blink.0 < blink_len {
                 100.0
                     * (std::f64::consts::PI * (self.n - self.blink.0) as f64 / blink_len as f64)
-                        .sin() as f32
+                        .libm_sin() as f32
             } else {
                 0.0
             };
         let tau = std::f64::consts::TAU;
         for (ch, o) in self.channels.iter_mut().zip(out.iter_mut()) {
-            let osc = |f: f32, p: f32| ((tau * (f as f64 * t + p as f64)).sin()) as f32;
+            let osc = |f: f32, p: f32| ((tau * (f as f64 * t + p as f64)).libm_sin()) as f32;
             let background = 6.0 * ch.pink.process(self.rng.bipolar());
             *o = background
                 + a * ch.weights.0 * osc(ch.alpha_hz, ch.phases[0])

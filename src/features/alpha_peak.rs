@@ -1,6 +1,7 @@
 //! The individual alpha frequency (peak alpha) of a power spectral density.
 
 use super::TINY;
+use crate::math::Portable;
 
 /// Search range of the individual alpha peak, Hz.
 const PEAK_RANGE: (f32, f32) = (7.0, 14.0);
@@ -25,7 +26,7 @@ pub fn peak_alpha(psd: &[f32], bin_hz: f32) -> (f32, f32) {
     if !(psd[k] > psd[k - 1] && psd[k] >= psd[k + 1]) || psd[k] <= 0.0 {
         return (0.0, 0.0);
     }
-    let ln = |v: f32| (v.max(TINY) as f64).ln();
+    let ln = |v: f32| (v.max(TINY) as f64).libm_ln();
     let (a, b, c) = (ln(psd[k - 1]), ln(psd[k]), ln(psd[k + 1]));
     let denom = a - 2.0 * b + c;
     let delta = if denom < 0.0 {

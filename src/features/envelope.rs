@@ -27,6 +27,8 @@
 //! Allocation-free after construction; state in `f64` (the low-pass poles sit within 1e-3 of
 //! the unit circle at 1 kHz).
 
+use crate::math::Portable;
+
 /// Butterworth order of the demodulation low-pass for bands up to [`WIDE_BAND_HZ`] wide
 /// (delta, theta, alpha, SMR). Third order: a strong neighbouring rhythm leaks in far less
 /// than through a second-order filter (a 10 Hz alpha rhythm: 0.5 % of its power into SMR and
@@ -70,7 +72,7 @@ impl Biquad {
     /// A first-order low-pass with corner `fc` at `fs` (bilinear transform, pre-warped): the
     /// real pole of an odd-order Butterworth filter.
     pub fn lowpass1(fc: f64, fs: f64) -> Self {
-        let k = (std::f64::consts::PI * fc / fs).tan();
+        let k = (std::f64::consts::PI * fc / fs).libm_tan();
         let b0 = k / (1.0 + k);
         Self {
             b: [b0, b0, 0.0],
@@ -81,7 +83,7 @@ impl Biquad {
     /// A Butterworth-family low-pass section with quality `q` and corner `fc` at `fs` (bilinear
     /// transform, pre-warped so the corner is exact).
     pub fn lowpass(fc: f64, q: f64, fs: f64) -> Self {
-        let k = (std::f64::consts::PI * fc / fs).tan();
+        let k = (std::f64::consts::PI * fc / fs).libm_tan();
         let norm = 1.0 / (1.0 + k / q + k * k);
         let b0 = k * k * norm;
         Self {
@@ -92,7 +94,7 @@ impl Biquad {
 
     /// The matching high-pass section.
     pub fn highpass(fc: f64, q: f64, fs: f64) -> Self {
-        let k = (std::f64::consts::PI * fc / fs).tan();
+        let k = (std::f64::consts::PI * fc / fs).libm_tan();
         let norm = 1.0 / (1.0 + k / q + k * k);
         Self {
             b: [norm, -2.0 * norm, norm],
@@ -117,7 +119,7 @@ fn butterworth_q(order: usize) -> [f64; SECTIONS] {
     std::array::from_fn(|k| {
         if k < order / 2 {
             let theta = (2 * k + 1) as f64 * std::f64::consts::PI / (2 * order) as f64;
-            1.0 / (2.0 * theta.sin())
+            1.0 / (2.0 * theta.libm_sin())
         } else if k == order / 2 && order % 2 == 1 {
             f64::INFINITY
         } else {
@@ -130,7 +132,7 @@ fn butterworth_q(order: usize) -> [f64; SECTIONS] {
 /// its cutoff: `(π/2n) / sin(π/2n)`.
 pub fn enbw_factor(order: usize) -> f64 {
     let x = std::f64::consts::PI / (2 * order) as f64;
-    x / x.sin()
+    x / x.libm_sin()
 }
 
 /// The filters of one band at one sample rate.
@@ -169,7 +171,7 @@ impl BandDesign {
                     Biquad::default()
                 }
             }),
-            step: (w.cos(), -w.sin()),
+            step: (w.libm_cos(), -w.libm_sin()),
         }
     }
 

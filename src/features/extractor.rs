@@ -8,6 +8,7 @@ use super::quality::{assess, is_frontal, Flags, SpectralShares, WindowStats};
 use super::spectrum::{remove_line_bins, Welch};
 use super::TINY;
 use super::{BandValue, FeatureFrame};
+use crate::math::Portable;
 
 /// Per-channel results of the latest frame.
 #[derive(Clone, Debug)]
@@ -422,7 +423,7 @@ impl Extractor {
             frame.bands[i] = BandValue {
                 abs,
                 rel,
-                db: 10.0 * abs.max(TINY).log10(),
+                db: 10.0 * abs.max(TINY).libm_log10(),
             };
         }
 
@@ -434,7 +435,7 @@ impl Extractor {
             let (fl, fr) = (self.results.flags[l], self.results.flags[r]);
             if fl.is_clean() && fr.is_clean() {
                 let alpha = |c: usize| self.results.abs[c * n_bands + ALPHA].max(TINY);
-                frame.asymmetry = alpha(r).ln() - alpha(l).ln();
+                frame.asymmetry = alpha(r).libm_ln() - alpha(l).libm_ln();
                 frame.asymmetry_valid = true;
             }
         }

@@ -6,6 +6,7 @@
 //! `1 / (fs · Σw²)`, and made one-sided by doubling every bin except DC and (for even lengths)
 //! Nyquist; segments are averaged with the mean.
 
+use crate::math::Portable;
 use std::sync::Arc;
 
 use realfft::num_complex::Complex32;
@@ -83,7 +84,9 @@ impl Welch {
         let step = ((segment as f32 * (1.0 - overlap.clamp(0.0, 0.95))).round() as usize).max(1);
         let segments = 1 + (window_len.max(segment) - segment) / step;
         let taper: Vec<f32> = (0..segment)
-            .map(|i| (0.5 - 0.5 * (std::f64::consts::TAU * i as f64 / segment as f64).cos()) as f32)
+            .map(|i| {
+                (0.5 - 0.5 * (std::f64::consts::TAU * i as f64 / segment as f64).libm_cos()) as f32
+            })
             .collect();
         let sum_sq: f64 = taper.iter().map(|w| (*w as f64).powi(2)).sum();
         let bins = segment / 2 + 1;

@@ -3,6 +3,7 @@
 //! strong listeners look alike. Also the one exponential-smoothing coefficient.
 
 use super::program::{TargetKind, Term, TermBaseline};
+use crate::math::Portable;
 
 /// Time constant of the running normaliser used when there is no baseline, seconds.
 pub const RUNNING_TAU_S: f32 = 60.0;
@@ -188,7 +189,7 @@ impl Normaliser {
 /// is about zero: no smoothing).
 pub fn smoothing(dt: f32, tau: f32) -> f32 {
     if tau > 1e-3 {
-        1.0 - (-dt.max(0.0) / tau).exp()
+        1.0 - (-dt.max(0.0) / tau).libm_exp()
     } else {
         1.0
     }

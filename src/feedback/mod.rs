@@ -36,6 +36,7 @@ mod setup;
 mod snapshot;
 mod timing;
 
+use crate::math::Portable;
 use mapping::{apply_routes, blend, RouteSource, MAX_ROUTES};
 use program::{CompiledProgram, MAX_TERMS};
 use reward::{smoothing, Normaliser, RewardState, RunningStats, TermState};
@@ -309,8 +310,8 @@ impl Feedback {
         let mut m = blend(base, &fb, amount);
         if knobs.glide && self.glide.hz > 0.0 && user_beat_hz > 0.0 {
             // Interpolated in pitch (log frequency): the glide and its fade sound even.
-            let ratio = (self.glide.hz / user_beat_hz).log2();
-            m.beat_hz = user_beat_hz * (ratio * amount).exp2();
+            let ratio = (self.glide.hz / user_beat_hz).libm_log2();
+            m.beat_hz = user_beat_hz * (ratio * amount).libm_exp2();
         }
         m.sanitized()
     }

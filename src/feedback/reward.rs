@@ -5,6 +5,7 @@ pub use super::listener::{
     smoothing, to_scale, Domain, Normaliser, RunningStats, NORMALISER_TAU_S, RUNNING_TAU_S,
 };
 use super::program::{Direction, Term, TermBaseline};
+use crate::math::Portable;
 
 /// Smoothed reward above which the in-target state may start (after the dwell time).
 pub const ON_LEVEL: f32 = 0.6;
@@ -191,7 +192,7 @@ impl TermState {
         let d = (w - self.domain.to(theta)) / sd;
         let m = match term.direction {
             // Adaptive "toward" terms keep their target and tighten or widen the tolerance.
-            Direction::Toward if adapt => -d.abs() * self.offset.exp(),
+            Direction::Toward if adapt => -d.abs() * self.offset.libm_exp(),
             Direction::Toward => -d.abs(),
             _ if self.above => d,
             _ => -d,

@@ -9,6 +9,7 @@
 use super::osc::{increment, Phasor, Sine};
 use super::rng::Rng;
 use super::CONTROL_BLOCK;
+use crate::math::Portable;
 
 /// Voices ringing at once; a new strike takes the quietest.
 pub const VOICES: usize = 8;
@@ -159,7 +160,7 @@ impl Chimes {
     /// Starts a voice on `note` (MIDI number) at `velocity` 0..1 and `pan` 0 (left)..1 (right).
     pub fn strike(&mut self, note: f32, velocity: f32, pan: f32) {
         let sr = self.sample_rate;
-        let f0 = 440.0 * ((note - 69.0) / 12.0).exp2();
+        let f0 = 440.0 * ((note - 69.0) / 12.0).libm_exp2();
         let slot = self
             .voices
             .iter()
@@ -168,15 +169,15 @@ impl Chimes {
             .map_or(0, |(i, _)| i);
         let v = &mut self.voices[slot];
         let angle = pan.clamp(0.0, 1.0) * std::f32::consts::FRAC_PI_2;
-        v.pan = (angle.cos(), angle.sin());
+        v.pan = (angle.libm_cos(), angle.libm_sin());
         for p in 0..RATIOS.len() {
             let f = (f0 * RATIOS[p]).min(0.45 * sr);
             v.incs[p] = increment(f as f64, sr as f64);
             v.phases[p] = Phasor::new(0.0);
             v.env[p] = velocity * AMPS[p];
             // Higher notes ring shorter, as small bells do.
-            let tau = DECAYS[p] * (440.0 / f0).powf(0.3).clamp(0.5, 1.5);
-            v.decay[p] = (-1.0 / (tau * sr)).exp();
+            let tau = DECAYS[p] * (440.0 / f0).libm_powf(0.3).clamp(0.5, 1.5);
+            v.decay[p] = (-1.0 / (tau * sr)).libm_exp();
         }
         v.attack = 0.0;
         v.attack_step = 1.0 / (ATTACK_S * sr);

@@ -4,6 +4,7 @@
 //! While MIDI notes are held they choose the chord: one held note becomes the root of the
 //! chosen chord shape, two or more are voiced as played (lowest six). Pitch changes glide.
 
+use crate::math::Portable;
 use nice_plug::prelude::Enum;
 
 use super::filter::SvfLowpass;
@@ -231,8 +232,8 @@ impl Drone {
         self.assign_chord(ctl);
         let n = CONTROL_BLOCK;
         let sr = self.sample_rate;
-        let glide = 1.0 - (-(n as f32) / (GLIDE_TAU * sr)).exp();
-        let fade = 1.0 - (-(n as f32) / (FADE_TAU * sr)).exp();
+        let glide = 1.0 - (-(n as f32) / (GLIDE_TAU * sr)).libm_exp();
+        let fade = 1.0 - (-(n as f32) / (FADE_TAU * sr)).libm_exp();
         let active = self.voices.iter().filter(|v| v.active).count().max(1) as f32;
         // Equal loudness for any voice count: uncorrelated voices add in power.
         let norm = 1.0 / active.sqrt();
@@ -258,8 +259,8 @@ impl Drone {
             v.gain = Ramp::new(g0, g1);
             // Detune in cents: a fixed spread plus slow motion, both scaled by drift.
             let cents = (2.0 + 6.0 * ctl.drift) + 5.0 * ctl.drift * detune;
-            let base = 440.0 * ((v.pitch - 69.0) / 12.0).exp2() as f64;
-            let ratio = (cents as f64 / 1200.0).exp2();
+            let base = 440.0 * ((v.pitch - 69.0) / 12.0).libm_exp2() as f64;
+            let ratio = (cents as f64 / 1200.0).libm_exp2();
             let freqs = [base / ratio, base * ratio];
             let sr = sr as f64;
             v.incs = [increment(freqs[0], sr), increment(freqs[1], sr)];

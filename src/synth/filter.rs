@@ -1,5 +1,6 @@
 //! Filters used by the layers and the master section.
 
+use crate::math::Portable;
 use std::f32::consts::PI;
 
 /// State-variable low-pass (Simper/Cytomic trapezoidal form).
@@ -35,7 +36,7 @@ impl SvfLowpass {
     #[inline]
     pub fn set(&mut self, cutoff_hz: f32, q: f32, sample_rate: f32) {
         let fc = cutoff_hz.clamp(10.0, 0.49 * sample_rate);
-        let g = (PI * fc / sample_rate).tan();
+        let g = (PI * fc / sample_rate).libm_tan();
         let k = 1.0 / q;
         self.a1 = 1.0 / (1.0 + g * (g + k));
         self.a2 = g * self.a1;
@@ -74,7 +75,7 @@ impl OnePole {
     /// Sets the cutoff.
     #[inline]
     pub fn set(&mut self, cutoff_hz: f32, sample_rate: f32) {
-        self.a = 1.0 - (-2.0 * PI * cutoff_hz / sample_rate).exp();
+        self.a = 1.0 - (-2.0 * PI * cutoff_hz / sample_rate).libm_exp();
     }
 
     /// Clears the state.
@@ -109,7 +110,7 @@ impl DcBlocker {
         Self {
             x1: 0.0,
             y1: 0.0,
-            r: (-2.0 * PI * cutoff_hz / sample_rate).exp(),
+            r: (-2.0 * PI * cutoff_hz / sample_rate).libm_exp(),
         }
     }
 
@@ -154,7 +155,7 @@ impl Tilt {
 
     /// Gains for the low and high halves for a tilt in dB.
     pub fn gains(tilt_db: f32) -> (f32, f32) {
-        let g = 10f32.powf(tilt_db / 40.0);
+        let g = 10f32.libm_powf(tilt_db / 40.0);
         (1.0 / g, g)
     }
 

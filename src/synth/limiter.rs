@@ -2,6 +2,8 @@
 //! ceiling. Transparent at the default levels; it only protects ears and speakers when a user
 //! pushes every layer up at once.
 
+use crate::math::Portable;
+
 /// Absolute ceiling of the output: -1 dBFS.
 pub const CEILING: f32 = 0.891_250_9;
 /// Level where the gain computer starts to act: -3 dBFS.
@@ -34,8 +36,8 @@ impl Limiter {
 
     /// Recomputes the time constants.
     pub fn set_sample_rate(&mut self, sample_rate: f32) {
-        self.attack = 1.0 - (-1.0 / (0.001 * sample_rate)).exp();
-        self.release = 1.0 - (-1.0 / (0.3 * sample_rate)).exp();
+        self.attack = 1.0 - (-1.0 / (0.001 * sample_rate)).libm_exp();
+        self.release = 1.0 - (-1.0 / (0.3 * sample_rate)).libm_exp();
         self.reset();
     }
 
@@ -71,7 +73,7 @@ pub fn soft_clip(x: f32) -> f32 {
         return x;
     }
     let room = CEILING - KNEE;
-    let y = KNEE + room * ((a - KNEE) / room).tanh();
+    let y = KNEE + room * ((a - KNEE) / room).libm_tanh();
     // tanh saturates to exactly 1.0 in f32 for large inputs; keep strictly under the ceiling.
     y.min(CEILING * 0.9999).copysign(x)
 }

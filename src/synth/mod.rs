@@ -32,6 +32,7 @@ pub mod wavetable;
 pub use drone::Chord;
 pub use settings::{entrainment_hz, Modulation, SynthSettings};
 
+use crate::math::Portable;
 use binaural::Binaural;
 use chimes::Chimes;
 use drone::{Drone, DroneControl, MAX_VOICES};
@@ -106,7 +107,7 @@ fn targets(s: &SynthSettings, m: &Modulation, bpm: Option<f64>) -> [f32; N_CONTR
     t[C::ChimeDensity as usize] = unit(m.chimes);
     t[C::Drift as usize] = unit(s.drift * (1.0 + 0.5 * m.density));
     t[C::UpperWeight as usize] = 0.75 + 0.25 * m.density;
-    t[C::DroneCutoffLog as usize] = 150f32.log2() + 6.5 * bright;
+    t[C::DroneCutoffLog as usize] = 150f32.libm_log2() + 6.5 * bright;
     t[C::Carrier as usize] = s.carrier_hz.clamp(20.0, 2000.0);
     t[C::Beat as usize] = match bpm.filter(|_| s.tempo_sync) {
         Some(bpm) => tempo::synced_hz(entrainment_hz(s, m), bpm),
@@ -114,14 +115,15 @@ fn targets(s: &SynthSettings, m: &Modulation, bpm: Option<f64>) -> [f32; N_CONTR
     };
     t[C::PulseTone as usize] = s.pulse_tone_hz.clamp(20.0, 4000.0);
     t[C::NoiseColour as usize] = unit(s.noise_colour);
-    t[C::NoiseCutoffLog as usize] = s.noise_cutoff_hz.clamp(50.0, 20_000.0).log2() - 0.7 * m.warmth;
+    t[C::NoiseCutoffLog as usize] =
+        s.noise_cutoff_hz.clamp(50.0, 20_000.0).libm_log2() - 0.7 * m.warmth;
     t[C::SurfPeriod as usize] = s.surf_period.clamp(2.0, 60.0);
     t[C::SwellDepth as usize] = unit(s.surf_depth + 0.3 * m.swell);
     t[C::TiltDb as usize] = 12.0 * (bright - 0.5);
     t[C::ReverbMix as usize] = unit(s.reverb_mix + 0.25 * m.space);
     t[C::ReverbRt60 as usize] = 1.0 + 9.0 * size * size;
-    t[C::DampingLog as usize] = 2000f32.log2() + 3.0 * bright;
-    t[C::OutputGain as usize] = 10f32.powf(s.output_db.clamp(-80.0, 12.0) / 20.0);
+    t[C::DampingLog as usize] = 2000f32.libm_log2() + 3.0 * bright;
+    t[C::OutputGain as usize] = 10f32.libm_powf(s.output_db.clamp(-80.0, 12.0) / 20.0);
     t
 }
 
@@ -352,11 +354,11 @@ impl Synth {
             chord: settings.chord,
             drift: get(C::Drift),
             upper_weight: get(C::UpperWeight),
-            cutoff_hz: get(C::DroneCutoffLog).exp2(),
+            cutoff_hz: get(C::DroneCutoffLog).libm_exp2(),
         });
         self.noise.control(&NoiseControl {
             colour: get(C::NoiseColour),
-            cutoff_hz: get(C::NoiseCutoffLog).exp2(),
+            cutoff_hz: get(C::NoiseCutoffLog).libm_exp2(),
             surf_period: get(C::SurfPeriod),
             swell_depth: get(C::SwellDepth),
         });
@@ -364,7 +366,7 @@ impl Synth {
         let n = self.drone.notes(&mut notes);
         self.chimes.control(get(C::ChimeDensity), &notes[..n]);
         let rt60 = get(C::ReverbRt60);
-        let damping = get(C::DampingLog).exp2();
+        let damping = get(C::DampingLog).libm_exp2();
         if (rt60 - self.reverb_applied.0).abs() > 1e-3
             || (damping - self.reverb_applied.1).abs() > 1.0
         {

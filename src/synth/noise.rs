@@ -5,6 +5,7 @@ use super::osc::{cos_turns, fract};
 use super::rng::Rng;
 use super::smooth::{Drift, Ramp};
 use super::CONTROL_BLOCK;
+use crate::math::Portable;
 
 /// Pink-noise sections: one pole every `RATIO` (two octaves) from `LOWEST_POLE` Hz up.
 const SECTIONS: usize = 7;
@@ -41,17 +42,17 @@ impl PinkFilter {
         let mut zeros = [0.0f64; SECTIONS];
         for k in 0..SECTIONS {
             let p = LOWEST_POLE * RATIO.powi(k as i32);
-            poles[k] = (-std::f64::consts::TAU * p / sr).exp();
-            zeros[k] = (-std::f64::consts::TAU * p * RATIO.sqrt() / sr).exp();
+            poles[k] = (-std::f64::consts::TAU * p / sr).libm_exp();
+            zeros[k] = (-std::f64::consts::TAU * p * RATIO.sqrt() / sr).libm_exp();
         }
         // Cascade H(z) = g · Π (1 - z_k/z) / (1 - p_k/z), with g making it 0 dB at 1 kHz.
         let w = std::f64::consts::TAU * 1000.0 / sr;
-        let (c, s) = (w.cos(), w.sin());
+        let (c, s) = (w.libm_cos(), w.libm_sin());
         let g = 1.0
             / poles
                 .iter()
                 .zip(&zeros)
-                .map(|(p, z)| (1.0 - z * c).hypot(z * s) / (1.0 - p * c).hypot(p * s))
+                .map(|(p, z)| (1.0 - z * c).libm_hypot(z * s) / (1.0 - p * c).libm_hypot(p * s))
                 .product::<f64>();
         // Partial fractions: H(z) = D + Σ r_k / (1 - p_k/z).
         let direct = g * zeros.iter().product::<f64>() / poles.iter().product::<f64>();
@@ -108,11 +109,12 @@ impl BrownFilter {
     /// A brown filter for `sample_rate`.
     pub fn new(sample_rate: f32) -> Self {
         let lp = OnePole::new(BROWN_CORNER, sample_rate);
-        let a = 1.0 - (-std::f64::consts::TAU * BROWN_CORNER as f64 / sample_rate as f64).exp();
+        let a =
+            1.0 - (-std::f64::consts::TAU * BROWN_CORNER as f64 / sample_rate as f64).libm_exp();
         let w = std::f64::consts::TAU * 1000.0 / sample_rate as f64;
         // |a / (1 - (1-a) e^{-jw})| at 1 kHz.
         let b = 1.0 - a;
-        let mag = a / (1.0 - b * w.cos()).hypot(b * w.sin());
+        let mag = a / (1.0 - b * w.libm_cos()).libm_hypot(b * w.libm_sin());
         Self {
             lp,
             gain: (1.0 / mag) as f32,

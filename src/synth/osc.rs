@@ -4,6 +4,8 @@
 //! difference equals the beat parameter within 0.01 Hz) depends on long-run frequency accuracy,
 //! and `f32` phase accumulation drifts by a few mHz at audio rates.
 
+use crate::math::Portable;
+
 /// Fractional part of `x` in `[0, 1)`, for |x| < 2^53.
 ///
 /// `f64::floor` is a library call on baseline x86-64 (no SSE4.1 `roundsd`); a truncating
@@ -101,7 +103,7 @@ fn sine_table() -> &'static [f32; SINE_LEN + 1] {
     TABLE.get_or_init(|| {
         let mut t = [0.0f32; SINE_LEN + 1];
         for (i, v) in t.iter_mut().enumerate() {
-            *v = (std::f64::consts::TAU * i as f64 / SINE_LEN as f64).sin() as f32;
+            *v = (std::f64::consts::TAU * i as f64 / SINE_LEN as f64).libm_sin() as f32;
         }
         t
     })

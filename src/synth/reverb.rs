@@ -5,6 +5,7 @@
 //! sets the decay time through the loop gains, and "damping" the high-frequency decay.
 
 use super::filter::OnePole;
+use crate::math::Portable;
 
 /// Number of delay lines (a power of two for the fast Hadamard transform).
 const LINES: usize = 8;
@@ -67,7 +68,7 @@ impl Reverb {
             let len = self.lines[i].len() as f32;
             // -60 dB after rt60 seconds: each pass through a line of `len` samples loses
             // 60 · len / (rt60 · sr) dB.
-            self.gains[i] = 10f32.powf(-3.0 * len / (rt60.max(0.05) * self.sample_rate));
+            self.gains[i] = 10f32.libm_powf(-3.0 * len / (rt60.max(0.05) * self.sample_rate));
             self.damping[i].set(damping_hz, self.sample_rate);
         }
     }

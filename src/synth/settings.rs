@@ -3,6 +3,7 @@
 //! plain data, and the entrainment rate they give.
 
 use super::drone::Chord;
+use crate::math::Portable;
 
 /// Everything the user sets, in physical units. Plain data: the plugin builds it from its
 /// parameters each block, the CLI from the same parameters' defaults.
@@ -256,5 +257,5 @@ pub fn entrainment_hz(s: &SynthSettings, m: &Modulation) -> f32 {
     } else {
         s.beat_hz
     };
-    (beat * m.beat_shift.exp2()).clamp(0.5, 40.0)
+    (beat * m.beat_shift.libm_exp2()).clamp(0.5, 40.0)
 }

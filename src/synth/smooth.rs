@@ -2,6 +2,7 @@
 
 use super::rng::Rng;
 use super::CONTROL_BLOCK;
+use crate::math::Portable;
 
 /// A control's course across one control block: linear from `from` (its value before the
 /// block) to `to` (its value at the block's last sample).
@@ -71,7 +72,7 @@ impl Smoothed {
 
     /// Recomputes the coefficient for a new sample rate.
     pub fn set_sample_rate(&mut self, sample_rate: f32) {
-        self.coeff = 1.0 - (-1.0 / (self.tau * sample_rate)).exp();
+        self.coeff = 1.0 - (-1.0 / (self.tau * sample_rate)).libm_exp();
     }
 
     /// Jumps straight to `value` (used by `reset`, never during playback).

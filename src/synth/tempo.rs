@@ -13,6 +13,8 @@
 //! On the bar grid: pulse `k` of a bar starts at `k / multiple` quarter notes after the bar
 //! line, so with music the pulses fall on the notes.
 
+use crate::math::Portable;
+
 /// The host's musical time, as the synth follows it between transport updates.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct MusicalTime {
@@ -60,7 +62,7 @@ pub fn multiple_for(hz: f32, bpm: f64) -> Option<f32> {
         return None;
     }
     let quarter_hz = (bpm / 60.0) as f32;
-    let distance = |m: f32| (hz / (quarter_hz * m)).ln().abs();
+    let distance = |m: f32| (hz / (quarter_hz * m)).libm_ln().abs();
     MULTIPLES
         .iter()
         .copied()

@@ -1,6 +1,8 @@
 //! Band-limited wavetable: one table per octave, each holding only the partials that stay
 //! below Nyquist for every pitch that reads it, so the drone never aliases.
 
+use crate::math::Portable;
+
 /// Samples per table (a power of two so the index wraps with a mask).
 const TABLE_LEN: usize = 1 << TABLE_BITS;
 /// log2 of [`TABLE_LEN`]: the top bits of a 32-bit phase index the table.
@@ -29,7 +31,7 @@ impl Wavetable {
             for (n, bin) in spectrum.iter_mut().enumerate().take(partials + 1).skip(1) {
                 // Bin value -j·a/2 becomes a·sin(nθ) in the unnormalised inverse transform
                 // (the transform adds the bin and its conjugate mirror).
-                bin.im = -0.5 / (n as f64).powf(rolloff);
+                bin.im = -0.5 / (n as f64).libm_powf(rolloff);
             }
             fft.process(&mut spectrum, &mut cycle)
                 .expect("buffer sizes come from the same plan");

@@ -24,7 +24,9 @@ def grab(display, png=None):
     return img
 
 
-def test_editor_renders_and_its_meters_move(cli, tmp_path):
+def editor_frames(cmd, env_extra, tmp_path, shot=None):
+    """Runs the standalone `cmd` with the simulator under a fresh Xvfb and returns two
+    screenshots 2 s apart, taken once the editor has drawn (the first also saved to `shot`)."""
     display = f":{100 + os.getpid() % 100}"
     xvfb = subprocess.Popen(["Xvfb", display, "-screen", "0", f"{W}x{H}x24", "-nolisten", "tcp"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -33,10 +35,10 @@ def test_editor_renders_and_its_meters_move(cli, tmp_path):
         time.sleep(1.5)
         env = dict(os.environ, DISPLAY=display, HOME=str(tmp_path),
                    MELODIASYNC_PRESET_DIR=str(tmp_path / "presets"), LIBGL_ALWAYS_SOFTWARE="1")
-        app = subprocess.Popen([str(cli), "standalone", "--eeg", "sim:eyes-closed", "--backend", "dummy"],
-                               env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        env.update({k: v.replace("{display}", display) for k, v in env_extra.items()})
+        app = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         # Wait for the editor to draw (software GL is slow to start on 2 cores).
-        deadline = time.monotonic() + 40
+        deadline = time.monotonic() + 60
         first = None
         while time.monotonic() < deadline:
             time.sleep(1.0)
@@ -47,21 +49,10 @@ def test_editor_renders_and_its_meters_move(cli, tmp_path):
                 break
         assert first is not None, "the editor never drew anything"
         time.sleep(4.0)  # frames keep arriving: let the meters move
-        shot = ROOT / "target" / "editor-screenshot.png"
         first = grab(display, png=shot)
         time.sleep(2.0)
         second = grab(display)
-        assert shot.exists() and shot.stat().st_size > 10_000
-        # Not blank: many distinct colours, real contrast.
-        colours = np.unique(first.reshape(-1, 3), axis=0)
-        assert len(colours) > 50 and first.std() > 20, (len(colours), first.std())
-        # The meter region (top left, under the header) changes between the two frames.
-        meters = (slice(95, 340), slice(0, 380))
-        diff = np.abs(first[meters].astype(int) - second[meters].astype(int)).mean()
-        assert diff > 0.2, f"meters did not move ({diff:.3f})"
-        # The rest of the screen outside the editor window stays the same (nothing flickers).
-        outside = (slice(700, 800), slice(1000, 1280))
-        assert np.array_equal(first[outside], second[outside])
+        return first, second
     finally:
         if app is not None:
             app.send_signal(signal.SIGTERM)
@@ -71,3 +62,23 @@ def test_editor_renders_and_its_meters_move(cli, tmp_path):
                 app.kill()
         xvfb.terminate()
         xvfb.wait(timeout=10)
+
+
+def assert_editor_draws_and_meters_move(first, second):
+    """Not blank, the meter region (top left, under the header) moves between the frames,
+    and the screen outside the editor window stays the same (nothing flickers)."""
+    colours = np.unique(first.reshape(-1, 3), axis=0)
+    assert len(colours) > 50 and first.std() > 20, (len(colours), first.std())
+    meters = (slice(95, 340), slice(0, 380))
+    diff = np.abs(first[meters].astype(int) - second[meters].astype(int)).mean()
+    assert diff > 0.2, f"meters did not move ({diff:.3f})"
+    outside = (slice(720, 800), slice(1000, 1280))
+    assert np.array_equal(first[outside], second[outside])
+
+
+def test_editor_renders_and_its_meters_move(cli, tmp_path):
+    shot = ROOT / "target" / "editor-screenshot.png"
+    first, second = editor_frames([str(cli), "standalone", "--eeg", "sim:eyes-closed", "--backend", "dummy"],
+                                  {}, tmp_path, shot)
+    assert shot.exists() and shot.stat().st_size > 10_000
+    assert_editor_draws_and_meters_move(first, second)

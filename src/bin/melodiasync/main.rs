@@ -114,6 +114,22 @@ fn restore_sigpipe() {
     unsafe {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
+    // Windows has no SIGPIPE: a closed pipe is an error `println!` panics on. End quietly.
+    #[cfg(windows)]
+    {
+        let default = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            let text = info
+                .payload()
+                .downcast_ref::<String>()
+                .map(String::as_str)
+                .unwrap_or("");
+            if text.starts_with("failed printing to stdout") {
+                std::process::exit(0);
+            }
+            default(info);
+        }));
+    }
 }
 
 /// Runs the standalone app. `--eeg sim|sim:SCRIPT|FILE` before the standalone host's own
