@@ -7,7 +7,7 @@
 //! engine moves on and the modulation is recomputed at those same control points, never per
 //! host block, so the sound does not depend on the host's block size.
 
-use crate::bridge::{FeedbackRecord, LoopDelay};
+use crate::bridge::{FeedbackRecord, GuideMark, LoopDelay};
 use crate::features::FeatureFrame;
 use crate::feedback::program::{CompiledProgram, ProgramKind};
 use crate::feedback::{Feedback, FeedbackKnobs, FeedbackSnapshot};
@@ -87,6 +87,22 @@ pub struct EegOnTheClock<'a> {
     pub records: &'a mut dyn FnMut(FeedbackRecord),
 }
 
+/// What the engine drives of a guided session (`crate::guide::Conductor`), so the engine
+/// does not depend on session files and presets. Audio thread: every call allocation-free.
+pub trait StageGuide: Send {
+    /// At a control point `dt` s after the last: the controls to use until the next, from the
+    /// host's `live` ones and the modulation in force.
+    fn control_point(&mut self, dt: f32, live: &Controls, applied: &Modulation) -> Controls;
+    /// A scored frame and what the feedback made of it, at session time `time` s.
+    fn on_frame(&mut self, frame: &FeatureFrame, snapshot: &FeedbackSnapshot, time: f64);
+    /// The modulation a stage holds (integrate), if any.
+    fn held(&self) -> Option<Modulation>;
+    /// The program to switch the feedback to, once after a stage change.
+    fn take_program_change(&mut self) -> Option<CompiledProgram>;
+    /// Where the session stands.
+    fn mark(&self) -> GuideMark;
+}
+
 /// The instrument core.
 pub struct Engine {
     /// The synthesizer.
@@ -107,6 +123,10 @@ pub struct Engine {
     relock: Relock,
     /// The tempo last given to the synth (tempo sync).
     musical_bpm: Option<f64>,
+    /// A guided session, when one runs: it sets the controls at each control point.
+    guide: Option<Box<dyn StageGuide>>,
+    /// The controls of the last control point (the guide's, or the host's).
+    effective: Controls,
 }
 
 impl Engine {
@@ -122,7 +142,20 @@ impl Engine {
             follower: TransportFollower::default(),
             relock: Relock::Idle,
             musical_bpm: None,
+            guide: None,
+            effective: Controls::default(),
         }
+    }
+
+    /// Starts a guided session (`Some`) or ends the running one (`None`); returns the one it
+    /// replaces, for the caller to drop off the audio thread.
+    pub fn set_guide(&mut self, guide: Option<Box<dyn StageGuide>>) -> Option<Box<dyn StageGuide>> {
+        std::mem::replace(&mut self.guide, guide)
+    }
+
+    /// Where the guided session stands (inactive without one).
+    pub fn guide_mark(&self) -> GuideMark {
+        self.guide.as_ref().map(|g| g.mark()).unwrap_or_default()
     }
 
     /// Follows the host transport at a block's start: when it has just started or jumped, the
@@ -194,9 +227,21 @@ impl Engine {
         now: f64,
         audio_time: f64,
     ) -> FeedbackRecord {
+        // A guided session's controls (its program, depth and targets) score the frame.
+        let controls = &if self.guide.is_some() {
+            self.effective
+        } else {
+            *controls
+        };
         let feedback = self.feed(frame, controls);
         let modulation = self.modulation(controls);
+        // The record shows the stage the frame was scored in; the frame may end it.
+        let guide = self.guide_mark();
+        if let Some(g) = self.guide.as_mut() {
+            g.on_frame(frame, &feedback, audio_time);
+        }
         FeedbackRecord {
+            guide,
             frame: *frame,
             feedback,
             modulation,
@@ -232,6 +277,10 @@ impl Engine {
     /// and [`Engine::control_only`] call it too, for callers without host blocks, where it is
     /// a no-op after the block's own call.
     pub fn sync_program(&mut self, controls: &Controls) {
+        // A guided session chooses the program itself.
+        if self.guide.is_some() {
+            return;
+        }
         let current = self.feedback.program().kind;
         if current.is_some() && current != Some(controls.program) {
             self.feedback
@@ -281,11 +330,20 @@ impl Engine {
     /// At a control point: moves the feedback engine on by one control block of audio and
     /// computes the modulation the synth uses until the next one.
     fn control_point(&mut self, controls: &Controls) {
-        self.feedback.advance(
-            CONTROL_BLOCK as f32 / self.synth.sample_rate(),
-            &controls.feedback,
-        );
-        self.applied = self.modulation(controls);
+        let dt = CONTROL_BLOCK as f32 / self.synth.sample_rate();
+        self.effective = *controls;
+        if let Some(g) = self.guide.as_mut() {
+            self.effective = g.control_point(dt, controls, &self.applied);
+            if let Some(program) = g.take_program_change() {
+                self.feedback.set_program(program, &self.effective.feedback);
+            }
+        }
+        let effective = self.effective;
+        self.feedback.advance(dt, &effective.feedback);
+        self.applied = match self.guide.as_ref().and_then(|g| g.held()) {
+            Some(held) => held,
+            None => self.modulation(&effective),
+        };
     }
 
     /// Runs the control path alone for `len` samples (no synth): the feedback engine moves on
@@ -370,8 +428,13 @@ impl Engine {
                 }
                 let end = pending.map_or(chunk_end, |e| (e.offset as usize).min(chunk_end));
                 let modulation = self.applied;
+                let settings = if self.guide.is_some() {
+                    self.effective.settings
+                } else {
+                    controls.settings
+                };
                 self.synth.process(
-                    &controls.settings,
+                    &settings,
                     &modulation,
                     &mut left[pos..end],
                     &mut right[pos..end],

@@ -13,6 +13,7 @@ pub mod engine;
 pub mod features;
 pub mod feedback;
 pub mod files;
+pub mod guide;
 pub mod loop_bench;
 pub mod loudness;
 pub mod math;
@@ -207,6 +208,7 @@ impl MelodiaSync {
             live_clock: true,
             commands: Some(cmd_rx),
             log_status: Some(self.link.session_status.clone()),
+            stage_names: Vec::new(),
         };
         self.session = Some(SessionThread::spawn(rx, opts));
         self.records = Some(tx);

@@ -197,6 +197,9 @@ impl EegDrive {
     }
 }
 
+/// Seconds a guided render goes on after its session completes (the last glide settles).
+pub const GUIDE_TAIL_S: f64 = 2.0;
+
 /// A recording that ends this close to the render's end (s, one frame hop) covers it.
 const END_SLACK_S: f64 = 1.0 / 64.0;
 
@@ -219,6 +222,9 @@ pub struct RenderJob {
     pub eeg: Option<EegJob>,
     /// Compiled programs from a calibration (default: the factory programs).
     pub programs: Option<crate::bridge::ProgramTable>,
+    /// A guided session to run (its stages set the controls); the render then ends when the
+    /// session completes, after [`GUIDE_TAIL_S`], if that is before `seconds`.
+    pub guide: Option<crate::guide::Plan>,
     /// Whether to run the synth. Without it only the control path runs (EEG, features,
     /// feedback, the modulation each block would receive): exactly the same numbers, far
     /// faster, for long loop measurements. The sink then gets no blocks.
@@ -237,6 +243,7 @@ impl RenderJob {
             notes: Vec::new(),
             eeg: None,
             programs: None,
+            guide: None,
             audio: true,
         }
     }
@@ -304,11 +311,14 @@ pub fn render_traced<E>(
     mut trace: impl FnMut(&TraceEvent<'_>),
 ) -> Result<RenderReport, RenderError<E>> {
     let sr = job.sample_rate;
-    let total = (job.seconds * sr as f64).round() as usize;
+    let mut total = (job.seconds * sr as f64).round() as usize;
     let block = job.block.max(1);
     let mut engine = Engine::new(sr);
     if let Some(table) = job.programs {
         engine.set_programs(table, &job.controls.feedback);
+    }
+    if let Some(plan) = &job.guide {
+        engine.set_guide(Some(Box::new(crate::guide::Conductor::new(plan.clone()))));
     }
     let mut drive = match &job.eeg {
         Some(e) => Some(EegDrive::new(&e.input, &e.analysis).map_err(RenderError::Session)?),
@@ -321,6 +331,10 @@ pub fn render_traced<E>(
             let (tx, rx) = record_channel();
             let opts = SessionOptions {
                 log: job.eeg.as_ref().and_then(|e| e.log.clone()),
+                stage_names: job
+                    .guide
+                    .as_ref()
+                    .map_or(Vec::new(), |p| p.stage_names.clone()),
                 ..SessionOptions::default()
             };
             (Some(tx), Some(SessionThread::spawn(rx, opts)))
@@ -402,6 +416,11 @@ pub fn render_traced<E>(
             sink(&left[..n], &right[..n]).map_err(RenderError::Sink)?;
         }
         done += n;
+        // A guided session complete: a short tail, then the render ends.
+        if job.guide.is_some() && engine.guide_mark().complete {
+            let end = done + (GUIDE_TAIL_S * sr as f64).round() as usize;
+            total = total.min(end);
+        }
     }
     drop(records);
     let (session, log) = match session.map(SessionThread::finish).transpose() {
@@ -409,12 +428,13 @@ pub fn render_traced<E>(
         Ok(None) => (None, None),
         Err(e) => return Err(RenderError::Session(e)),
     };
+    let rendered_s = total as f64 / sr as f64;
     let elapsed = started.elapsed().as_secs_f64().max(1e-9);
     Ok(RenderReport {
         lufs: meter.integrated_lufs(),
         peak_dbfs: meter.peak_dbfs(),
         seconds: meter.seconds(sr),
-        realtime_factor: job.seconds / elapsed,
+        realtime_factor: rendered_s / elapsed,
         all_finite,
         session,
         log,
@@ -426,19 +446,19 @@ pub fn render_traced<E>(
                      analysis window), so the EEG never reached the sound."
                         .into(),
                 );
-            } else if let Some(t) = d.ended_at().filter(|t| job.seconds - t > END_SLACK_S) {
+            } else if let Some(t) = d.ended_at().filter(|t| rendered_s - t > END_SLACK_S) {
                 // Never silent: the rest of the render had no EEG.
                 notes.push(format!(
                     "warning: the recording ends at {t:.1} s of the {:.1} s render; from there \
                      the feedback held, then glided to neutral.",
-                    job.seconds
+                    rendered_s
                 ));
-            } else if job.seconds - d.last_frame > crate::session::GAP_S {
+            } else if rendered_s - d.last_frame > crate::session::GAP_S {
                 notes.push(format!(
                     "warning: the render ends inside a gap in the recording: no EEG after \
                      {:.1} s of the {:.1} s render; from there the feedback held, then glided \
                      to neutral.",
-                    d.last_frame, job.seconds
+                    d.last_frame, rendered_s
                 ));
             }
             if let Some(why) = d.tally.unusable() {

@@ -1,7 +1,7 @@
 //! The feature engine's documented promises, checked against analytic expectations.
 
 use melodiasync::features::bands::{ALPHA, BETA, DELTA, GAMMA, THETA};
-use melodiasync::features::baseline::{BaselineRecorder, FeatureId};
+use melodiasync::features::baseline::{BaselineRecorder, BaselineSource, FeatureId};
 use melodiasync::features::quality::Flags;
 use melodiasync::features::{Extractor, ExtractorConfig, FeatureFrame};
 use melodiasync::synth::rng::Rng;

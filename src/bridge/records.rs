@@ -26,6 +26,37 @@ pub struct FeedbackRecord {
     pub audio_time: f64,
     /// How long the EEG took to reach the sound through this frame.
     pub delay: LoopDelay,
+    /// Where a guided session stood when the frame was scored (inactive without one).
+    pub guide: GuideMark,
+}
+
+/// Why a guided session's stage ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Outcome {
+    /// Its fixed time passed.
+    Time,
+    /// Its condition was met.
+    Success,
+    /// Its maximum time passed without success.
+    MaxTime,
+}
+
+/// Where a guided session stands (see `crate::guide`), as every record carries it.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct GuideMark {
+    /// Whether a guided session runs.
+    pub active: bool,
+    /// The stage index.
+    pub stage: u8,
+    /// Stage entries so far (1 for the first stage): tells repeated visits apart.
+    pub visit: u16,
+    /// Seconds in the stage.
+    pub stage_s: f32,
+    /// How the previous stage ended (none for the first).
+    pub entered_after: Option<Outcome>,
+    /// Whether the last stage has ended.
+    pub complete: bool,
 }
 
 /// The EEG -> sound delay of one frame, in parts.

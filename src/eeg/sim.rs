@@ -27,27 +27,59 @@ pub enum Script {
     Calm,
     /// 20 s eyes open / 20 s eyes closed: alpha bursts to 25 µV with the eyes closed.
     EyesClosed,
-    /// Focus: beta and SMR rise, theta falls, over 3 minutes.
+    /// Focus: over 3 minutes the sensorimotor rhythm (13.5 Hz) rises from 2 to 9 µV, beta
+    /// (20 Hz) from 3 to 5 µV, and theta falls from 7 to 3 µV.
     Focus,
+    /// A listener relaxing over a guided session: alpha rises from 4 to 22 µV over the first
+    /// 6 minutes while beta falls from 5 to 2 µV; from minute 7 to 12 theta rises from 5 to
+    /// 16 µV and alpha eases back to 14 µV (deep rest); then holds.
+    Relax,
+    /// Falling asleep: alpha rises to 18 µV over 4 minutes, then from minute 5 to 15 fades to
+    /// 3 µV while theta rises from 5 to 16 µV; delta (2 Hz) grows from 0 to 30 µV from minute 6
+    /// to 20; beta falls from 4 to 1.5 µV over the first 10 minutes.
+    Drowse,
 }
 
 impl Script {
-    /// Parses a script name (`steady`, `calm`, `eyes-closed`, `focus`).
+    /// Parses a script name (`steady`, `calm`, `eyes-closed`, `focus`, `relax`, `drowse`).
     pub fn parse(name: &str) -> Result<Self, String> {
         match name.trim().to_ascii_lowercase().as_str() {
             "steady" => Ok(Script::Steady),
             "calm" => Ok(Script::Calm),
             "eyes-closed" | "eyes" => Ok(Script::EyesClosed),
             "focus" => Ok(Script::Focus),
+            "relax" => Ok(Script::Relax),
+            "drowse" => Ok(Script::Drowse),
             other => Err(format!(
-                "'{other}' is not a simulator script; use steady, calm, eyes-closed or focus."
+                "'{other}' is not a simulator script; use steady, calm, eyes-closed, focus, \
+                 relax or drowse."
             )),
         }
     }
 
+    /// The rhythms' amplitudes in µV at `t` seconds.
+    pub fn amplitudes(self, t: f64) -> Rhythms {
+        let (alpha, theta, beta) = self.rhythms(t);
+        let between = |from: f64, to: f64| ((t - from) / (to - from)).clamp(0.0, 1.0) as f32;
+        let (delta, smr) = match self {
+            // Only these scripts have them (the 1/f background carries some of each).
+            Script::Drowse => (30.0 * between(360.0, 1200.0), 0.0),
+            Script::Focus => (0.0, 2.0 + 7.0 * between(0.0, 180.0)),
+            _ => (0.0, 0.0),
+        };
+        Rhythms {
+            alpha,
+            theta,
+            beta,
+            delta,
+            smr,
+        }
+    }
+
     /// (alpha, theta, beta) amplitudes in µV at `t` seconds.
-    pub fn amplitudes(self, t: f64) -> (f32, f32, f32) {
+    fn rhythms(self, t: f64) -> (f32, f32, f32) {
         let ramp = |secs: f64| (t / secs).clamp(0.0, 1.0) as f32;
+        let between = |from: f64, to: f64| ((t - from) / (to - from)).clamp(0.0, 1.0) as f32;
         match self {
             Script::Steady => (10.0, 5.0, 3.0),
             Script::Calm => {
@@ -63,10 +95,41 @@ impl Script {
             }
             Script::Focus => {
                 let r = ramp(180.0);
-                (8.0, 7.0 - 4.0 * r, 3.0 + 5.0 * r)
+                (8.0, 7.0 - 4.0 * r, 3.0 + 2.0 * r)
+            }
+            Script::Relax => {
+                let (up, deep) = (ramp(360.0), between(420.0, 720.0));
+                (
+                    4.0 + 18.0 * up - 8.0 * deep,
+                    5.0 + 11.0 * deep,
+                    5.0 - 3.0 * up,
+                )
+            }
+            Script::Drowse => {
+                let (up, fade) = (ramp(240.0), between(300.0, 900.0));
+                (
+                    4.0 + 14.0 * up - 15.0 * fade,
+                    5.0 + 11.0 * fade,
+                    4.0 - 2.5 * ramp(600.0),
+                )
             }
         }
     }
+}
+
+/// Rhythm amplitudes at one moment, µV.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Rhythms {
+    /// Alpha (9.5-10.5 Hz, posterior).
+    pub alpha: f32,
+    /// Theta (6 Hz, frontal-central).
+    pub theta: f32,
+    /// Beta (20 Hz).
+    pub beta: f32,
+    /// Delta (2 Hz, frontal-central).
+    pub delta: f32,
+    /// Sensorimotor rhythm (13.5 Hz, central).
+    pub smr: f32,
 }
 
 /// Simulator settings.
@@ -236,7 +299,7 @@ impl Simulator {
     /// Writes the next sample (one value per channel) into `out`.
     pub fn next_sample(&mut self, out: &mut [f32]) {
         let t = self.elapsed();
-        let (a, th, b) = self.cfg.script.amplitudes(t);
+        let r = self.cfg.script.amplitudes(t);
         if self.n >= self.blink.1 {
             self.blink = (
                 self.n,
@@ -256,10 +319,15 @@ impl Simulator {
         for (ch, o) in self.channels.iter_mut().zip(out.iter_mut()) {
             let osc = |f: f32, p: f32| ((tau * (f as f64 * t + p as f64)).libm_sin()) as f32;
             let background = 6.0 * ch.pink.process(self.rng.bipolar());
+            // Delta and SMR take their phases from theta's and beta's, so adding them left
+            // the random streams (and the other scripts' samples) as they were.
+            let extra = |amp: f32, f: f32, p: f32| if amp > 0.0 { amp * osc(f, p) } else { 0.0 };
             *o = background
-                + a * ch.weights.0 * osc(ch.alpha_hz, ch.phases[0])
-                + th * ch.weights.1 * osc(6.0, ch.phases[1])
-                + b * ch.weights.2 * osc(20.0, ch.phases[2])
+                + r.alpha * ch.weights.0 * osc(ch.alpha_hz, ch.phases[0])
+                + r.theta * ch.weights.1 * osc(6.0, ch.phases[1])
+                + r.beta * ch.weights.2 * osc(20.0, ch.phases[2])
+                + ch.weights.1 * extra(r.delta, 2.0, 0.37 + ch.phases[1])
+                + ch.weights.1 * extra(r.smr, 13.5, 0.61 + ch.phases[2])
                 + if ch.frontal { blink } else { 0.0 };
         }
         self.n += 1;

@@ -313,20 +313,42 @@ impl BaselineStats {
         }
         Ok(())
     }
+}
+
+/// What calibration reads of a baseline, per feature: its mean, population standard
+/// deviation and percentiles. A whole recorded baseline ([`BaselineStats`]) gives it, and so
+/// does a guided session's baseline stage (`crate::guide`), which keeps only the features its
+/// programs use, on the audio thread.
+pub trait BaselineSource {
+    /// Mean of feature `id`.
+    fn mean(&self, id: FeatureId) -> f32;
+    /// Population standard deviation of feature `id`.
+    fn std(&self, id: FeatureId) -> f32;
+    /// Percentile `p` (0..100) of feature `id`.
+    fn percentile(&self, id: FeatureId, p: f32) -> f32;
 
     /// `(value - mean) / std` for feature `id` (0 when the baseline had no spread).
-    pub fn z(&self, id: FeatureId, value: f32) -> f32 {
-        let i = id.index();
-        let sd = self.std[i];
+    fn z(&self, id: FeatureId, value: f32) -> f32 {
+        let sd = self.std(id);
         if sd > 1e-12 && value.is_finite() {
-            (value - self.mean[i]) / sd
+            (value - self.mean(id)) / sd
         } else {
             0.0
         }
     }
+}
 
-    /// Percentile `p` (5..95, interpolated between stored ones) of feature `id`.
-    pub fn percentile(&self, id: FeatureId, p: f32) -> f32 {
+impl BaselineSource for BaselineStats {
+    fn mean(&self, id: FeatureId) -> f32 {
+        self.mean[id.index()]
+    }
+
+    fn std(&self, id: FeatureId) -> f32 {
+        self.std[id.index()]
+    }
+
+    /// Interpolated between the stored percentiles (5..95): exact at multiples of 5.
+    fn percentile(&self, id: FeatureId, p: f32) -> f32 {
         let row = &self.percentiles[id.index()];
         let pos = ((p - 5.0) / 5.0).clamp(0.0, (row.len() - 1) as f32);
         let i = pos.floor() as usize;

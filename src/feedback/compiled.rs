@@ -3,7 +3,8 @@
 
 use super::mapping::{Route, MAX_ROUTES};
 use super::program::{Entrainment, Program, ProgramKind, Term, MAX_TERMS};
-use crate::features::baseline::{BaselineStats, FeatureId};
+use crate::features::baseline::BaselineStats;
+use crate::features::baseline::{BaselineSource, FeatureId};
 use crate::features::extractor::Estimator;
 
 /// Baseline numbers one term needs (copied out of [`BaselineStats`] so the audio thread never
@@ -20,6 +21,19 @@ pub struct TermBaseline {
     pub low: f32,
     /// 85th percentile.
     pub high: f32,
+}
+
+impl TermBaseline {
+    /// The numbers of feature `id` in `baseline`.
+    pub fn of(baseline: &impl BaselineSource, id: FeatureId) -> Self {
+        Self {
+            mean: baseline.mean(id),
+            std: baseline.std(id),
+            median: baseline.percentile(id, 50.0),
+            low: baseline.percentile(id, 15.0),
+            high: baseline.percentile(id, 85.0),
+        }
+    }
 }
 
 /// A validated program in fixed-size form for the audio thread.
@@ -54,12 +68,8 @@ pub struct CompiledProgram {
 }
 
 impl CompiledProgram {
-    /// Compiles a validated program, with the baseline numbers its terms need.
-    pub fn compile(
-        program: &Program,
-        kind: Option<ProgramKind>,
-        baseline: Option<&BaselineStats>,
-    ) -> Result<Self, String> {
+    /// Compiles a validated program, uncalibrated (see [`CompiledProgram::calibrated`]).
+    pub fn compile(program: &Program, kind: Option<ProgramKind>) -> Result<Self, String> {
         program.validate()?;
         let placeholder = program.rewards[0];
         let mut terms = [placeholder; MAX_TERMS];
@@ -69,42 +79,47 @@ impl CompiledProgram {
         {
             *slot = *t;
         }
-        let of = |id: FeatureId| {
-            baseline.map(|b| TermBaseline {
-                mean: b.mean[id.index()],
-                std: b.std[id.index()],
-                median: b.percentile(id, 50.0),
-                low: b.percentile(id, 15.0),
-                high: b.percentile(id, 85.0),
-            })
-        };
-        let mut base = [None; MAX_TERMS];
-        for (b, t) in base.iter_mut().zip(&terms) {
-            *b = of(t.feature);
-        }
         let mut routes = [Route::NONE; MAX_ROUTES];
-        let mut route_baseline = [None; MAX_ROUTES];
-        for (i, r) in program.mapping.iter().enumerate() {
-            routes[i] = *r;
-            if let Some(id) = r.source.feature() {
-                route_baseline[i] = of(id);
-            }
+        for (slot, r) in routes.iter_mut().zip(&program.mapping) {
+            *slot = *r;
         }
         Ok(Self {
             kind,
             terms,
             rewards: program.rewards.len(),
             inhibits: program.inhibits.len(),
-            baseline: base,
+            baseline: [None; MAX_TERMS],
             min_quality: program.min_quality,
             dwell_s: program.dwell_s,
             success_rate: program.success_rate,
             routes,
             route_count: program.mapping.len(),
-            route_baseline,
+            route_baseline: [None; MAX_ROUTES],
             entrainment: program.entrainment,
             estimator: program.estimator,
         })
+    }
+
+    /// This program calibrated to `baseline`: each term's target from the baseline's
+    /// percentiles ([`Term::calibrate`]) and the baseline numbers its terms and z-score
+    /// routes need. Allocation-free, so a guided session's baseline stage calibrates its
+    /// programs on the audio thread; call it on the uncalibrated program.
+    pub fn calibrated(&self, baseline: &impl BaselineSource) -> Self {
+        let mut out = *self;
+        let used = self.rewards + self.inhibits;
+        for (i, (t, b)) in out.terms.iter_mut().zip(&mut out.baseline).enumerate() {
+            if i < used {
+                t.calibrate(i >= self.rewards, baseline);
+                *b = Some(TermBaseline::of(baseline, t.feature));
+            }
+        }
+        for (r, b) in out.routes[..self.route_count]
+            .iter()
+            .zip(&mut out.route_baseline)
+        {
+            *b = r.source.feature().map(|id| TermBaseline::of(baseline, id));
+        }
+        out
     }
 
     /// The factory program `kind`, compiled (with `baseline` if calibrated).
@@ -119,11 +134,11 @@ impl CompiledProgram {
         program: &Program,
         baseline: Option<&BaselineStats>,
     ) -> Result<Self, String> {
-        let mut p = program.clone();
-        if let Some(b) = baseline {
-            p.calibrate(b);
-        }
-        Self::compile(&p, Some(kind), baseline)
+        let compiled = Self::compile(program, Some(kind))?;
+        Ok(match baseline {
+            Some(b) => compiled.calibrated(b),
+            None => compiled,
+        })
     }
 
     /// Every factory program, compiled, in [`ProgramKind::ALL`] order.

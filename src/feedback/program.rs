@@ -7,7 +7,7 @@
 use nice_plug::prelude::Enum;
 
 use super::mapping::{Route, RouteSource, MAX_ROUTES};
-use crate::features::baseline::{BaselineStats, FeatureId};
+use crate::features::baseline::{BaselineSource, FeatureId};
 use crate::features::extractor::Estimator;
 
 /// Reward terms a program may have (each has an automatable target).
@@ -348,29 +348,36 @@ impl Program {
         Ok(())
     }
 
-    /// Sets every term's target from the baseline's percentiles (see [`CALIBRATION_PERCENTILES`]),
-    /// expressed in the term's own scale. Ranges widen if the new target falls outside them.
-    pub fn calibrate(&mut self, baseline: &BaselineStats) {
-        for (t, inhibit) in self
-            .rewards
-            .iter_mut()
-            .map(|t| (t, false))
-            .chain(self.inhibits.iter_mut().map(|t| (t, true)))
-        {
-            let p = calibration_percentile(t.direction, inhibit);
-            let raw = baseline.percentile(t.feature, p);
-            let median = baseline.percentile(t.feature, 50.0);
-            let value = match t.kind {
-                TargetKind::Absolute => raw,
-                TargetKind::Relative if median.abs() > 1e-12 => raw / median,
-                TargetKind::Relative => 1.0,
-                TargetKind::Z => baseline.z(t.feature, raw),
-            };
-            if value.is_finite() {
-                t.target = value;
-                t.min = t.min.min(value);
-                t.max = t.max.max(value);
-            }
+    /// Sets every term's target from the baseline's percentiles (see [`Term::calibrate`]).
+    pub fn calibrate(&mut self, baseline: &impl BaselineSource) {
+        for t in self.rewards.iter_mut() {
+            t.calibrate(false, baseline);
+        }
+        for t in self.inhibits.iter_mut() {
+            t.calibrate(true, baseline);
+        }
+    }
+}
+
+impl Term {
+    /// Sets the target from the baseline's percentile for its direction (see
+    /// [`CALIBRATION_PERCENTILES`]), expressed in the term's own scale; the range widens if
+    /// the new target falls outside it. A feature the baseline lacks (non-finite) leaves the
+    /// term as it was. Allocation-free (a guided session calibrates on the audio thread).
+    pub fn calibrate(&mut self, inhibit: bool, baseline: &impl BaselineSource) {
+        let p = calibration_percentile(self.direction, inhibit);
+        let raw = baseline.percentile(self.feature, p);
+        let median = baseline.percentile(self.feature, 50.0);
+        let value = match self.kind {
+            TargetKind::Absolute => raw,
+            TargetKind::Relative if median.abs() > 1e-12 => raw / median,
+            TargetKind::Relative => 1.0,
+            TargetKind::Z => baseline.z(self.feature, raw),
+        };
+        if value.is_finite() {
+            self.target = value;
+            self.min = self.min.min(value);
+            self.max = self.max.max(value);
         }
     }
 }

@@ -15,6 +15,8 @@ pub struct CsvLog {
     tmp: PathBuf,
     /// Final path.
     path: PathBuf,
+    /// A guided session's stage names, for the `stage` column.
+    stage_names: Vec<String>,
 }
 
 impl CsvLog {
@@ -23,8 +25,9 @@ impl CsvLog {
         &self.path
     }
 
-    /// Creates the log (header written).
-    pub fn create(path: &Path) -> Result<Self, String> {
+    /// Creates the log (header written); `stage_names` name a guided session's stages in
+    /// the last column, `stage` (empty without one).
+    pub fn create(path: &Path, stage_names: &[String]) -> Result<Self, String> {
         let tmp = path.with_extension("csv.partial");
         let file = std::fs::File::create(&tmp).map_err(|e| {
             format!(
@@ -34,13 +37,14 @@ impl CsvLog {
             )
         })?;
         let mut out = std::io::BufWriter::new(file);
-        let header = format!("audio_time_s,eeg_time_s,{}\n", LABELS.join(","));
+        let header = format!("audio_time_s,eeg_time_s,{},stage\n", LABELS.join(","));
         out.write_all(header.as_bytes())
             .map_err(|e| format!("Cannot write the session log '{}': {e}.", path.display()))?;
         Ok(Self {
             out,
             tmp,
             path: path.to_path_buf(),
+            stage_names: stage_names.to_vec(),
         })
     }
 
@@ -49,6 +53,12 @@ impl CsvLog {
         let mut line = format!("{:.4},{:.4}", r.audio_time, r.frame.time);
         for v in record_values(r) {
             line.push_str(&format!(",{v:.6}"));
+        }
+        line.push(',');
+        if r.guide.active {
+            // Stage names are validated: no commas or quotes need escaping, but be safe.
+            let name = self.stage_names.get(r.guide.stage as usize);
+            line.push_str(&name.map_or(String::new(), |n| n.replace([',', '"', '\n'], " ")));
         }
         line.push('\n');
         self.out

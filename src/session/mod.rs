@@ -32,6 +32,8 @@ pub struct SessionOptions {
     pub log: Option<PathBuf>,
     /// Whether frame times are on the local LSL clock (live sources) and can stamp the outlet.
     pub live_clock: bool,
+    /// A guided session's stage names (its log's `stage` column and per-stage summary).
+    pub stage_names: Vec<String>,
 }
 
 /// What a finished session hands back: the summary and where the log went.
@@ -90,10 +92,10 @@ fn run(
     let mut outlet: Option<FeaturesOutlet> = None;
     let mut outlet_error_shown = false;
     let mut log = match &opts.log {
-        Some(p) => Some(CsvLog::create(p)?),
+        Some(p) => Some(CsvLog::create(p, &opts.stage_names)?),
         None => None,
     };
-    let mut summary = SummaryBuilder::default();
+    let mut summary = SummaryBuilder::guided(opts.stage_names.clone());
     // The outlet opens once there are features to send: an instance still waiting for EEG
     // costs no outlet (its threads, its answers to every stream search on the network).
     let mut has_records = false;
@@ -120,8 +122,8 @@ fn run(
             let message = match cmd {
                 SessionCommand::Start(path) => {
                     let finished = finish_session(log.take(), &summary, records.overflowed());
-                    summary = SummaryBuilder::default();
-                    match CsvLog::create(&path) {
+                    summary = SummaryBuilder::guided(opts.stage_names.clone());
+                    match CsvLog::create(&path, &opts.stage_names) {
                         Ok(l) => {
                             log = Some(l);
                             finished.map_or(

@@ -16,7 +16,7 @@ pub(super) const BANDS: [(usize, &str); 7] = {
 };
 
 /// Channel labels of the outlet and columns of the log (after its two time columns).
-pub const LABELS: [&str; 31] = [
+pub const LABELS: [&str; 32] = [
     "reward",
     "reward_raw",
     "in_target",
@@ -48,6 +48,7 @@ pub const LABELS: [&str; 31] = [
     "mod_chimes",
     "beat_hz",
     "loop_delay_ms",
+    "stage_index",
 ];
 
 /// The record's values in [`LABELS`] order.
@@ -89,6 +90,12 @@ pub fn record_values(r: &FeedbackRecord) -> [f32; LABELS.len()] {
         m.chimes,
         r.beat_hz,
         1000.0 * r.delay.total_s(),
+        // A guided session's stage (-1: none).
+        if r.guide.active {
+            r.guide.stage as f32
+        } else {
+            -1.0
+        },
     ]
 }
 

@@ -1,7 +1,7 @@
 //! The end-of-session summary: time in target, reward, per-band trends.
 
 use super::record::BANDS;
-use crate::bridge::FeedbackRecord;
+use crate::bridge::{FeedbackRecord, Outcome};
 
 /// A step between frames longer than this, s, is time without EEG: far longer than the
 /// session's frame hop (1/64 s), shorter than the stale hold (3 s by default).
@@ -12,6 +12,8 @@ pub const GAP_S: f64 = 1.0;
 pub struct BandTrend {
     /// Band name.
     pub band: String,
+    /// Mean over the whole session (or stage).
+    pub mean: f32,
     /// Mean over the first minute (or the first third, for short sessions).
     pub start_mean: f32,
     /// Mean over the last minute (or the last third).
@@ -47,6 +49,27 @@ pub struct SessionSummary {
     pub bands: Vec<BandTrend>,
     /// Records the audio thread could not hand over (a stalled session thread).
     pub dropped: u64,
+    /// A guided session's stages, visit by visit, each summarised as the session is.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub stages: Vec<StageSummary>,
+}
+
+/// One visit of a guided session's stage.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct StageSummary {
+    /// Stage index in the session.
+    pub stage: usize,
+    /// Stage name.
+    pub name: String,
+    /// Which entry into a stage this was (1 for the first of the session).
+    pub visit: u16,
+    /// Session time of its first frame, s.
+    pub start_s: f64,
+    /// How it ended (`None`: it was still running when the log closed).
+    pub ended: Option<Outcome>,
+    /// Its frames summarised (time in target, mean reward, band means and trends).
+    #[serde(flatten)]
+    pub summary: SessionSummary,
 }
 
 /// Builds the summary from records as they come (memory: one small row per frame).
@@ -68,11 +91,50 @@ pub struct SummaryBuilder {
     in_target_s: f64,
     /// Last success rate.
     success_rate: f32,
+    /// A guided session's stage names (empty without one).
+    stage_names: Vec<String>,
+    /// Per stage visit: (stage, visit, first frame's time, how it ended, its summary).
+    stages: Vec<(u8, u16, f64, Option<Outcome>, SummaryBuilder)>,
 }
 
 impl SummaryBuilder {
+    /// A builder that also summarises a guided session's stages, named `stage_names`.
+    pub fn guided(stage_names: Vec<String>) -> Self {
+        Self {
+            stage_names,
+            ..Self::default()
+        }
+    }
+
     /// Adds a record.
     pub fn push(&mut self, r: &FeedbackRecord) {
+        if r.guide.active {
+            let g = r.guide;
+            let new_visit = self.stages.last().is_none_or(|s| s.1 != g.visit);
+            if new_visit {
+                if let Some(last) = self.stages.last_mut() {
+                    last.3 = last.3.or(g.entered_after);
+                }
+                self.stages.push((
+                    g.stage,
+                    g.visit,
+                    r.audio_time,
+                    None,
+                    SummaryBuilder::default(),
+                ));
+            }
+            if let Some(last) = self.stages.last_mut() {
+                if g.complete {
+                    last.3 = last.3.or(g.entered_after);
+                }
+                last.4.push_frame(r);
+            }
+        }
+        self.push_frame(r);
+    }
+
+    /// Adds a record to the whole-run figures.
+    fn push_frame(&mut self, r: &FeedbackRecord) {
         let t = r.audio_time;
         self.span = Some(self.span.map_or((t, t), |(a, _)| (a, t)));
         if let Some((pt, was_in)) = self.prev {
@@ -125,6 +187,7 @@ impl SummaryBuilder {
             .enumerate()
             .map(|(k, (_, name))| BandTrend {
                 band: name.to_string(),
+                mean: mean_where(k, &|_| true),
                 start_mean: mean_where(k, &|t| t <= t0 + edge),
                 end_mean: mean_where(k, &|t| t >= t1 - edge),
                 slope_per_min: slope(self.rows.iter().map(|(t, b)| (*t, b[k] as f64))) as f32
@@ -151,6 +214,22 @@ impl SummaryBuilder {
             final_success_rate: self.success_rate,
             bands,
             dropped,
+            stages: self
+                .stages
+                .iter()
+                .map(|(stage, visit, start, ended, b)| StageSummary {
+                    stage: *stage as usize,
+                    name: self
+                        .stage_names
+                        .get(*stage as usize)
+                        .cloned()
+                        .unwrap_or_default(),
+                    visit: *visit,
+                    start_s: *start,
+                    ended: *ended,
+                    summary: b.finish(0),
+                })
+                .collect(),
         }
     }
 }

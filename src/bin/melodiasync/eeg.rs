@@ -25,7 +25,7 @@ pub(crate) struct SimulateArgs {
     /// Stream type.
     #[arg(long = "type", default_value = "EEG")]
     pub(crate) stream_type: String,
-    /// Amplitude script: steady, calm, eyes-closed, focus.
+    /// Amplitude script: steady, calm, eyes-closed, focus, relax, drowse.
     #[arg(long, default_value = "calm", value_parser = Script::parse)]
     pub(crate) script: Script,
     /// Random seed.

@@ -8,6 +8,7 @@ mod eeg;
 mod features;
 mod preset;
 mod render;
+mod session;
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -54,6 +55,12 @@ enum Command {
         #[command(subcommand)]
         what: preset::PresetCmd,
     },
+    /// Guided sessions (stages that advance when the listener gets there): list, show,
+    /// validate, import. Render one with `render --session NAME --eeg sim:relax`.
+    Session {
+        #[command(subcommand)]
+        what: session::SessionCmd,
+    },
     /// List every parameter: id, name and default.
     Params {
         /// One JSON object per parameter: id, name, default.
@@ -76,6 +83,7 @@ fn main() -> ExitCode {
         Command::Render(args) => render::run(args),
         Command::Calibrate(args) => calibrate::run(args),
         Command::Preset { what } => preset::run(what),
+        Command::Session { what } => session::run(what),
         Command::Bench { what } => bench::run(what),
         Command::Features(args) => features::run(&args),
         Command::Simulate(args) => eeg::run_simulate(args),

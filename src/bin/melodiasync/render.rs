@@ -16,9 +16,14 @@ use crate::apply_sets;
 /// The render command's options.
 #[derive(clap::Args)]
 pub(crate) struct RenderArgs {
-    /// Length in seconds.
-    #[arg(long, default_value_t = 60.0)]
-    pub(crate) seconds: f64,
+    /// Length in seconds (default: 60, or with --session the session's longest path; a
+    /// guided render ends 2 s after its session completes).
+    #[arg(long)]
+    pub(crate) seconds: Option<f64>,
+    /// Run a guided session: a factory or user session by name (`melodiasync session list`)
+    /// or a session file by its path. Its stages set the sound, program and feedback.
+    #[arg(long)]
+    pub(crate) session: Option<String>,
     /// Output WAV file (32-bit float, stereo).
     #[arg(long)]
     pub(crate) out: PathBuf,
@@ -36,7 +41,7 @@ pub(crate) struct RenderArgs {
     #[arg(long, default_value_t = 512)]
     pub(crate) block: usize,
     /// Drive the neurofeedback engine with EEG: a recording (CSV, EDF/BDF, XDF), `sim`, or
-    /// `sim:SCRIPT` (steady, calm, eyes-closed, focus).
+    /// `sim:SCRIPT` (steady, calm, eyes-closed, focus, relax, drowse).
     #[arg(long)]
     pub(crate) eeg: Option<String>,
     /// Neurofeedback program: calm, deep-rest, smr-focus, cool-down, balance, sleep-onset
@@ -110,7 +115,27 @@ pub(crate) fn run(args: RenderArgs) -> Result<(), String> {
         apply_preset(name, &params, &mut setup)?;
     }
     apply_sets(&params, &args.sets)?;
-    let program = program.unwrap_or(params.program.value());
+    let guided = args
+        .session
+        .as_deref()
+        .map(|name| {
+            let session = melodiasync::guide::resolve(name)?;
+            let (library, _) = preset::library(preset::user_dir().as_deref());
+            let plan = melodiasync::guide::compile(&session, &setup, &library)
+                .map_err(|e| format!("Session '{}': {e}", session.name))?;
+            Ok::<_, String>((session, plan))
+        })
+        .transpose()?;
+    // The EEG is analysed for the session's first training program (its montage and
+    // estimator), unless --program says otherwise.
+    let first_trained = guided
+        .as_ref()
+        .and_then(|(s, _)| s.stages.iter().find_map(|st| st.program));
+    let program = program.or(first_trained).unwrap_or(params.program.value());
+    let seconds = args.seconds.unwrap_or_else(|| match &guided {
+        Some((s, _)) => s.longest_s() as f64 + render::GUIDE_TAIL_S,
+        None => 60.0,
+    });
     let eeg = args
         .eeg
         .as_deref()
@@ -124,15 +149,21 @@ pub(crate) fn run(args: RenderArgs) -> Result<(), String> {
         relaxation_ramp: args.relaxation_ramp,
         eeg,
         programs: Some(setup.compile()),
-        ..RenderJob::new(controls, args.seconds)
+        guide: guided.as_ref().map(|(_, plan)| plan.clone()),
+        ..RenderJob::new(controls, seconds)
     };
     let report = render_wav(&job, &args.out)?;
-    print_report(&report, &args.out, args.sample_rate, program)
+    let what = match &guided {
+        Some((s, _)) => s.name.clone(),
+        None => program.id().to_string(),
+    };
+    print_report(&report, &args.out, args.sample_rate, &what)
 }
 
 /// The option checks that do not need files, each a sentence.
 fn check_ranges(args: &RenderArgs) -> Result<(), String> {
-    let (seconds, sample_rate, block) = (args.seconds, args.sample_rate, args.block);
+    let (seconds, sample_rate, block) =
+        (args.seconds.unwrap_or(60.0), args.sample_rate, args.block);
     if args.log.is_some() && args.eeg.is_none() {
         return Err("--log records a neurofeedback session; add --eeg FILE or --eeg sim.".into());
     }
@@ -257,7 +288,7 @@ fn print_report(
     report: &render::RenderReport,
     out: &Path,
     sample_rate: u32,
-    program: ProgramKind,
+    what: &str,
 ) -> Result<(), String> {
     for note in &report.eeg_notes {
         eprintln!("{note}");
@@ -279,7 +310,7 @@ fn print_report(
     if let Some(summary) = &report.session {
         let json = serde_json::to_string_pretty(summary)
             .map_err(|e| format!("Cannot format the session summary: {e}."))?;
-        println!("session summary ({}):\n{json}", program.id());
+        println!("session summary ({what}):\n{json}");
         if let Some(path) = &report.log {
             // The session thread wrote the summary beside the log.
             let summary_path = melodiasync::session::summary_path(path);
