@@ -95,8 +95,9 @@ pub trait StageGuide: Send {
     fn control_point(&mut self, dt: f32, live: &Controls, applied: &Modulation) -> Controls;
     /// A scored frame and what the feedback made of it, at session time `time` s.
     fn on_frame(&mut self, frame: &FeatureFrame, snapshot: &FeedbackSnapshot, time: f64);
-    /// The modulation a stage holds (integrate), if any.
-    fn held(&self) -> Option<Modulation>;
+    /// The modulation the synth receives, given the one the feedback asks for (`live`): held
+    /// by an integrate stage, glided from the last stage's at a stage change.
+    fn modulation(&self, live: &Modulation) -> Modulation;
     /// The program to switch the feedback to, once after a stage change.
     fn take_program_change(&mut self) -> Option<CompiledProgram>;
     /// Where the session stands.
@@ -235,6 +236,11 @@ impl Engine {
         };
         let feedback = self.feed(frame, controls);
         let modulation = self.modulation(controls);
+        // What the synth receives (a guided session holds or glides it).
+        let modulation = match self.guide.as_ref() {
+            Some(g) => g.modulation(&modulation),
+            None => modulation,
+        };
         // The record shows the stage the frame was scored in; the frame may end it.
         let guide = self.guide_mark();
         if let Some(g) = self.guide.as_mut() {
@@ -340,9 +346,10 @@ impl Engine {
         }
         let effective = self.effective;
         self.feedback.advance(dt, &effective.feedback);
-        self.applied = match self.guide.as_ref().and_then(|g| g.held()) {
-            Some(held) => held,
-            None => self.modulation(&effective),
+        let live = self.modulation(&effective);
+        self.applied = match self.guide.as_ref() {
+            Some(g) => g.modulation(&live),
+            None => live,
         };
     }
 

@@ -249,6 +249,9 @@ impl BaselineRecorder {
             for (i, c) in column.iter_mut().enumerate() {
                 *c = self.values[i * N_FEATURES + f];
             }
+            // Summed in sorted order: a guided session's baseline stage keeps its columns
+            // sorted, and gets the same bits.
+            column.sort_by(f32::total_cmp);
             let mean = column.iter().map(|x| *x as f64).sum::<f64>() / n as f64;
             let var = column
                 .iter()
@@ -257,7 +260,6 @@ impl BaselineRecorder {
                 / n as f64;
             stats.mean[f] = mean as f32;
             stats.std[f] = var.sqrt() as f32;
-            column.sort_by(f32::total_cmp);
             for (slot, p) in stats.percentiles[f].iter_mut().zip(PERCENTILES) {
                 *slot = percentile_sorted(&column, p);
             }

@@ -7,8 +7,8 @@
 //!    checked, on the frame's own numbers, so the stage ends on the frame that meets it.
 //! 2. [`Conductor::control_point`] at each of the synth's control points: the stage clock
 //!    moves on; a fixed or maximum time ends the stage; the controls glide from where they
-//!    were toward the current stage's sound (fields the stage does not set follow the host's
-//!    parameters).
+//!    were toward the current stage's sound (a field the stage does not set keeps the value
+//!    of the last stage that did; fields no stage has set follow the host's parameters).
 //! 3. A stage that ends leads to the next, or on a maximum time without success to its
 //!    fallback; after the last, the session is complete and the last stage's sound holds.
 //!    A baseline stage's end calibrates every program from what it recorded.
@@ -62,10 +62,16 @@ pub struct Conductor {
     from: [f32; N_FIELDS],
     /// Field values at the last control point.
     now: [f32; N_FIELDS],
+    /// Where each field is going: the value of the last stage that set it.
+    target: [f32; N_FIELDS],
+    /// Which fields a stage so far has set (the others follow the host's parameters).
+    owned: [bool; N_FIELDS],
     /// Whether `from` holds values yet (the first control point takes the live ones).
     started: bool,
     /// The modulation an integrate stage holds.
     held: Option<Modulation>,
+    /// The modulation in force as the stage began (the feedback's glide starts there).
+    modulation_from: Modulation,
     /// The program scoring uses (the last training stage's, else the host's).
     program: Option<ProgramKind>,
     /// Set when the engine must switch the feedback to [`Conductor::program`].
@@ -100,8 +106,11 @@ impl Conductor {
             baseline,
             from: [0.0; N_FIELDS],
             now: [0.0; N_FIELDS],
+            target: [0.0; N_FIELDS],
+            owned: [false; N_FIELDS],
             started: false,
             held: None,
+            modulation_from: Modulation::NEUTRAL,
             program: None,
             program_changed: false,
             entered_after: None,
@@ -146,7 +155,16 @@ impl Conductor {
         self.from = self.now;
         self.entered_after = outcome;
         let st = *self.current();
+        for i in 0..N_FIELDS {
+            if st.set[i] {
+                self.owned[i] = true;
+                self.target[i] = st.values[i];
+            } else if st.release[i] {
+                self.owned[i] = false;
+            }
+        }
         self.held = (st.kind == StageKind::Integrate).then_some(*applied);
+        self.modulation_from = *applied;
         if st.kind == StageKind::Baseline {
             self.baseline.clear();
         }
@@ -284,8 +302,8 @@ impl Conductor {
             1.0
         };
         for (i, f) in FIELDS.iter().enumerate() {
-            let to = if st.set[i] {
-                st.values[i]
+            let to = if self.owned[i] {
+                self.target[i]
             } else {
                 live_values[i]
             };
@@ -302,9 +320,20 @@ impl Conductor {
         out
     }
 
-    /// The modulation an integrate stage holds, while in one.
-    pub fn held(&self) -> Option<Modulation> {
-        self.held.filter(|_| !self.complete)
+    /// The modulation the synth receives, given the feedback's (`live`): an integrate stage
+    /// holds the one in force as it began; at any other stage change the feedback's effect
+    /// glides from the old stage's to the new one's over the stage's glide (a new program's
+    /// reward starts afresh, and its routes differ).
+    pub fn modulation(&self, live: &Modulation) -> Modulation {
+        if let Some(held) = self.held.filter(|_| !self.complete) {
+            return held;
+        }
+        let glide = self.current().glide_s;
+        if glide <= 0.0 || self.stage_s >= glide as f64 {
+            return *live;
+        }
+        self.modulation_from
+            .toward(*live, sound::ease(self.stage_s as f32 / glide))
     }
 
     /// The program to switch the feedback to, once after each stage change.
@@ -325,8 +354,8 @@ impl StageGuide for Conductor {
         Conductor::on_frame(self, frame, snapshot, time)
     }
 
-    fn held(&self) -> Option<Modulation> {
-        Conductor::held(self)
+    fn modulation(&self, live: &Modulation) -> Modulation {
+        Conductor::modulation(self, live)
     }
 
     fn take_program_change(&mut self) -> Option<CompiledProgram> {
@@ -335,5 +364,87 @@ impl StageGuide for Conductor {
 
     fn mark(&self) -> GuideMark {
         Conductor::mark(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::feedback::FeedbackSetup;
+    use crate::guide::sound::field_index;
+
+    fn two_stages() -> Conductor {
+        let s = crate::guide::parse(
+            br#"{"format": 1, "name": "G", "stages": [
+              {"name": "A", "kind": "settle", "advance": {"after_s": 1}},
+              {"name": "B", "kind": "settle", "glide_s": 4,
+               "sound": {"params": {"drone": 0.2, "beat": 4.0, "chord": "Minor 9"}},
+               "advance": {"after_s": 10}}]}"#,
+            "g",
+        )
+        .unwrap();
+        let (presets, _) = crate::preset::library(None);
+        Conductor::new(crate::guide::compile(&s, &FeedbackSetup::default(), &presets).unwrap())
+    }
+
+    #[test]
+    fn stage_sounds_glide_on_their_curves() {
+        let mut c = two_stages();
+        let live = Controls::default();
+        let dt = 0.001;
+        let at = |c: &mut Conductor, seconds: f64| {
+            let mut out = live;
+            let steps = (seconds / dt as f64).round() as usize;
+            for _ in 0..steps {
+                out = c.control_point(dt, &live, &Modulation::NEUTRAL);
+            }
+            out
+        };
+        // Stage A (1 s), then 2 s into B's 4 s glide: halfway.
+        let mid = at(&mut c, 3.0);
+        assert_eq!(c.mark().stage, 1);
+        let d = live.settings;
+        let drone = mid.settings.drone_level;
+        assert!(
+            (drone - (d.drone_level + 0.2) / 2.0).abs() < 2e-3,
+            "{drone}"
+        );
+        // Frequencies glide in pitch: the geometric mean at half way.
+        let beat = mid.settings.beat_hz;
+        assert!((beat - (d.beat_hz * 4.0).sqrt()).abs() < 0.02, "{beat}");
+        // Choices switch half way.
+        let chord = FIELDS[field_index("chord").unwrap()].get;
+        assert_ne!(chord(&mid), chord(&live));
+        // The end of the glide: the stage's values exactly.
+        let end = at(&mut c, 2.5);
+        assert_eq!(end.settings.drone_level, 0.2);
+        assert_eq!(end.settings.beat_hz, 4.0);
+        // Settle stages: no feedback.
+        assert_eq!(end.feedback.depth, 0.0);
+    }
+
+    #[test]
+    fn an_integrate_stage_holds_the_modulation_it_began_with() {
+        let s = crate::guide::parse(
+            br#"{"format": 1, "name": "I", "stages": [
+              {"name": "T", "kind": "train", "program": "calm", "advance": {"after_s": 1}},
+              {"name": "H", "kind": "integrate", "advance": {"after_s": 5}}]}"#,
+            "i",
+        )
+        .unwrap();
+        let (presets, _) = crate::preset::library(None);
+        let mut c =
+            Conductor::new(crate::guide::compile(&s, &FeedbackSetup::default(), &presets).unwrap());
+        let live = Controls::default();
+        let warm = Modulation::from_relaxation(0.9);
+        for _ in 0..1001 {
+            c.control_point(0.001, &live, &warm);
+        }
+        assert_eq!(c.mark().stage, 1);
+        // The feedback asks for something else now; the stage holds what was in force.
+        let other = Modulation::from_relaxation(0.1);
+        assert_eq!(c.modulation(&other), warm);
+        // Training stages glide the feedback's effect from the previous stage's.
+        assert_eq!(c.program, Some(ProgramKind::Calm));
     }
 }

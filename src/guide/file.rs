@@ -65,7 +65,8 @@ impl StageKind {
 
 /// The sound of a stage: a preset's parameter values (factory or user, by name), then these
 /// parameter values on top, by parameter id in the parameter's units (as presets hold them).
-/// Parameters neither names follow the host's parameters.
+/// A parameter neither names keeps the value an earlier stage gave it; those no stage has
+/// named follow the host's parameters.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct StageSound {
     /// A preset by name whose parameter values the stage takes.

@@ -60,8 +60,12 @@ pub struct StagePlan {
     pub condition: Option<Condition>,
     /// Its field values (where `set`).
     pub values: [f32; N_FIELDS],
-    /// Which fields the stage sets (the others follow the host's parameters).
+    /// Which fields the stage sets (the others keep an earlier stage's value, or follow the
+    /// host's parameters).
     pub set: [bool; N_FIELDS],
+    /// Fields the stage hands back to the host's parameters: a training or integrating
+    /// stage's feedback depth, which settle, baseline and return stages set to 0 by kind.
+    pub release: [bool; N_FIELDS],
     /// Glide into it, s.
     pub glide_s: f32,
     /// When it ends.
@@ -112,6 +116,11 @@ pub fn compile(
     for (i, st) in session.stages.iter().enumerate() {
         let at = |e: String| format!("stage {} ('{}'): {e}", i + 1, st.name);
         let (values, set) = stage_sound(st, library).map_err(at)?;
+        let mut release = [false; N_FIELDS];
+        let depth = field_index("fbdepth").expect("a field");
+        if matches!(st.kind, StageKind::Train | StageKind::Integrate) && !set[depth] {
+            release[depth] = true;
+        }
         let a = &st.advance;
         let rule = match (a.after_s, a.in_target_s, a.mean_reward) {
             (Some(s), _, _) => Rule::After(s),
@@ -141,6 +150,7 @@ pub fn compile(
             condition: st.condition,
             values,
             set,
+            release,
             glide_s: st.glide_s,
             rule,
             next: st.next.as_deref().and_then(|f| session.stage_index(f)),

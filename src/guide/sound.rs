@@ -1,7 +1,8 @@
 //! The part of [`Controls`] a stage can set, as numbered fields with their glide curves.
 //!
 //! A stage names some parameters (its preset's and its own); those fields take the stage's
-//! values, the others follow the host's parameters. At a stage change every field glides from
+//! values, the others keep an earlier stage's, and fields no stage named follow the host's
+//! parameters. At a stage change every field glides from
 //! where it was to where the new stage puts it, over the stage's glide time: linearly for
 //! levels, in the log domain for frequencies and times (a glide in pitch), and switching at
 //! the halfway point for choices (chord, root note, tempo sync; the drone glides its pitch

@@ -175,6 +175,35 @@ impl Modulation {
         beat_hz: 0.0,
     };
 
+    /// `g` (0..1) of the way from `self` to `to`, field by field (a guided session's stage
+    /// change glides the feedback's effect with it). The entrainment rate jumps to `to`'s
+    /// where either is "the user's rate" (0).
+    pub fn toward(self, to: Self, g: f32) -> Self {
+        let g = if g.is_finite() {
+            g.clamp(0.0, 1.0)
+        } else {
+            1.0
+        };
+        let mix = |a: f32, b: f32| a + (b - a) * g;
+        Self {
+            warmth: mix(self.warmth, to.warmth),
+            density: mix(self.density, to.density),
+            swell: mix(self.swell, to.swell),
+            beat_shift: mix(self.beat_shift, to.beat_shift),
+            space: mix(self.space, to.space),
+            drone: mix(self.drone, to.drone),
+            binaural: mix(self.binaural, to.binaural),
+            isochronic: mix(self.isochronic, to.isochronic),
+            noise: mix(self.noise, to.noise),
+            chimes: mix(self.chimes, to.chimes),
+            beat_hz: if self.beat_hz > 0.0 && to.beat_hz > 0.0 {
+                mix(self.beat_hz, to.beat_hz)
+            } else {
+                to.beat_hz
+            },
+        }
+    }
+
     /// The Relaxation macro: 0 = tense/bright, 0.5 = neutral, 1 = deep/warm.
     ///
     /// Toward 1 the sound warms, the entrainment rate halves (8 Hz alpha toward 4 Hz theta), the
