@@ -466,11 +466,19 @@ fn session_log_and_summary_agree_with_an_independent_reading_of_the_csv() {
     let mut lines = text.lines();
     let header: Vec<&str> = lines.next().unwrap().split(',').collect();
     assert_eq!(header[..2], ["audio_time_s", "eeg_time_s"]);
-    assert_eq!(header[2..], melodiasync::session::LABELS);
+    // The numeric columns, then the guided session's stage name (empty here).
+    let n = header.len();
+    assert_eq!(header[2..n - 1], melodiasync::session::LABELS);
+    assert_eq!(header[n - 1], "stage");
     let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
     let rows: Vec<Vec<f64>> = lines
-        .map(|l| l.split(',').map(|v| v.parse().unwrap()).collect())
+        .map(|l| {
+            let cells: Vec<&str> = l.split(',').collect();
+            assert_eq!(cells[n - 1], "", "no stage without a guided session");
+            cells[..n - 1].iter().map(|v| v.parse().unwrap()).collect()
+        })
         .collect();
+    assert!(rows.iter().all(|r| r[col("stage_index")] == -1.0));
     assert_eq!(rows.len() as u64, summary.frames);
     // Time in target: the audio time between consecutive rows while in target.
     let (t, it) = (col("audio_time_s"), col("in_target"));

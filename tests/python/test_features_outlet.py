@@ -21,6 +21,7 @@ EXPECTED_LABELS = [
     "theta_beta", "alpha_theta", "engagement_index", "asymmetry", "peak_alpha_hz",
     "mod_warmth", "mod_density", "mod_swell", "mod_space", "mod_beat_shift", "mod_drone",
     "mod_binaural", "mod_isochronic", "mod_noise", "mod_chimes", "beat_hz", "loop_delay_ms",
+    "stage_index",
 ]
 
 
