@@ -102,6 +102,9 @@ pub trait StageGuide: Send {
     fn take_program_change(&mut self) -> Option<CompiledProgram>;
     /// Where the session stands.
     fn mark(&self) -> GuideMark;
+    /// Back to the first stage, as new (a transport start or jump, for a bounce that does
+    /// not depend on what played before).
+    fn restart(&mut self);
 }
 
 /// The instrument core.
@@ -128,6 +131,8 @@ pub struct Engine {
     guide: Option<Box<dyn StageGuide>>,
     /// The controls of the last control point (the guide's, or the host's).
     effective: Controls,
+    /// Where in the current block the guided session's stage changed.
+    guide_change: Option<usize>,
 }
 
 impl Engine {
@@ -145,6 +150,7 @@ impl Engine {
             musical_bpm: None,
             guide: None,
             effective: Controls::default(),
+            guide_change: None,
         }
     }
 
@@ -152,6 +158,20 @@ impl Engine {
     /// replaces, for the caller to drop off the audio thread.
     pub fn set_guide(&mut self, guide: Option<Box<dyn StageGuide>>) -> Option<Box<dyn StageGuide>> {
         std::mem::replace(&mut self.guide, guide)
+    }
+
+    /// Restarts the guided session from its first stage (see [`StageGuide::restart`]).
+    pub fn restart_guide(&mut self) {
+        if let Some(g) = self.guide.as_mut() {
+            g.restart();
+        }
+        self.guide_change = None;
+    }
+
+    /// The sample offset in the last rendered block where the guided session's stage
+    /// changed (or it completed), once.
+    pub fn take_guide_change(&mut self) -> Option<usize> {
+        self.guide_change.take()
     }
 
     /// Where the guided session stands (inactive without one).
@@ -420,7 +440,12 @@ impl Engine {
                         records(self.score(frame, controls, due, at));
                     });
                 }
+                let before = self.guide_mark();
                 self.control_point(controls);
+                let after = self.guide_mark();
+                if (after.visit, after.complete) != (before.visit, before.complete) {
+                    self.guide_change = Some(pos);
+                }
             }
             let chunk_end = (pos + CONTROL_BLOCK - phase).min(len);
             // A rebuild restarts the control grid: the chunk ends there.

@@ -35,7 +35,10 @@ use nice_plug::prelude::*;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use bridge::{EditorLink, FeedbackRecord, FrameConsumer, ProgramTable, QueueReceiver, QueueSender};
+use bridge::{
+    EditorLink, FeedbackRecord, FrameConsumer, GuideAudio, GuideSwap, ProgramTable, QueueReceiver,
+    QueueSender,
+};
 use eeg::worker::{AnalysisConfig, Worker};
 use eeg::SourceSpec;
 use engine::{Controls, EegOnTheClock, Engine, NoteAction, TimedNote};
@@ -97,13 +100,15 @@ pub struct MelodiaSync {
     link: Arc<EditorLink>,
     /// Records for the editor's meters (sent only while it is open).
     editor_records: QueueSender<FeedbackRecord>,
+    /// Guided sessions from the editor, and where replaced ones go.
+    guide: GuideAudio,
 }
 
 impl Default for MelodiaSync {
     fn default() -> Self {
         let (programs_tx, programs) = bridge::program_channel();
         let (restores_tx, adaptive_restores) = bridge::adaptive_restore_channel();
-        let (link, editor_records) = EditorLink::new();
+        let (link, editor_records, guide) = EditorLink::new();
         let params = MelodiaSyncParams::new(programs_tx, restores_tx);
         if let Some(spec) = standalone_source() {
             if let Ok(mut s) = params.source.write() {
@@ -114,6 +119,7 @@ impl Default for MelodiaSync {
             params: Arc::new(params),
             link,
             editor_records,
+            guide,
             // Re-prepared for the host's rate in `activate`.
             engine: Engine::new(48_000.0),
             worker: None,
@@ -186,6 +192,78 @@ impl MelodiaSync {
 }
 
 impl MelodiaSync {
+    /// Runs the project's guided session, if it says one runs (at activation, so also after
+    /// a state load): built here on the main thread, given to the engine directly (the audio
+    /// thread is not running). A session that cannot start says why in the editor and the
+    /// host's log; the sound goes on without it.
+    fn start_saved_guide(&mut self) {
+        while let Some(GuideSwap(pending)) = self.guide.swaps.pop() {
+            drop(pending);
+        }
+        self.link.guide.drain();
+        let (guide, names, status) = match guide::conductor_for(&self.params) {
+            Ok(Some((c, names))) => {
+                let status = format!("Running '{}'.", c.plan().name);
+                (
+                    Some(Box::new(c) as Box<dyn engine::StageGuide>),
+                    names,
+                    status,
+                )
+            }
+            Ok(None) => (None, Vec::new(), String::new()),
+            Err(e) => {
+                nice_plug::nice_error!("{e}");
+                (None, Vec::new(), e)
+            }
+        };
+        drop(self.engine.set_guide(guide));
+        if let Ok(s) = self.link.session.lock() {
+            if let Some(tx) = s.as_ref() {
+                tx.push(bridge::SessionCommand::Stages(names));
+            }
+        }
+        if let Ok(mut st) = self.link.guide.status.lock() {
+            *st = status;
+        }
+    }
+
+    /// At a block start: takes a session the editor started or stopped; the replaced one
+    /// goes back to be freed off the audio thread (it waits while that queue is full).
+    fn take_guide_swap(&mut self) {
+        if self.guide.retire.is_full() {
+            return;
+        }
+        if let Some(GuideSwap(next)) = self.guide.swaps.pop() {
+            let old = self.engine.set_guide(next);
+            if old.is_some() {
+                self.guide.retire.push(GuideSwap(old));
+            }
+        }
+    }
+
+    /// Sends a stage change as a MIDI program change on the CC channel: the stage's index,
+    /// 127 when the session completes (a DAW can follow the journey).
+    fn send_stage_change(&mut self, context: &mut impl ProcessContext<Self>) {
+        let Some(offset) = self.engine.take_guide_change() else {
+            return;
+        };
+        if !self.params.cc_out.value() {
+            return;
+        }
+        let mark = self.engine.guide_mark();
+        let channel = (self.params.cc_channel.value() - 1).clamp(0, 15) as u8;
+        let program = if mark.complete {
+            127
+        } else {
+            mark.stage.min(126)
+        };
+        let _ = context.try_send_event(NoteEvent::MidiProgramChange {
+            timing: offset as u32,
+            channel,
+            program,
+        });
+    }
+
     /// Starts the session thread (features outlet) once.
     fn ensure_session(&mut self) {
         if self.session.is_some() {
@@ -431,6 +509,7 @@ impl Plugin for MelodiaSync {
         self.project_adaptive.get_or_insert(adaptive);
         self.ensure_worker();
         self.ensure_session();
+        self.start_saved_guide();
         true
     }
 
@@ -450,6 +529,7 @@ impl Plugin for MelodiaSync {
         context: &mut impl ProcessContext<Self>,
     ) -> ProcessStatus {
         let controls = self.params.controls();
+        self.take_guide_swap();
         self.apply_setup(&controls);
         if let Some(switch) = &self.estimator {
             switch.set(self.engine.feedback().program().estimator);
@@ -473,6 +553,9 @@ impl Plugin for MelodiaSync {
                 .unwrap_or_else(|| self.params.adaptive_state.load());
             self.engine.feedback_mut().reset();
             self.engine.feedback_mut().restore_adaptive(&adaptive);
+            // A guided session starts again where playback starts: a bounce from the start
+            // runs the whole journey, the same each time.
+            self.engine.restart_guide();
         }
         // Live EEG cannot be bounced faster than real time: the editor says so.
         self.link.offline_with_live_eeg.store(
@@ -537,6 +620,7 @@ impl Plugin for MelodiaSync {
                 self.send_ccs(values, *timing, context);
             }
         }
+        self.send_stage_change(context);
         self.audio_time += samples as f64 / self.engine.sample_rate() as f64;
         // A free-running soundscape: the host must keep calling process() without notes.
         ProcessStatus::KeepAlive

@@ -64,7 +64,7 @@ fn frame_input(events: Vec<Event>, t: f64) -> RawInput {
 #[test]
 fn meters_history_and_target_dragging() {
     let params = Arc::new(MelodiaSyncParams::default());
-    let (link, audio_side) = EditorLink::new();
+    let (link, audio_side, _guide) = EditorLink::new();
     let state =
         EguiEditorState::from_size(nice_plug::editor::dpi::LogicalSize::new(980.0, 680.0), 1.0);
     let mut app = App::new(params.clone(), link.clone(), state);

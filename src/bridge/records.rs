@@ -53,6 +53,9 @@ pub struct GuideMark {
     pub visit: u16,
     /// Seconds in the stage.
     pub stage_s: f32,
+    /// How far the stage's condition has come: seconds in target, or the mean reward over
+    /// its window (0 for fixed-time stages).
+    pub progress: f32,
     /// How the previous stage ended (none for the first).
     pub entered_after: Option<Outcome>,
     /// Whether the last stage has ended.
@@ -91,6 +94,9 @@ pub enum SessionCommand {
     Start(std::path::PathBuf),
     /// Stop logging and write the summary.
     Stop,
+    /// A guided session started: its stage names, for the log's `stage` column and the
+    /// summary's stages (empty: none runs).
+    Stages(Vec<String>),
 }
 
 /// The session log's state, for the editor.
@@ -118,12 +124,16 @@ pub struct EditorLink {
     /// Set by the audio thread while the host bounces offline with a live source (live EEG
     /// cannot be bounced faster than real time).
     pub offline_with_live_eeg: AtomicBool,
+    /// Guided sessions to and from the audio thread.
+    pub guide: GuideLink,
 }
 
 impl EditorLink {
-    /// A link and the audio thread's sending side of its record queue (512 records: 8 s at 64 frames/s).
-    pub fn new() -> (Arc<Self>, QueueSender<FeedbackRecord>) {
+    /// A link, the audio thread's sending side of its record queue (512 records: 8 s at 64
+    /// frames/s) and its side of the guided-session hand-over.
+    pub fn new() -> (Arc<Self>, QueueSender<FeedbackRecord>, GuideAudio) {
         let (tx, rx) = queue(512);
+        let (guide, guide_audio) = guide_channel();
         (
             Arc::new(Self {
                 worker: Mutex::new(None),
@@ -132,8 +142,10 @@ impl EditorLink {
                 session_status: Arc::default(),
                 open: AtomicBool::new(false),
                 offline_with_live_eeg: AtomicBool::new(false),
+                guide,
             }),
             tx,
+            guide_audio,
         )
     }
 
@@ -141,4 +153,54 @@ impl EditorLink {
     pub fn is_open(&self) -> bool {
         self.open.load(Ordering::Relaxed)
     }
+}
+
+/// A guided session for the audio thread to run (`None`: stop the running one).
+pub struct GuideSwap(pub Option<Box<dyn crate::engine::StageGuide>>);
+
+/// The editor's (main thread's) side of guided sessions: sessions go to the audio thread,
+/// the ones it replaced come back to be dropped here, never on the audio thread.
+pub struct GuideLink {
+    /// To the audio thread.
+    to_audio: QueueSender<GuideSwap>,
+    /// Replaced sessions, from the audio thread.
+    retired: QueueReceiver<GuideSwap>,
+    /// A sentence about the last start or stop (or why it failed).
+    pub status: Mutex<String>,
+}
+
+impl GuideLink {
+    /// Sends a session to start (`Some`) or the stop (`None`), after dropping what the audio
+    /// thread handed back.
+    pub fn send(&self, swap: GuideSwap) {
+        self.drain();
+        self.to_audio.push(swap);
+    }
+
+    /// Drops the sessions the audio thread replaced.
+    pub fn drain(&self) {
+        while self.retired.pop().is_some() {}
+    }
+}
+
+/// The audio thread's side of guided sessions.
+pub struct GuideAudio {
+    /// Sessions to start or stop (drained at block start).
+    pub swaps: QueueReceiver<GuideSwap>,
+    /// Where a replaced session goes (the audio thread never frees one).
+    pub retire: QueueSender<GuideSwap>,
+}
+
+/// The two sides of the guided-session hand-over.
+pub fn guide_channel() -> (GuideLink, GuideAudio) {
+    let (to_audio, swaps) = queue(4);
+    let (retire, retired) = queue(4);
+    (
+        GuideLink {
+            to_audio,
+            retired,
+            status: Mutex::default(),
+        },
+        GuideAudio { swaps, retire },
+    )
 }

@@ -110,6 +110,7 @@ impl App {
                 (Tab::Mapping, "Mapping"),
                 (Tab::Sound, "Sound"),
                 (Tab::Presets, "Presets"),
+                (Tab::Journey, "Journey"),
             ] {
                 ui.selectable_value(&mut self.tab, tab, name);
             }

@@ -11,6 +11,7 @@ mod brain;
 mod calibration;
 mod header;
 pub mod history;
+pub mod journey;
 mod mapping;
 pub mod meter;
 pub mod palette;
@@ -51,6 +52,8 @@ pub enum Tab {
     Sound,
     /// Browse, apply, save.
     Presets,
+    /// Guided sessions: choose, start, stop, follow.
+    Journey,
 }
 
 /// History series: reward, then the seven relative band powers.
@@ -98,6 +101,8 @@ pub struct App {
     montage_text: String,
     /// The stream field (XDF recordings: which stream by name or source id).
     stream_text: String,
+    /// Guided-session library (refreshed on demand) and problems found.
+    guides: Option<(Vec<crate::guide::Listed>, Vec<String>)>,
 }
 
 impl App {
@@ -128,6 +133,7 @@ impl App {
             meter_rects: [Rect::NOTHING; 7],
             montage_text: String::new(),
             stream_text: String::new(),
+            guides: None,
         }
     }
 
@@ -337,6 +343,7 @@ impl App {
             Tab::Mapping => self.mapping(ui),
             Tab::Sound => self.sound(ui, &setter),
             Tab::Presets => self.presets_tab(ui, &setter),
+            Tab::Journey => self.journey_tab(ui),
         });
         // Meters move at the frame rate of the EEG: keep repainting while open.
         ui.ctx()

@@ -117,8 +117,24 @@ impl Conductor {
             pending: None,
             complete: false,
         };
-        c.enter(0, None, &Modulation::NEUTRAL);
+        c.restart();
         c
+    }
+
+    /// Back to the first stage as new (allocation-free: a transport start on the audio
+    /// thread).
+    pub fn restart(&mut self) {
+        self.programs = self.plan.programs;
+        self.visit = 0;
+        self.visits = [0; MAX_STAGES];
+        self.last_frame = None;
+        self.started = false;
+        self.program = None;
+        self.pending = None;
+        self.complete = false;
+        self.owned = [false; N_FIELDS];
+        self.baseline.clear();
+        self.enter(0, None, &Modulation::NEUTRAL);
     }
 
     /// The plan.
@@ -128,11 +144,19 @@ impl Conductor {
 
     /// Where the session stands.
     pub fn mark(&self) -> GuideMark {
+        let progress = match self.current().rule {
+            Rule::InTarget { .. } => self.in_target_s as f32,
+            Rule::MeanReward { .. } if self.window_at.1 > 0 => {
+                (self.window_sum / self.window_at.1 as f64) as f32
+            }
+            _ => 0.0,
+        };
         GuideMark {
             active: true,
             stage: self.stage as u8,
             visit: self.visit,
             stage_s: self.stage_s as f32,
+            progress,
             entered_after: self.entered_after,
             complete: self.complete,
         }
@@ -364,6 +388,10 @@ impl StageGuide for Conductor {
 
     fn mark(&self) -> GuideMark {
         Conductor::mark(self)
+    }
+
+    fn restart(&mut self) {
+        Conductor::restart(self)
     }
 }
 

@@ -151,6 +151,24 @@ pub fn resolve(name_or_file: &str) -> Result<GuidedSession, String> {
     find(&list, name_or_file).map(|l| l.session.clone())
 }
 
+/// The session a project chose (`params.guided`), compiled against the project's setup and
+/// the preset library, ready to run, with its stage names; `None` when none runs. Main
+/// thread (reads the preset library, allocates). Errors: a sentence on what is wrong with it.
+pub fn conductor_for(
+    params: &crate::params::MelodiaSyncParams,
+) -> Result<Option<(Conductor, Vec<String>)>, String> {
+    let choice = params.guided.read().map(|c| c.clone()).unwrap_or_default();
+    let Some(json) = choice.session.filter(|_| choice.running) else {
+        return Ok(None);
+    };
+    let session = parse(json.to_string().as_bytes(), "in the project")?;
+    let (library, _) = crate::preset::library(crate::preset::user_dir().as_deref());
+    let plan = compile(&session, &params.setup.get(), &library)
+        .map_err(|e| format!("Session '{}': {e}", session.name))?;
+    let names = plan.stage_names.clone();
+    Ok(Some((Conductor::new(plan), names)))
+}
+
 /// Writes `session` into the user folder `dir` as `SLUG.json` (atomically). A factory
 /// session's name is refused; an existing user session of the same name is replaced only
 /// with `replace`. Returns the path.

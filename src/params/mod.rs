@@ -154,12 +154,29 @@ pub struct MelodiaSyncParams {
     /// Adaptive thresholds, so a session continues where it stopped.
     #[persist = "adaptive"]
     pub adaptive_state: AdaptiveCell,
+    /// The guided session chosen for this project and whether it runs (see
+    /// [`GuideChoice`]).
+    #[persist = "guided-session"]
+    pub guided: std::sync::RwLock<GuideChoice>,
     /// Editor window size in logical pixels, remembered with the project.
     #[persist = "editor-size"]
     pub editor_size: std::sync::RwLock<(u32, u32)>,
     /// Version of the saved state (see [`migrate_state`]).
     #[persist = "state-version"]
     pub state_version: std::sync::atomic::AtomicU32,
+}
+
+/// The guided session a project runs: the whole session as its file holds it (so a project
+/// plays the same journey on another machine, whatever that one's library holds), and
+/// whether it runs. Parsed and validated by the plugin (`crate::guide`) when it starts.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct GuideChoice {
+    /// The session, as JSON.
+    #[serde(default)]
+    pub session: Option<serde_json::Value>,
+    /// Whether it runs (started in the editor; it starts again when the project loads).
+    #[serde(default)]
+    pub running: bool,
 }
 
 /// One reward target parameter (ids `tgt1`..`tgt3`).
@@ -345,6 +362,7 @@ impl MelodiaSyncParams {
             adaptive_state: AdaptiveCell::new(adaptive_restores),
             state_version: std::sync::atomic::AtomicU32::new(STATE_VERSION),
             editor_size: std::sync::RwLock::new(DEFAULT_EDITOR_SIZE),
+            guided: std::sync::RwLock::new(GuideChoice::default()),
         }
     }
 }

@@ -48,6 +48,11 @@ impl CsvLog {
         })
     }
 
+    /// Names the stages of a guided session that started during the log.
+    pub fn set_stage_names(&mut self, names: &[String]) {
+        self.stage_names = names.to_vec();
+    }
+
     /// Appends a record.
     pub fn write(&mut self, r: &FeedbackRecord) -> Result<(), String> {
         let mut line = format!("{:.4},{:.4}", r.audio_time, r.frame.time);

@@ -95,7 +95,8 @@ fn run(
         Some(p) => Some(CsvLog::create(p, &opts.stage_names)?),
         None => None,
     };
-    let mut summary = SummaryBuilder::guided(opts.stage_names.clone());
+    let mut stage_names = opts.stage_names.clone();
+    let mut summary = SummaryBuilder::guided(stage_names.clone());
     // The outlet opens once there are features to send: an instance still waiting for EEG
     // costs no outlet (its threads, its answers to every stream search on the network).
     let mut has_records = false;
@@ -122,8 +123,8 @@ fn run(
             let message = match cmd {
                 SessionCommand::Start(path) => {
                     let finished = finish_session(log.take(), &summary, records.overflowed());
-                    summary = SummaryBuilder::guided(opts.stage_names.clone());
-                    match CsvLog::create(&path, &opts.stage_names) {
+                    summary = SummaryBuilder::guided(stage_names.clone());
+                    match CsvLog::create(&path, &stage_names) {
                         Ok(l) => {
                             log = Some(l);
                             finished.map_or(
@@ -136,6 +137,14 @@ fn run(
                 }
                 SessionCommand::Stop => finish_session(log.take(), &summary, records.overflowed())
                     .unwrap_or_else(|| "No session was being recorded.".into()),
+                SessionCommand::Stages(names) => {
+                    stage_names = names;
+                    summary.set_stage_names(stage_names.clone());
+                    if let Some(l) = log.as_mut() {
+                        l.set_stage_names(&stage_names);
+                    }
+                    continue;
+                }
             };
             if let Some(st) = &opts.log_status {
                 if let Ok(mut st) = st.lock() {

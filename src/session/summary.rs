@@ -106,6 +106,11 @@ impl SummaryBuilder {
         }
     }
 
+    /// Names the stages of a guided session that started during the summary.
+    pub fn set_stage_names(&mut self, names: Vec<String>) {
+        self.stage_names = names;
+    }
+
     /// Adds a record.
     pub fn push(&mut self, r: &FeedbackRecord) {
         if r.guide.active {
