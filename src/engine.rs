@@ -222,6 +222,11 @@ impl Engine {
     /// program is replaced too if it came from the table.
     pub fn set_programs(&mut self, programs: [CompiledProgram; 6], knobs: &FeedbackKnobs) {
         self.programs = programs;
+        // A guided session scores with its own programs (calibrated by its baseline stage,
+        // as the daily baseline that sends this table is): the running reward is kept.
+        if self.guide.is_some() {
+            return;
+        }
         if let Some(kind) = self.feedback.program().kind {
             self.feedback.set_program(programs[kind.index()], knobs);
         }

@@ -23,6 +23,7 @@ pub mod paths;
 pub mod preset;
 pub mod queue;
 pub mod render;
+pub mod report;
 pub mod session;
 pub mod synth;
 pub mod timeline;
@@ -287,6 +288,16 @@ impl MelodiaSync {
             commands: Some(cmd_rx),
             log_status: Some(self.link.session_status.clone()),
             stage_names: Vec::new(),
+            // The daily baseline: a guided session's baseline stage becomes the project's
+            // calibration, which the next session (and the programs now) start from.
+            carry: Some({
+                let params = self.params.clone();
+                Box::new(move |b: &session::CarriedBaseline| {
+                    use nice_plug::params::persist::PersistentField;
+                    let setup = b.applied_to(&params.setup.get());
+                    params.setup.set(setup);
+                })
+            }),
         };
         self.session = Some(SessionThread::spawn(rx, opts));
         self.records = Some(tx);

@@ -282,6 +282,8 @@ pub struct RenderReport {
     pub session: Option<SessionSummary>,
     /// Where the session log went.
     pub log: Option<PathBuf>,
+    /// A guided session's baseline stages as they ended (the daily baseline to carry).
+    pub baselines: Vec<crate::session::CarriedBaseline>,
     /// What the recording's reader said (see [`Recording::notes`]).
     pub eeg_notes: Vec<String>,
 }
@@ -326,10 +328,17 @@ pub fn render_traced<E>(
     };
     // The session thread logs and summarises, as in the plugin; the render waits for it
     // rather than dropping records.
+    let carried = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     let (records, session) = match &drive {
         Some(_) => {
             let (tx, rx) = record_channel();
+            let sink = carried.clone();
             let opts = SessionOptions {
+                carry: Some(Box::new(move |b: &crate::session::CarriedBaseline| {
+                    if let Ok(mut v) = sink.lock() {
+                        v.push(b.clone());
+                    }
+                })),
                 log: job.eeg.as_ref().and_then(|e| e.log.clone()),
                 stage_names: job
                     .guide
@@ -428,6 +437,10 @@ pub fn render_traced<E>(
         Ok(None) => (None, None),
         Err(e) => return Err(RenderError::Session(e)),
     };
+    let baselines = match carried.lock() {
+        Ok(mut v) => std::mem::take(&mut *v),
+        Err(_) => Vec::new(),
+    };
     let rendered_s = total as f64 / sr as f64;
     let elapsed = started.elapsed().as_secs_f64().max(1e-9);
     Ok(RenderReport {
@@ -438,6 +451,7 @@ pub fn render_traced<E>(
         all_finite,
         session,
         log,
+        baselines,
         eeg_notes: drive.map_or(Vec::new(), |d| {
             let mut notes = d.notes.clone();
             if d.frames == 0 {

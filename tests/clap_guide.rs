@@ -80,7 +80,8 @@ fn program_changes(r: &Rendered, skip: usize) -> Vec<(usize, u8)> {
 fn a_guided_session_runs_with_the_project_and_bounces_the_same() {
     let entry = load_entry();
     let n = (70.0 * SR) as usize;
-    let a = bounce(&mut guided_instance(&entry), 0, n, |_| 512);
+    let mut first = guided_instance(&entry);
+    let a = bounce(&mut first, 0, n, |_| 512);
     let changes = program_changes(&a, 0);
     // Stage 1 at 6 s, stage 2 at 18 s, then the condition, stage 3, and 127 at completion.
     let programs: Vec<u8> = changes.iter().map(|c| c.1).collect();
@@ -123,6 +124,21 @@ fn a_guided_session_runs_with_the_project_and_bounces_the_same() {
     };
     let (_, _, report) = render_to_vec(&job).unwrap();
     let stages = report.session.unwrap().stages;
+    // The daily baseline: the baseline stage became the project's calibration (the session
+    // thread hands it over a moment after the stage ends), the same as the CLI's.
+    let cli_baseline = &report.baselines[0];
+    let mut setup = serde_json::Value::Null;
+    for _ in 0..100 {
+        setup = field(&save_state(&mut first), "feedback-setup");
+        if !setup["baseline"].is_null() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert_eq!(setup["condition"], "eyes-open");
+    assert_eq!(setup["baseline"]["frames"], cli_baseline.stats.frames);
+    let means: Vec<f32> = serde_json::from_value(setup["baseline"]["mean"].clone()).unwrap();
+    assert_eq!(means, cli_baseline.stats.mean);
     let cli: Vec<f64> = stages.iter().skip(1).map(|s| s.start_s).collect();
     // The log's first frame of each stage comes within a frame hop of the change.
     for (k, (plugin, cli)) in changes.iter().zip(&cli).enumerate() {

@@ -51,6 +51,8 @@ struct Row {
     in_target: bool,
     stage: i32,
     name: String,
+    /// The first term's target (`target_1`).
+    target: f64,
 }
 
 /// Renders `s` on `script` for at most `seconds` (block size `block`) with a log; returns the
@@ -74,6 +76,30 @@ fn run_with(
     tag: &str,
     controls: Controls,
 ) -> (Vec<f32>, Vec<Row>, melodiasync::session::SessionSummary) {
+    let (left, rows, report) = run_setup(
+        s,
+        script,
+        seconds,
+        block,
+        tag,
+        controls,
+        &FeedbackSetup::default(),
+    );
+    (left, rows, report.session.unwrap())
+}
+
+/// [`run_with`] for the project's calibration `setup`; the whole render report.
+fn run_setup(
+    s: &GuidedSession,
+    script: &str,
+    seconds: f64,
+    block: usize,
+    tag: &str,
+    controls: Controls,
+    setup: &FeedbackSetup,
+) -> (Vec<f32>, Vec<Row>, melodiasync::render::RenderReport) {
+    let (presets, _) = melodiasync::preset::library(None);
+    let plan = guide::compile(s, setup, &presets).unwrap();
     let log = temp(&format!("{tag}.csv"));
     let job = RenderJob {
         eeg: Some(EegJob {
@@ -81,12 +107,13 @@ fn run_with(
             analysis: AnalysisConfig::default(),
             log: Some(log.clone()),
         }),
-        guide: Some(plan(s)),
+        guide: Some(plan),
+        programs: Some(setup.compile()),
         block,
         ..RenderJob::new(controls, seconds)
     };
     let (left, _, report) = render_to_vec(&job).unwrap();
-    (left, read_log(&log), report.session.unwrap())
+    (left, read_log(&log), report)
 }
 
 /// An independent reading of the CSV log.
@@ -95,12 +122,13 @@ fn read_log(path: &PathBuf) -> Vec<Row> {
     let mut lines = text.lines();
     let header: Vec<&str> = lines.next().unwrap().split(',').collect();
     let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
-    let (t, r, i, si, sn) = (
+    let (t, r, i, si, sn, t1) = (
         col("audio_time_s"),
         col("reward"),
         col("in_target"),
         col("stage_index"),
         col("stage"),
+        col("target_1"),
     );
     lines
         .map(|l| {
@@ -113,6 +141,7 @@ fn read_log(path: &PathBuf) -> Vec<Row> {
                 in_target: v[i] == "1.000000",
                 stage: v[si].parse::<f64>().unwrap() as i32,
                 name: v[sn].to_string(),
+                target: v[t1].parse().unwrap(),
             }
         })
         .collect()
@@ -332,6 +361,86 @@ fn a_baseline_stage_calibrates_the_programs_as_a_recorded_baseline_does() {
 }
 
 #[test]
+fn a_baseline_stage_is_carried_to_the_next_session_as_the_daily_baseline() {
+    let today = session(
+        r#"{"format": 1, "name": "Today", "stages": [
+          {"name": "Rest", "kind": "baseline", "condition": "eyes-closed", "advance": {"after_s": 20}},
+          {"name": "Train", "kind": "train", "program": "calm", "advance": {"after_s": 10}}]}"#,
+    );
+    let (_, rows, report) = run_setup(
+        &today,
+        "sim:relax",
+        40.0,
+        512,
+        "carry-1",
+        Controls::default(),
+        &FeedbackSetup::default(),
+    );
+    assert_eq!(report.baselines.len(), 1);
+    let carried = &report.baselines[0];
+    assert_eq!(carried.stage, 0);
+    assert_eq!(
+        carried.condition,
+        melodiasync::feedback::Condition::EyesClosed
+    );
+    // Every frame of the stage (the simulator's are clean), none of the next.
+    let in_stage = rows.iter().filter(|r| r.stage == 0).count();
+    assert_eq!(carried.stats.frames, in_stage);
+    let summary = report.session.unwrap();
+    assert!(summary.stages[0].baseline && !summary.stages[1].baseline);
+    // Today's training targets, which the stage calibrated.
+    let trained: Vec<f64> = rows
+        .iter()
+        .filter(|r| r.stage == 1)
+        .map(|r| r.target)
+        .collect();
+    assert!(trained.windows(2).all(|w| w[0] == w[1]), "fixed targets");
+
+    // Tomorrow: a session with no baseline stage, on the carried setup, trains to the same
+    // targets; on the project's old (uncalibrated) setup it would not.
+    let tomorrow = session(
+        r#"{"format": 1, "name": "Tomorrow", "stages": [
+          {"name": "Train", "kind": "train", "program": "calm", "advance": {"after_s": 10}}]}"#,
+    );
+    let setup = carried.applied_to(&FeedbackSetup::default());
+    assert_eq!(
+        setup.condition,
+        Some(melodiasync::feedback::Condition::EyesClosed)
+    );
+    let (_, next, _) = run_setup(
+        &tomorrow,
+        "sim:relax",
+        10.0,
+        512,
+        "carry-2",
+        Controls::default(),
+        &setup,
+    );
+    assert!(
+        next.iter().all(|r| r.target == trained[0]),
+        "{} vs {}",
+        next[0].target,
+        trained[0]
+    );
+    let (_, plain, _) = run_setup(
+        &tomorrow,
+        "sim:relax",
+        10.0,
+        512,
+        "carry-3",
+        Controls::default(),
+        &FeedbackSetup::default(),
+    );
+    assert_ne!(plain[0].target, trained[0]);
+    // Through a file, as `render --save-setup` writes it and `--setup` reads it.
+    let file = temp("carried-setup.json");
+    setup.save(&file).unwrap();
+    let back: FeedbackSetup =
+        serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    assert_eq!(back, setup);
+}
+
+#[test]
 fn stage_changes_glide_without_clicks_or_level_jumps() {
     // Every stage change of Burnout recovery (presets with other chords, levels, noise and
     // beats; program switches; integrate's hold; return's brightening). Chimes off: their
@@ -518,4 +627,110 @@ fn bad_session_files_get_one_sentence_each() {
         e.contains("'sound.params.ccch' is not part of a stage's sound"),
         "{e}"
     );
+}
+
+/// Records of a guided session: `stages` stage visits of `frames` frames each (the second
+/// a baseline), then one completed.
+fn guided_records(stages: u8, frames: usize) -> Vec<melodiasync::bridge::FeedbackRecord> {
+    let mut out = Vec::new();
+    let mut t = 0.0;
+    for stage in 0..stages {
+        for _ in 0..frames {
+            let mut r = melodiasync::bridge::FeedbackRecord {
+                audio_time: t,
+                frame: frame(0.3, 0.2, t),
+                ..Default::default()
+            };
+            r.guide.active = true;
+            r.guide.stage = stage;
+            r.guide.visit = stage as u16 + 1;
+            r.guide.baseline = stage == 1;
+            out.push(r);
+            t += 1.0 / 64.0;
+        }
+    }
+    let mut done = *out.last().unwrap();
+    done.guide.complete = true;
+    done.audio_time = t;
+    out.push(done);
+    out
+}
+
+#[test]
+fn a_guided_session_started_in_the_editor_is_logged_until_it_completes() {
+    use melodiasync::bridge::{queue, record_channel, SessionCommand, SessionLogStatus};
+    use melodiasync::session::{SessionOptions, SessionThread};
+    let dir = temp("guided-log");
+    std::fs::create_dir_all(&dir).unwrap();
+    let at = chrono::NaiveDate::from_ymd_opt(2026, 12, 2)
+        .unwrap()
+        .and_hms_opt(7, 5, 9)
+        .unwrap();
+    let name = melodiasync::session::log_file_name(at, Some("Burnout recovery!"));
+    assert_eq!(name, "2026-12-02_07-05-09_burnout-recovery.csv");
+    assert_eq!(
+        melodiasync::session::log_file_name(at, None),
+        "2026-12-02_07-05-09.csv"
+    );
+    let path = dir.join(name);
+
+    let (tx, rx) = record_channel();
+    let (cmd_tx, cmd_rx) = queue(8);
+    let status = std::sync::Arc::new(std::sync::Mutex::new(SessionLogStatus::default()));
+    let carried = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let sink = carried.clone();
+    let thread = SessionThread::spawn(
+        rx,
+        SessionOptions {
+            commands: Some(cmd_rx),
+            log_status: Some(status.clone()),
+            carry: Some(Box::new(move |b| sink.lock().unwrap().push(b.clone()))),
+            ..SessionOptions::default()
+        },
+    );
+    cmd_tx.push(SessionCommand::Stages(vec![
+        "Arrive".into(),
+        "Rest".into(),
+        "Train".into(),
+    ]));
+    cmd_tx.push(SessionCommand::StartGuided(path.clone()));
+    std::thread::sleep(std::time::Duration::from_millis(150));
+    let records = guided_records(3, 40);
+    for r in &records {
+        tx.push_waiting(*r);
+    }
+    // Records after the completion are not logged: the log closed by itself.
+    let mut after = *records.last().unwrap();
+    after.audio_time += 1.0;
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    tx.push(after);
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    let st = status.lock().unwrap().clone();
+    assert_eq!(st.recording, None, "{}", st.message);
+    assert_eq!(st.last_saved.as_deref(), Some(path.as_path()));
+    let rows = read_log(&path);
+    assert_eq!(rows.len(), records.len());
+    assert_eq!(rows[45].name, "Rest");
+    let summary: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(melodiasync::session::summary_path(&path)).unwrap(),
+    )
+    .unwrap();
+    let stages = summary["stages"].as_array().unwrap();
+    assert_eq!(stages.len(), 3);
+    assert_eq!(stages[1]["baseline"], true);
+    // The baseline stage was carried, with its 40 frames, when the next stage began.
+    let carried = carried.lock().unwrap();
+    assert_eq!(carried.len(), 1);
+    assert_eq!((carried[0].stage, carried[0].stats.frames), (1, 40));
+    // StopGuided leaves a log the user started alone.
+    let manual = dir.join("manual.csv");
+    cmd_tx.push(SessionCommand::Start(manual.clone()));
+    cmd_tx.push(SessionCommand::StopGuided);
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    assert_eq!(
+        status.lock().unwrap().recording.as_deref(),
+        Some(manual.as_path())
+    );
+    drop(thread);
+    std::fs::remove_dir_all(&dir).ok();
 }

@@ -60,6 +60,10 @@ pub struct GuideMark {
     pub entered_after: Option<Outcome>,
     /// Whether the last stage has ended.
     pub complete: bool,
+    /// Whether the stage records a baseline (its frames become the daily baseline).
+    pub baseline: bool,
+    /// The condition a baseline stage records in (none: not said).
+    pub condition: Option<crate::feedback::Condition>,
 }
 
 /// The EEG -> sound delay of one frame, in parts.
@@ -94,6 +98,11 @@ pub enum SessionCommand {
     Start(std::path::PathBuf),
     /// Stop logging and write the summary.
     Stop,
+    /// A guided session was started from the editor: log it here, unless a log is already
+    /// being written, and close the log by itself when the session completes.
+    StartGuided(std::path::PathBuf),
+    /// The guided session was stopped: close its log (one started by `StartGuided` only).
+    StopGuided,
     /// A guided session started: its stage names, for the log's `stage` column and the
     /// summary's stages (empty: none runs).
     Stages(Vec<String>),
@@ -106,6 +115,8 @@ pub struct SessionLogStatus {
     pub recording: Option<std::path::PathBuf>,
     /// A sentence about the last start/stop (where it went, or what failed).
     pub message: String,
+    /// The last log saved (the editor's Report button draws it).
+    pub last_saved: Option<std::path::PathBuf>,
 }
 
 /// Everything the editor reads or sends beyond the parameters, created with the plugin (the

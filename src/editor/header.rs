@@ -51,6 +51,21 @@ impl App {
             if ui.button(label).clicked() {
                 self.toggle_session(recording);
             }
+            let last = self
+                .link
+                .session_status
+                .lock()
+                .ok()
+                .and_then(|s| s.last_saved.clone());
+            if let Some(log) = last.filter(|_| !recording) {
+                if ui
+                    .button("Report")
+                    .on_hover_text("Draw the last saved session as a PNG and an SVG beside it")
+                    .clicked()
+                {
+                    self.message = draw_report(&log);
+                }
+            }
         });
         ui.horizontal(|ui| {
             let status = self.read_worker(|w| w.status.lock().ok().map(|s| s.clone()));
@@ -271,18 +286,20 @@ impl App {
             tx.push(SessionCommand::Stop);
             return;
         }
-        let dir = sessions_dir();
-        if let Err(e) = std::fs::create_dir_all(&dir) {
-            self.message = format!("Cannot create '{}': {e}.", dir.display());
-            return;
+        match new_log_path(None) {
+            Ok(path) => tx.push(SessionCommand::Start(path)),
+            Err(e) => self.message = e,
         }
-        let stamp = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs());
-        tx.push(SessionCommand::Start(
-            dir.join(format!("session-{stamp}.csv")),
-        ));
     }
+}
+
+/// A new session log's path in the session folder (created if missing), named for now and
+/// the guided session `guided`. Errors: a sentence.
+pub(super) fn new_log_path(guided: Option<&str>) -> Result<std::path::PathBuf, String> {
+    let dir = sessions_dir();
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| format!("Cannot create '{}': {e}.", dir.display()))?;
+    Ok(crate::session::new_log_path(&dir, guided))
 }
 
 /// A status light: a coloured dot and a word (never colour alone).
@@ -306,3 +323,16 @@ pub(super) fn dot(ui: &mut egui::Ui, c: Color32) {
 pub const OFFLINE_LIVE: &str = "Live EEG cannot be bounced faster than real time: the bounce \
      has no EEG. Record the session first (the features as MIDI CC automation with Send CCs \
      on, or the raw stream with LabRecorder) and bounce from that recording.";
+
+/// Draws `log`'s report beside it (PNG, SVG and the plotted series, as `melodiasync report`
+/// does); a sentence on where it went or what failed.
+fn draw_report(log: &std::path::Path) -> String {
+    let bands = ["theta", "alpha", "beta"].map(String::from);
+    match crate::report::write_report(log, &bands, None) {
+        Ok(files) => format!(
+            "Report: '{}' (with its .svg and the plotted series as .csv).",
+            files[0].display()
+        ),
+        Err(e) => e,
+    }
+}

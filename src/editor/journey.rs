@@ -155,9 +155,11 @@ impl App {
         if let Ok(mut c) = self.params.guided.write() {
             c.running = run;
         }
+        let mut name = None;
         let (swap, names, status) = if run {
             match guide::conductor_for(&self.params) {
                 Ok(Some((c, names))) => {
+                    name = Some(c.plan().name.clone());
                     let status = format!("Running '{}'.", c.plan().name);
                     (
                         Some(Box::new(c) as Box<dyn crate::engine::StageGuide>),
@@ -176,10 +178,25 @@ impl App {
         } else {
             (None, Vec::new(), "Stopped.".to_string())
         };
+        // Every guided session is logged to the session folder (unless a log already runs),
+        // the log closed by itself when the session completes or is stopped.
+        let log = match (run, &name) {
+            (true, Some(n)) => match super::header::new_log_path(Some(n)) {
+                Ok(path) => Some(SessionCommand::StartGuided(path)),
+                Err(e) => {
+                    self.message = e;
+                    None
+                }
+            },
+            _ => Some(SessionCommand::StopGuided),
+        };
         self.link.guide.send(GuideSwap(swap));
         if let Ok(s) = self.link.session.lock() {
             if let Some(tx) = s.as_ref() {
                 tx.push(SessionCommand::Stages(names));
+                if let Some(cmd) = log {
+                    tx.push(cmd);
+                }
             }
         }
         if let Ok(mut st) = self.link.guide.status.lock() {
@@ -271,6 +288,8 @@ mod tests {
             progress: 42.0,
             entered_after: Some(Outcome::Time),
             complete: false,
+            baseline: false,
+            condition: None,
         };
         let text = where_text(s, &mark);
         assert!(

@@ -212,6 +212,16 @@ impl BaselineRecorder {
         }
     }
 
+    /// A recorder with no planned length that grows as frames come (it allocates: for threads
+    /// where that is allowed, such as the session thread's daily baseline).
+    pub fn growing() -> Self {
+        Self {
+            values: Vec::new(),
+            capacity: usize::MAX,
+            count: 0,
+        }
+    }
+
     /// Adds a frame; invalid frames (no usable channel) are skipped, and so are frames whose
     /// quality is below `min_quality`. Returns true once the recorder is full.
     pub fn push(&mut self, frame: &FeatureFrame, min_quality: f32) -> bool {

@@ -67,6 +67,14 @@ impl FeedbackSetup {
         })
     }
 
+    /// Writes the setup as JSON to `path` (atomically: a failed write leaves the old file).
+    /// Errors: a sentence.
+    pub fn save(&self, path: &std::path::Path) -> Result<(), String> {
+        let json = serde_json::to_string_pretty(self)
+            .map_err(|e| format!("Cannot format the setup: {e}."))?;
+        crate::files::write_atomically(path, json.as_bytes())
+    }
+
     /// The program in `kind`'s slot: this setup's, else the factory one.
     pub fn program(&self, kind: program::ProgramKind) -> program::Program {
         self.programs

@@ -159,6 +159,8 @@ impl Conductor {
             progress,
             entered_after: self.entered_after,
             complete: self.complete,
+            baseline: self.current().kind == StageKind::Baseline,
+            condition: self.current().condition,
         }
     }
 
@@ -192,10 +194,13 @@ impl Conductor {
         if st.kind == StageKind::Baseline {
             self.baseline.clear();
         }
+        // A training stage starts its program afresh; other stages keep scoring the program
+        // in force (integrate and return are judged against the targets just trained).
+        let before = self.program;
         if let Some(p) = st.program {
             self.program = Some(p);
         }
-        self.program_changed = true;
+        self.program_changed = st.kind == StageKind::Train || self.program != before;
     }
 
     /// Ends the stage with `outcome` and starts the next one (or completes the session).
@@ -338,9 +343,9 @@ impl Conductor {
         if let Some(p) = self.program {
             out.program = p;
         }
-        if st.kind == StageKind::Train {
-            out.feedback.adaptive = st.adaptive;
-        }
+        // Targets move only where a training stage asks for it: elsewhere they stay the
+        // calibrated ones, so the report's targets and the time in target mean the same.
+        out.feedback.adaptive = st.kind == StageKind::Train && st.adaptive;
         out
     }
 

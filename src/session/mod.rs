@@ -3,6 +3,7 @@
 //! `MelodiaSync-Features` (so LabRecorder records it beside the raw EEG), the per-frame CSV
 //! log, and the end-of-session summary.
 
+mod carry;
 mod log;
 mod outlet;
 mod record;
@@ -12,6 +13,7 @@ use std::path::PathBuf;
 use std::thread::JoinHandle;
 
 use crate::bridge::{FeedbackRecord, QueueReceiver, SessionCommand, SessionLogStatus, StopFlag};
+pub use carry::{CarriedBaseline, DailyBaseline};
 pub use log::CsvLog;
 pub use outlet::{FeaturesOutlet, OUTLET_NAME, OUTLET_TYPE};
 pub use record::{record_values, LABELS};
@@ -34,7 +36,13 @@ pub struct SessionOptions {
     pub live_clock: bool,
     /// A guided session's stage names (its log's `stage` column and per-stage summary).
     pub stage_names: Vec<String>,
+    /// Called with each baseline stage as it ends (the daily baseline: the plugin makes it
+    /// the project's calibration, the CLI saves it with `--save-setup`).
+    pub carry: Option<CarryBaseline>,
 }
+
+/// What receives a finished baseline stage (see [`SessionOptions::carry`]).
+pub type CarryBaseline = Box<dyn FnMut(&CarriedBaseline) + Send>;
 
 /// What a finished session hands back: the summary and where the log went.
 pub type SessionResult = Result<(SessionSummary, Option<PathBuf>), String>;
@@ -84,7 +92,7 @@ impl Drop for SessionThread {
 /// The session loop: drain, send, log; every 10 ms while records flow, 50 ms while idle.
 fn run(
     records: QueueReceiver<FeedbackRecord>,
-    opts: SessionOptions,
+    mut opts: SessionOptions,
     stop: StopFlag,
 ) -> SessionResult {
     let wanted =
@@ -97,6 +105,9 @@ fn run(
     };
     let mut stage_names = opts.stage_names.clone();
     let mut summary = SummaryBuilder::guided(stage_names.clone());
+    let mut daily = DailyBaseline::default();
+    // Whether the running log is a guided session's (closed by itself at its completion).
+    let mut guided_log = false;
     // The outlet opens once there are features to send: an instance still waiting for EEG
     // costs no outlet (its threads, its answers to every stream search on the network).
     let mut has_records = false;
@@ -120,23 +131,39 @@ fn run(
             _ => {}
         }
         while let Some(cmd) = opts.commands.as_ref().and_then(QueueReceiver::pop) {
+            let mut saved = None;
+            let guided = matches!(cmd, SessionCommand::StartGuided(_));
             let message = match cmd {
-                SessionCommand::Start(path) => {
+                SessionCommand::StartGuided(_) if log.is_some() => {
+                    "The guided session is logged with the session already recording.".into()
+                }
+                SessionCommand::Start(path) | SessionCommand::StartGuided(path) => {
                     let finished = finish_session(log.take(), &summary, records.overflowed());
                     summary = SummaryBuilder::guided(stage_names.clone());
+                    saved = finished.as_ref().and_then(|f| f.1.clone());
+                    guided_log = guided;
                     match CsvLog::create(&path, &stage_names) {
                         Ok(l) => {
                             log = Some(l);
                             finished.map_or(
                                 format!("Recording the session to '{}'.", path.display()),
-                                |m| m,
+                                |m| m.0,
                             )
                         }
                         Err(e) => e,
                     }
                 }
-                SessionCommand::Stop => finish_session(log.take(), &summary, records.overflowed())
-                    .unwrap_or_else(|| "No session was being recorded.".into()),
+                SessionCommand::StopGuided if !guided_log => continue,
+                SessionCommand::Stop | SessionCommand::StopGuided => {
+                    guided_log = false;
+                    match finish_session(log.take(), &summary, records.overflowed()) {
+                        Some((message, path)) => {
+                            saved = path;
+                            message
+                        }
+                        None => "No session was being recorded.".into(),
+                    }
+                }
                 SessionCommand::Stages(names) => {
                     stage_names = names;
                     summary.set_stage_names(stage_names.clone());
@@ -146,12 +173,7 @@ fn run(
                     continue;
                 }
             };
-            if let Some(st) = &opts.log_status {
-                if let Ok(mut st) = st.lock() {
-                    st.recording = log.as_ref().map(|l| l.path().to_path_buf());
-                    st.message = message;
-                }
-            }
+            report_log(opts.log_status.as_deref(), &log, message, saved);
         }
         let mut handled = 0;
         while let Some(r) = records.pop() {
@@ -167,6 +189,23 @@ fn run(
             }
             if let Some(l) = log.as_mut() {
                 l.write(&r)?;
+            }
+            if guided_log && r.guide.complete {
+                guided_log = false;
+                if let Some((message, saved)) =
+                    finish_session(log.take(), &summary, records.overflowed())
+                {
+                    report_log(opts.log_status.as_deref(), &log, message, saved);
+                }
+            }
+            if let Some(carried) = daily.push(&r) {
+                if let Some(carry) = opts.carry.as_mut() {
+                    carry(&carried);
+                }
+                let name = stage_names.get(carried.stage).map_or("", String::as_str);
+                if let Some(Ok(mut st)) = opts.log_status.as_ref().map(|s| s.lock()) {
+                    st.message = carried.describe(name);
+                }
             }
         }
         if stopping {
@@ -187,6 +226,23 @@ fn run(
     Ok((summary.finish(records.overflowed()), path))
 }
 
+/// Tells the editor where the log stands: what is being recorded, `message`, and the log
+/// just saved (if one was).
+fn report_log(
+    status: Option<&std::sync::Mutex<SessionLogStatus>>,
+    log: &Option<CsvLog>,
+    message: String,
+    saved: Option<PathBuf>,
+) {
+    if let Some(Ok(mut st)) = status.map(|s| s.lock()) {
+        st.recording = log.as_ref().map(|l| l.path().to_path_buf());
+        st.message = message;
+        if saved.is_some() {
+            st.last_saved = saved;
+        }
+    }
+}
+
 /// Finishes `log` (temporary file renamed) and writes the session summary beside it as
 /// `NAME.summary.json`; returns the log's path.
 fn close_log(log: CsvLog, summary: &SummaryBuilder, dropped: u64) -> Result<PathBuf, String> {
@@ -197,20 +253,56 @@ fn close_log(log: CsvLog, summary: &SummaryBuilder, dropped: u64) -> Result<Path
     Ok(path)
 }
 
+/// The file name of a session log started at local time `at`, for the guided session
+/// `guided` if one runs: `2026-12-02_14-05-09.csv`, `2026-12-02_14-05-09_burnout-recovery.csv`.
+/// Names sort in time order, which is how the report's history orders sessions.
+pub fn log_file_name(at: chrono::NaiveDateTime, guided: Option<&str>) -> String {
+    let mut name = at.format("%Y-%m-%d_%H-%M-%S").to_string();
+    if let Some(g) = guided {
+        let slug: String = g
+            .to_lowercase()
+            .chars()
+            .map(|c| if c.is_alphanumeric() { c } else { '-' })
+            .collect();
+        let slug = slug
+            .split('-')
+            .filter(|p| !p.is_empty())
+            .collect::<Vec<_>>()
+            .join("-");
+        if !slug.is_empty() {
+            name.push('_');
+            name.push_str(&slug);
+        }
+    }
+    name + ".csv"
+}
+
+/// A new session log's path in `dir`, named for now (local time) and `guided`.
+pub fn new_log_path(dir: &std::path::Path, guided: Option<&str>) -> PathBuf {
+    dir.join(log_file_name(chrono::Local::now().naive_local(), guided))
+}
+
 /// Where the summary of the log at `log` goes.
 pub fn summary_path(log: &std::path::Path) -> PathBuf {
     log.with_extension("summary.json")
 }
 
-/// Closes a running log and writes its summary beside it; returns a sentence, or `None` when
-/// there was no log.
-fn finish_session(log: Option<CsvLog>, summary: &SummaryBuilder, dropped: u64) -> Option<String> {
-    let result = close_log(log?, summary, dropped).map(|path| {
-        format!(
-            "Session saved: '{}' and '{}'.",
-            path.display(),
-            summary_path(&path).display()
-        )
-    });
-    Some(result.unwrap_or_else(|e| e))
+/// Closes a running log and writes its summary beside it; returns a sentence and the log's
+/// path when it was saved, or `None` when there was no log.
+fn finish_session(
+    log: Option<CsvLog>,
+    summary: &SummaryBuilder,
+    dropped: u64,
+) -> Option<(String, Option<PathBuf>)> {
+    Some(match close_log(log?, summary, dropped) {
+        Ok(path) => (
+            format!(
+                "Session saved: '{}' and '{}'.",
+                path.display(),
+                summary_path(&path).display()
+            ),
+            Some(path),
+        ),
+        Err(e) => (e, None),
+    })
 }

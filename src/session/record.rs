@@ -16,7 +16,7 @@ pub(super) const BANDS: [(usize, &str); 7] = {
 };
 
 /// Channel labels of the outlet and columns of the log (after its two time columns).
-pub const LABELS: [&str; 32] = [
+pub const LABELS: [&str; 36] = [
     "reward",
     "reward_raw",
     "in_target",
@@ -49,7 +49,21 @@ pub const LABELS: [&str; 32] = [
     "beat_hz",
     "loop_delay_ms",
     "stage_index",
+    "in_target_level",
+    "target_1",
+    "target_2",
+    "target_3",
 ];
+
+/// Term `k`'s target in use (rewards first, then inhibit ceilings), NaN past the program's
+/// terms.
+fn target(fb: &crate::feedback::FeedbackSnapshot, k: usize) -> f32 {
+    if k < fb.terms {
+        fb.thresholds[k]
+    } else {
+        f32::NAN
+    }
+}
 
 /// The record's values in [`LABELS`] order.
 pub fn record_values(r: &FeedbackRecord) -> [f32; LABELS.len()] {
@@ -96,6 +110,12 @@ pub fn record_values(r: &FeedbackRecord) -> [f32; LABELS.len()] {
         } else {
             -1.0
         },
+        // What "in target" asks of the sustained reward, and the first three terms' targets
+        // (rewards, then inhibit ceilings) in their own scales (NaN past the program's terms).
+        fb.in_target_level,
+        target(fb, 0),
+        target(fb, 1),
+        target(fb, 2),
     ]
 }
 

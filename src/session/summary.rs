@@ -67,9 +67,23 @@ pub struct StageSummary {
     pub start_s: f64,
     /// How it ended (`None`: it was still running when the log closed).
     pub ended: Option<Outcome>,
+    /// Whether it was a baseline stage (the history's baseline figures come from it).
+    pub baseline: bool,
     /// Its frames summarised (time in target, mean reward, band means and trends).
     #[serde(flatten)]
     pub summary: SessionSummary,
+}
+
+/// One stage visit being summarised.
+struct StageVisit {
+    /// Stage index, visit number, whether it records a baseline.
+    mark: (u8, u16, bool),
+    /// First frame's time, s.
+    start: f64,
+    /// How it ended.
+    ended: Option<Outcome>,
+    /// Its frames.
+    frames: SummaryBuilder,
 }
 
 /// Builds the summary from records as they come (memory: one small row per frame).
@@ -94,7 +108,7 @@ pub struct SummaryBuilder {
     /// A guided session's stage names (empty without one).
     stage_names: Vec<String>,
     /// Per stage visit: (stage, visit, first frame's time, how it ended, its summary).
-    stages: Vec<(u8, u16, f64, Option<Outcome>, SummaryBuilder)>,
+    stages: Vec<StageVisit>,
 }
 
 impl SummaryBuilder {
@@ -115,24 +129,23 @@ impl SummaryBuilder {
     pub fn push(&mut self, r: &FeedbackRecord) {
         if r.guide.active {
             let g = r.guide;
-            let new_visit = self.stages.last().is_none_or(|s| s.1 != g.visit);
+            let new_visit = self.stages.last().is_none_or(|s| s.mark.1 != g.visit);
             if new_visit {
                 if let Some(last) = self.stages.last_mut() {
-                    last.3 = last.3.or(g.entered_after);
+                    last.ended = last.ended.or(g.entered_after);
                 }
-                self.stages.push((
-                    g.stage,
-                    g.visit,
-                    r.audio_time,
-                    None,
-                    SummaryBuilder::default(),
-                ));
+                self.stages.push(StageVisit {
+                    mark: (g.stage, g.visit, g.baseline),
+                    start: r.audio_time,
+                    ended: None,
+                    frames: SummaryBuilder::default(),
+                });
             }
             if let Some(last) = self.stages.last_mut() {
                 if g.complete {
-                    last.3 = last.3.or(g.entered_after);
+                    last.ended = last.ended.or(g.entered_after);
                 }
-                last.4.push_frame(r);
+                last.frames.push_frame(r);
             }
         }
         self.push_frame(r);
@@ -222,17 +235,18 @@ impl SummaryBuilder {
             stages: self
                 .stages
                 .iter()
-                .map(|(stage, visit, start, ended, b)| StageSummary {
-                    stage: *stage as usize,
+                .map(|v| StageSummary {
+                    stage: v.mark.0 as usize,
                     name: self
                         .stage_names
-                        .get(*stage as usize)
+                        .get(v.mark.0 as usize)
                         .cloned()
                         .unwrap_or_default(),
-                    visit: *visit,
-                    start_s: *start,
-                    ended: *ended,
-                    summary: b.finish(0),
+                    visit: v.mark.1,
+                    start_s: v.start,
+                    ended: v.ended,
+                    baseline: v.mark.2,
+                    summary: v.frames.finish(0),
                 })
                 .collect(),
         }

@@ -21,7 +21,7 @@ EXPECTED_LABELS = [
     "theta_beta", "alpha_theta", "engagement_index", "asymmetry", "peak_alpha_hz",
     "mod_warmth", "mod_density", "mod_swell", "mod_space", "mod_beat_shift", "mod_drone",
     "mod_binaural", "mod_isochronic", "mod_noise", "mod_chimes", "beat_hz", "loop_delay_ms",
-    "stage_index",
+    "stage_index", "in_target_level", "target_1", "target_2", "target_3",
 ]
 
 

@@ -153,9 +153,7 @@ pub(crate) fn run(args: CalibrateArgs) -> Result<(), String> {
         condition: Some(condition),
         ..FeedbackSetup::default()
     };
-    let json = serde_json::to_string_pretty(&setup)
-        .map_err(|e| format!("Cannot format the setup: {e}."))?;
-    melodiasync::files::write_atomically(out, json.as_bytes())?;
+    setup.save(out)?;
     println!("wrote {}", out.display());
     Ok(())
 }

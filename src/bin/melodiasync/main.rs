@@ -8,6 +8,7 @@ mod eeg;
 mod features;
 mod preset;
 mod render;
+mod report;
 mod session;
 
 use std::process::ExitCode;
@@ -61,6 +62,10 @@ enum Command {
         #[command(subcommand)]
         what: session::SessionCmd,
     },
+    /// Draw a session log as a report (PNG and SVG): reward and bands over time with the
+    /// stages shaded and the targets drawn in, time in target per stage; --history adds the
+    /// trend over the last sessions.
+    Report(report::ReportArgs),
     /// List every parameter: id, name and default.
     Params {
         /// One JSON object per parameter: id, name, default.
@@ -84,6 +89,7 @@ fn main() -> ExitCode {
         Command::Calibrate(args) => calibrate::run(args),
         Command::Preset { what } => preset::run(what),
         Command::Session { what } => session::run(what),
+        Command::Report(args) => report::run(args),
         Command::Bench { what } => bench::run(what),
         Command::Features(args) => features::run(&args),
         Command::Simulate(args) => eeg::run_simulate(args),

@@ -63,6 +63,10 @@ pub(crate) struct RenderArgs {
     /// A calibration setup from `melodiasync calibrate` (targets from a baseline).
     #[arg(long)]
     pub(crate) setup: Option<PathBuf>,
+    /// The daily baseline: write the setup with the session's baseline stage as its
+    /// calibration here (give it as --setup to the next session; it may be the same file).
+    #[arg(long)]
+    pub(crate) save_setup: Option<PathBuf>,
     /// Band-power estimator for the EEG: quadrature (low latency) or welch (default: the
     /// program's, quadrature for the factory programs).
     #[arg(long, value_parser = Estimator::parse)]
@@ -110,6 +114,9 @@ pub(crate) fn run(args: RenderArgs) -> Result<(), String> {
         .transpose()?
         .unwrap_or_default();
     check_ranges(&args)?;
+    if args.save_setup.is_some() && args.session.is_none() {
+        return Err("--save-setup keeps a guided session's baseline stage; add --session.".into());
+    }
     let params = Arc::new(MelodiaSyncParams::default());
     if let Some(name) = &args.preset {
         apply_preset(name, &params, &mut setup)?;
@@ -157,7 +164,24 @@ pub(crate) fn run(args: RenderArgs) -> Result<(), String> {
         Some((s, _)) => s.name.clone(),
         None => program.id().to_string(),
     };
-    print_report(&report, &args.out, args.sample_rate, &what)
+    print_report(&report, &args.out, args.sample_rate, &what)?;
+    if let (Some(path), Some((session, _))) = (&args.save_setup, &guided) {
+        let Some(carried) = report.baselines.last() else {
+            return Err(format!(
+                "'{}' was not written: the session '{}' finished no baseline stage with \
+                 usable EEG, so there is no baseline to carry.",
+                path.display(),
+                session.name
+            ));
+        };
+        carried.applied_to(&setup).save(path)?;
+        let name = session
+            .stages
+            .get(carried.stage)
+            .map_or("", |s| s.name.as_str());
+        println!("{} Saved in '{}'.", carried.describe(name), path.display());
+    }
+    Ok(())
 }
 
 /// The option checks that do not need files, each a sentence.
