@@ -292,10 +292,12 @@ impl MelodiaSync {
             // calibration, which the next session (and the programs now) start from.
             carry: Some({
                 let params = self.params.clone();
-                Box::new(move |b: &session::CarriedBaseline| {
+                Box::new(move |b: Result<&session::CarriedBaseline, &str>| {
                     use nice_plug::params::persist::PersistentField;
-                    let setup = b.applied_to(&params.setup.get());
-                    params.setup.set(setup);
+                    if let Ok(b) = b {
+                        let setup = b.applied_to(&params.setup.get());
+                        params.setup.set(setup);
+                    }
                 })
             }),
         };

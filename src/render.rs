@@ -282,8 +282,9 @@ pub struct RenderReport {
     pub session: Option<SessionSummary>,
     /// Where the session log went.
     pub log: Option<PathBuf>,
-    /// A guided session's baseline stages as they ended (the daily baseline to carry).
-    pub baselines: Vec<crate::session::CarriedBaseline>,
+    /// A guided session's baseline stages as they ended (the daily baseline to carry), or
+    /// why one gave none.
+    pub baselines: Vec<Result<crate::session::CarriedBaseline, String>>,
     /// What the recording's reader said (see [`Recording::notes`]).
     pub eeg_notes: Vec<String>,
 }
@@ -334,11 +335,13 @@ pub fn render_traced<E>(
             let (tx, rx) = record_channel();
             let sink = carried.clone();
             let opts = SessionOptions {
-                carry: Some(Box::new(move |b: &crate::session::CarriedBaseline| {
-                    if let Ok(mut v) = sink.lock() {
-                        v.push(b.clone());
-                    }
-                })),
+                carry: Some(Box::new(
+                    move |b: Result<&crate::session::CarriedBaseline, &str>| {
+                        if let Ok(mut v) = sink.lock() {
+                            v.push(b.cloned().map_err(str::to_string));
+                        }
+                    },
+                )),
                 log: job.eeg.as_ref().and_then(|e| e.log.clone()),
                 stage_names: job
                     .guide
@@ -443,7 +446,16 @@ pub fn render_traced<E>(
     };
     let rendered_s = total as f64 / sr as f64;
     let elapsed = started.elapsed().as_secs_f64().max(1e-9);
-    Ok(RenderReport {
+    let guide_notes = job.guide.as_ref().map_or(Vec::new(), |plan| {
+        guided_notes(
+            plan,
+            &engine.guide_mark(),
+            drive.as_ref().and_then(|d| d.ended_at()),
+            session.as_ref(),
+            &baselines,
+        )
+    });
+    let mut report = RenderReport {
         lufs: meter.integrated_lufs(),
         peak_dbfs: meter.peak_dbfs(),
         seconds: meter.seconds(sr),
@@ -480,7 +492,54 @@ pub fn render_traced<E>(
             }
             notes
         }),
-    })
+    };
+    report.eeg_notes.extend(guide_notes);
+    Ok(report)
+}
+
+/// What a guided render must say: no EEG, EEG that ended before the session did (the log
+/// stops there), a session the render cut short, baseline stages that calibrated nothing.
+fn guided_notes(
+    plan: &crate::guide::Plan,
+    mark: &crate::bridge::GuideMark,
+    eeg_ended: Option<f64>,
+    session: Option<&SessionSummary>,
+    baselines: &[Result<crate::session::CarriedBaseline, String>],
+) -> Vec<String> {
+    let name = |i: usize| plan.stage_names.get(i).map_or("", String::as_str);
+    let n = plan.stage_names.len();
+    let mut notes = Vec::new();
+    match (session, eeg_ended) {
+        (None, _) => notes.push(
+            "warning: no EEG (--eeg): the session's stages played their sounds on their \
+             fixed and maximum times, with no feedback and no log."
+                .into(),
+        ),
+        (Some(s), Some(t)) if s.stages.last().is_none_or(|v| v.ended.is_none()) => {
+            if let Some(v) = s.stages.last() {
+                notes.push(format!(
+                    "warning: the EEG ended at {t:.1} s, in stage {} of {n} ('{}'): the \
+             session went on without it (stages on their maximum times) and the log \
+             and summary stop there.",
+                    v.stage + 1,
+                    v.name
+                ));
+            }
+        }
+        _ => {}
+    }
+    if !mark.complete {
+        notes.push(format!(
+            "warning: the render ended in stage {} of {n} ('{}') before the session completed; \
+             a longer --seconds plays the rest.",
+            mark.stage as usize + 1,
+            name(mark.stage as usize)
+        ));
+    }
+    for e in baselines.iter().filter_map(|b| b.as_ref().err()) {
+        notes.push(format!("warning: the baseline {e}."));
+    }
+    notes
 }
 
 /// Renders `job` into memory: `(left, right)`. Errors are the EEG input's or the log's.

@@ -136,8 +136,9 @@ impl Log {
     }
 }
 
-/// The files a report writes beside a log `NAME.csv` (or at `out`, a PNG or an SVG by its
-/// name): `NAME.report.png`, `NAME.report.svg` and the plotted series `NAME.report.csv`.
+/// The files a report writes beside a log `NAME.csv`: `NAME.report.png`, `NAME.report.svg`
+/// and the plotted series `NAME.report.csv`; with `out` (a PNG or an SVG by its name), that
+/// picture and `OUT.series.csv`.
 /// `bands` are band names (`alpha`, `smr`, ...). Returns what was written; errors: a
 /// sentence (a bad band name, an unreadable log, a failed drawing).
 pub fn write_report(
@@ -174,9 +175,20 @@ pub fn write_report(
     let in_target: f64 = spans.iter().map(|s| s.in_target_s).sum();
     let title = format!("{stem}: {minutes:.1} min, {in_target:.0} s in target");
     for p in &pictures {
+        if p == log_path {
+            return Err(format!(
+                "'{}' is the log itself; choose another --out.",
+                p.display()
+            ));
+        }
         draw_session(&log, &title, p)?;
     }
-    let series = pictures[0].with_extension("csv");
+    // NAME.report.csv beside the log; beside a picture given by name, PICTURE.series.csv
+    // (never the log itself).
+    let series = match out {
+        None => beside(log_path, "report.csv"),
+        Some(o) => o.with_extension("series.csv"),
+    };
     log.write_series(&series)?;
     Ok(pictures.into_iter().chain([series]).collect())
 }
@@ -215,9 +227,7 @@ impl Log {
         let mut out: Vec<StageSpan> = Vec::new();
         let mut prev: Option<&LogRow> = None;
         for r in &self.rows {
-            let new = out
-                .last()
-                .is_none_or(|s| s.index != r.stage.0 || s.name != r.stage.1);
+            let new = prev.is_none_or(|p| p.stage != r.stage);
             if new {
                 out.push(StageSpan {
                     index: r.stage.0,
@@ -280,13 +290,37 @@ fn drawing<E: std::fmt::Debug>(out: &Path) -> impl Fn(E) -> String + '_ {
     move |e| format!("Cannot draw the report '{}': {e:?}.", out.display())
 }
 
+/// Whether `out` names an SVG (else a PNG); a sentence for any other name, or for a folder
+/// that does not exist.
+fn picture_kind(out: &Path) -> Result<bool, String> {
+    let ext = out
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    if ext != "png" && ext != "svg" {
+        return Err(format!(
+            "'{}': a report is a PNG or an SVG; end the name in .png or .svg.",
+            out.display()
+        ));
+    }
+    if let Some(dir) = out
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty() && !d.is_dir())
+    {
+        return Err(format!(
+            "Cannot write '{}': the folder '{}' does not exist.",
+            out.display(),
+            dir.display()
+        ));
+    }
+    Ok(ext == "svg")
+}
+
 /// Draws the session report for `log` (titled `title`) into `out`: a PNG, or an SVG when
-/// the name ends in `.svg`. 1200 x 900 pixels.
+/// the name ends in `.svg` (any other name: a sentence). 1200 x 900 pixels.
 pub fn draw_session(log: &Log, title: &str, out: &Path) -> Result<(), String> {
     register_font();
-    let svg = out
-        .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("svg"));
+    let svg = picture_kind(out)?;
     let size = (1200, 900);
     if svg {
         let root = SVGBackend::new(out, size).into_drawing_area();
@@ -501,8 +535,8 @@ pub struct HistoryPoint {
 }
 
 /// The summaries (`*.summary.json`) in `dir`, oldest first by name (session files are named
-/// by their start time), the last `keep`. Files that cannot be read are said in the second
-/// list and left out.
+/// by their start time): the newest `keep` that can be read. Files that cannot be read
+/// (among the newer ones) are said in the second list and left out.
 pub fn history(dir: &Path, keep: usize) -> Result<(Vec<HistoryPoint>, Vec<String>), String> {
     let listing = std::fs::read_dir(dir)
         .map_err(|e| format!("Cannot read the session folder '{}' ({e}).", dir.display()))?;
@@ -511,15 +545,20 @@ pub fn history(dir: &Path, keep: usize) -> Result<(Vec<HistoryPoint>, Vec<String
         .filter(|p| p.to_string_lossy().ends_with(".summary.json"))
         .collect();
     files.sort();
-    let start = files.len().saturating_sub(keep);
+    // The newest first, until `keep` sessions are read: a broken file does not take a place.
     let mut points = Vec::new();
     let mut problems = Vec::new();
-    for f in &files[start..] {
+    for f in files.iter().rev() {
+        if points.len() >= keep {
+            break;
+        }
         match history_point(f) {
             Ok(p) => points.push(p),
             Err(e) => problems.push(e),
         }
     }
+    points.reverse();
+    problems.reverse();
     Ok((points, problems))
 }
 
@@ -589,9 +628,7 @@ pub fn write_history(points: &[HistoryPoint], out: &Path) -> Result<(), String> 
 /// Draws the history (time in target and baseline alpha per session) into `out` (PNG or SVG).
 pub fn draw_history(points: &[HistoryPoint], out: &Path) -> Result<(), String> {
     register_font();
-    let svg = out
-        .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("svg"));
+    let svg = picture_kind(out)?;
     let size = (1200, 500);
     if svg {
         let root = SVGBackend::new(out, size).into_drawing_area();

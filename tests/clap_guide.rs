@@ -126,7 +126,7 @@ fn a_guided_session_runs_with_the_project_and_bounces_the_same() {
     let stages = report.session.unwrap().stages;
     // The daily baseline: the baseline stage became the project's calibration (the session
     // thread hands it over a moment after the stage ends), the same as the CLI's.
-    let cli_baseline = &report.baselines[0];
+    let cli_baseline = report.baselines[0].as_ref().unwrap();
     let mut setup = serde_json::Value::Null;
     for _ in 0..100 {
         setup = field(&save_state(&mut first), "feedback-setup");

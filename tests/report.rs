@@ -135,10 +135,13 @@ fn the_history_reads_the_folders_summaries_and_says_what_it_leaves_out() {
         image::open(&out).unwrap().to_rgb8().dimensions(),
         (1200, 500)
     );
-    // Only the last two files, when asked: the broken one and the steady session.
-    let (last, problems) = report::history(&d, 2).unwrap();
+    // The newest session only, when asked: the broken file newer than it is said and does
+    // not take its place.
+    let (last, problems) = report::history(&d, 1).unwrap();
     assert_eq!((last.len(), problems.len()), (1, 1));
     assert_eq!(last[0].label, "2026-12-01-focus");
+    let (two, _) = report::history(&d, 2).unwrap();
+    assert_eq!(two, points);
     std::fs::remove_dir_all(&d).ok();
 }
 

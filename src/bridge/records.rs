@@ -42,6 +42,15 @@ pub enum Outcome {
     MaxTime,
 }
 
+/// A step between frames longer than this, s, is time without EEG: far longer than the
+/// frame hop (1/64 s), shorter than the stale hold (3 s by default). Neither a session's nor a
+/// stage's time in target counts it.
+pub const GAP_S: f64 = 1.0;
+
+/// Seconds of usable EEG a baseline needs before it calibrates anything (a baseline stage
+/// lasts at least this long; with less, the targets are left as they were).
+pub const MIN_BASELINE_EEG_S: f64 = 10.0;
+
 /// Where a guided session stands (see `crate::guide`), as every record carries it.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct GuideMark {

@@ -17,7 +17,7 @@ use super::baseline::StageBaseline;
 use super::file::{StageKind, MAX_STAGES, MAX_VISITS};
 use super::plan::{Plan, Rule};
 use super::sound::{self, FIELDS, N_FIELDS};
-use crate::bridge::{GuideMark, Outcome};
+use crate::bridge::{GuideMark, Outcome, GAP_S, MIN_BASELINE_EEG_S};
 use crate::engine::{Controls, StageGuide};
 use crate::features::FeatureFrame;
 use crate::feedback::program::{CompiledProgram, ProgramKind};
@@ -50,6 +50,8 @@ pub struct Conductor {
     in_target_s: f64,
     /// The last scored frame's time and in-target state.
     last_frame: Option<(f64, bool)>,
+    /// Seconds of EEG (steps between frames, gaps left out) in the current baseline stage.
+    baseline_eeg_s: f64,
     /// (audio time, reward) of the stage's recent frames, oldest first, as a ring.
     window: Vec<(f64, f32)>,
     /// Ring start and length.
@@ -100,6 +102,7 @@ impl Conductor {
             stage_s: 0.0,
             in_target_s: 0.0,
             last_frame: None,
+            baseline_eeg_s: 0.0,
             window: vec![(0.0, 0.0); window_len.max(1)],
             window_at: (0, 0),
             window_sum: 0.0,
@@ -176,6 +179,9 @@ impl Conductor {
         self.visits[index] = self.visits[index].saturating_add(1);
         self.stage_s = 0.0;
         self.in_target_s = 0.0;
+        // The stage's time in target starts with its own first frame.
+        self.last_frame = None;
+        self.baseline_eeg_s = 0.0;
         self.window_at = (0, 0);
         self.window_sum = 0.0;
         self.from = self.now;
@@ -208,7 +214,7 @@ impl Conductor {
         let st = *self.current();
         if st.kind == StageKind::Baseline {
             self.baseline.finish();
-            if self.baseline.frames() >= 2 {
+            if self.baseline.frames() >= 2 && self.baseline_eeg_s >= MIN_BASELINE_EEG_S {
                 for (p, raw) in self.programs.iter_mut().zip(&self.plan.raw_programs) {
                     *p = raw.calibrated(&self.baseline);
                 }
@@ -243,9 +249,17 @@ impl Conductor {
     /// A scored frame (`snapshot`: what the feedback engine computed for it; `time`: its
     /// audio time, s): recorded by a baseline stage, checked against a stage's condition.
     pub fn on_frame(&mut self, frame: &FeatureFrame, snapshot: &FeedbackSnapshot, time: f64) {
-        if let Some((t, was_in)) = self.last_frame {
+        // Each step between the stage's frames counts when the earlier frame was in target,
+        // except a gap without EEG (as the session summary counts it).
+        let step = self
+            .last_frame
+            .map(|(t, was_in)| ((time - t).max(0.0), was_in));
+        if let Some((dt, was_in)) = step.filter(|s| s.0 <= GAP_S) {
             if was_in {
-                self.in_target_s += (time - t).max(0.0);
+                self.in_target_s += dt;
+            }
+            if self.current().kind == StageKind::Baseline {
+                self.baseline_eeg_s += dt;
             }
         }
         self.last_frame = Some((time, snapshot.in_target));

@@ -68,6 +68,7 @@ impl StageKind {
 /// A parameter neither names keeps the value an earlier stage gave it; those no stage has
 /// named follow the host's parameters.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct StageSound {
     /// A preset by name whose parameter values the stage takes.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -99,7 +100,9 @@ pub struct Advance {
 }
 
 /// One stage.
+// Unknown fields are refused: a misspelt "glide" would otherwise fall back silently.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Stage {
     /// Its name (unique in the session; fallbacks name stages by it).
     pub name: String,
@@ -141,6 +144,7 @@ fn default_glide() -> f32 {
 
 /// A guided session.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct GuidedSession {
     /// Format version.
     pub format: u32,
@@ -340,6 +344,12 @@ pub fn validate(s: &GuidedSession) -> Result<(), String> {
             }
             _ => {}
         }
+        if st.condition.is_some() && st.kind != StageKind::Baseline {
+            return Err(format!(
+                "{}: only baseline stages record in a condition.",
+                at("condition")
+            ));
+        }
         if st.program.is_some() && st.kind != StageKind::Train {
             return Err(format!(
                 "{}: only train stages have a program.",
@@ -389,6 +399,32 @@ impl GuidedSession {
             .iter()
             .map(|s| s.advance.after_s.or(s.advance.max_s).unwrap_or(0.0))
             .sum()
+    }
+
+    /// The most the session can take, s: [`GuidedSession::longest_s`], or, when a `next` or
+    /// `fallback` can send it back, every stage to its limit on each of its
+    /// [`MAX_VISITS`] entries. A render of the whole session lasts at most this (it ends
+    /// when the session completes).
+    pub fn bound_s(&self) -> f32 {
+        let jumps = self
+            .stages
+            .iter()
+            .any(|s| s.next.is_some() || s.fallback.is_some());
+        if jumps {
+            self.longest_s() * MAX_VISITS as f32
+        } else {
+            self.longest_s()
+        }
+    }
+
+    /// A length in words: "45 s", "12 min", "1 h 30 min".
+    pub fn describe_length(seconds: f32) -> String {
+        let s = seconds.round() as u32;
+        match s {
+            0..=119 => format!("{s} s"),
+            120..=5399 => format!("{} min", (seconds / 60.0).round() as u32),
+            _ => format!("{} h {} min", s / 3600, (s % 3600 + 30) / 60),
+        }
     }
 
     /// The index of the stage named `name`.

@@ -13,8 +13,16 @@ use crate::preset::{self, Entry};
 
 /// Relaxation a return stage glides to unless its sound says otherwise (toward bright, alert).
 pub const RETURN_RELAXATION: f32 = 0.2;
-/// Beat rate a return stage rises to unless its sound says otherwise, Hz (low beta).
+/// Beat rate a return stage's listener hears unless its sound says otherwise, Hz (low beta).
 pub const RETURN_BEAT_HZ: f32 = 14.0;
+
+/// The beat parameter that plays [`RETURN_BEAT_HZ`] with Relaxation at [`RETURN_RELAXATION`]
+/// (the macro shifts the beat rate; toward bright it raises it).
+fn return_beat_param() -> f32 {
+    use crate::math::Portable;
+    let shift = crate::synth::Modulation::from_relaxation(RETURN_RELAXATION).beat_shift;
+    RETURN_BEAT_HZ * (-shift).libm_exp2()
+}
 
 /// When a stage ends, in fixed-size form.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -229,7 +237,7 @@ fn stage_sound(
         StageKind::Return => {
             default("fbdepth", 0.0);
             default("relax", RETURN_RELAXATION);
-            default("beat", RETURN_BEAT_HZ);
+            default("beat", return_beat_param());
         }
         StageKind::Train | StageKind::Integrate => {}
     }

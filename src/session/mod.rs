@@ -42,7 +42,8 @@ pub struct SessionOptions {
 }
 
 /// What receives a finished baseline stage (see [`SessionOptions::carry`]).
-pub type CarryBaseline = Box<dyn FnMut(&CarriedBaseline) + Send>;
+/// It gets the baseline, or the sentence saying why the stage gave none.
+pub type CarryBaseline = Box<dyn FnMut(Result<&CarriedBaseline, &str>) + Send>;
 
 /// What a finished session hands back: the summary and where the log went.
 pub type SessionResult = Result<(SessionSummary, Option<PathBuf>), String>;
@@ -198,13 +199,16 @@ fn run(
                     report_log(opts.log_status.as_deref(), &log, message, saved);
                 }
             }
-            if let Some(carried) = daily.push(&r) {
+            if let Some(result) = daily.push(&r) {
                 if let Some(carry) = opts.carry.as_mut() {
-                    carry(&carried);
+                    carry(result.as_ref().map_err(String::as_str));
                 }
-                let name = stage_names.get(carried.stage).map_or("", String::as_str);
+                let message = match &result {
+                    Ok(c) => c.describe(stage_names.get(c.stage).map_or("", String::as_str)),
+                    Err(e) => format!("The baseline {e}."),
+                };
                 if let Some(Ok(mut st)) = opts.log_status.as_ref().map(|s| s.lock()) {
-                    st.message = carried.describe(name);
+                    st.message = message;
                 }
             }
         }

@@ -3,9 +3,7 @@
 use super::record::BANDS;
 use crate::bridge::{FeedbackRecord, Outcome};
 
-/// A step between frames longer than this, s, is time without EEG: far longer than the
-/// session's frame hop (1/64 s), shorter than the stale hold (3 s by default).
-pub const GAP_S: f64 = 1.0;
+pub use crate::bridge::GAP_S;
 
 /// Trend of one band's relative power over the session.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]

@@ -133,6 +133,20 @@ pub(crate) fn run(args: RenderArgs) -> Result<(), String> {
             Ok::<_, String>((session, plan))
         })
         .transpose()?;
+    if let (Some(path), Some((session, _))) = (&args.save_setup, &guided) {
+        if !session
+            .stages
+            .iter()
+            .any(|s| s.kind == melodiasync::guide::StageKind::Baseline)
+        {
+            return Err(format!(
+                "--save-setup '{}': the session '{}' has no baseline stage, so it has no \
+                 baseline to carry.",
+                path.display(),
+                session.name
+            ));
+        }
+    }
     // The EEG is analysed for the session's first training program (its montage and
     // estimator), unless --program says otherwise.
     let first_trained = guided
@@ -140,7 +154,8 @@ pub(crate) fn run(args: RenderArgs) -> Result<(), String> {
         .and_then(|(s, _)| s.stages.iter().find_map(|st| st.program));
     let program = program.or(first_trained).unwrap_or(params.program.value());
     let seconds = args.seconds.unwrap_or_else(|| match &guided {
-        Some((s, _)) => s.longest_s() as f64 + render::GUIDE_TAIL_S,
+        // Long enough for any path through the session: the render ends at its completion.
+        Some((s, _)) => s.bound_s() as f64 + render::GUIDE_TAIL_S,
         None => 60.0,
     });
     let eeg = args
@@ -166,10 +181,10 @@ pub(crate) fn run(args: RenderArgs) -> Result<(), String> {
     };
     print_report(&report, &args.out, args.sample_rate, &what)?;
     if let (Some(path), Some((session, _))) = (&args.save_setup, &guided) {
-        let Some(carried) = report.baselines.last() else {
+        let Some(carried) = report.baselines.iter().rev().find_map(|b| b.as_ref().ok()) else {
             return Err(format!(
-                "'{}' was not written: the session '{}' finished no baseline stage with \
-                 usable EEG, so there is no baseline to carry.",
+                "'{}' was not written: no baseline stage of '{}' ended with enough usable EEG \
+                 (see the warnings above), so there is no baseline to carry.",
                 path.display(),
                 session.name
             ));

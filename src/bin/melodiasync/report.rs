@@ -9,8 +9,8 @@ use melodiasync::report;
 pub(crate) struct ReportArgs {
     /// The session log (CSV from `render --log` or the editor's session button).
     log: PathBuf,
-    /// Where to write (default: beside the log as NAME.report.png and NAME.report.svg). A
-    /// name ending in .svg writes an SVG, anything else a PNG.
+    /// Where to write (default: beside the log as NAME.report.png and NAME.report.svg), a
+    /// name ending in .png or .svg; the plotted series go beside it as NAME.series.csv.
     #[arg(long)]
     out: Option<PathBuf>,
     /// Bands to draw, comma separated (delta, theta, alpha, beta, gamma, smr, high_beta).

@@ -47,10 +47,11 @@ pub(crate) fn run(cmd: SessionCmd) -> Result<(), String> {
                     .as_ref()
                     .map_or("factory".to_string(), |f| f.display().to_string());
                 println!(
-                    "{:<20} up to {:>4.0} min, {} stages  {}  ({origin})",
+                    "{:<20} {:>7}, {} stage{}  {}  ({origin})",
                     s.name,
-                    s.longest_s() / 60.0,
+                    GuidedSession::describe_length(s.longest_s()),
                     s.stages.len(),
+                    if s.stages.len() == 1 { "" } else { "s" },
                     s.description
                 );
             }
@@ -77,11 +78,20 @@ pub(crate) fn run(cmd: SessionCmd) -> Result<(), String> {
             let session = guide::read_file(&file)?;
             compiled(&session)?;
             println!(
-                "{}: a valid session, '{}', {} stages, up to {:.0} min.",
+                "{}: a valid session, '{}', {} stage{}, {} with every stage to its limit{}.",
                 file.display(),
                 session.name,
                 session.stages.len(),
-                session.longest_s() / 60.0
+                if session.stages.len() == 1 { "" } else { "s" },
+                GuidedSession::describe_length(session.longest_s()),
+                if session.bound_s() > session.longest_s() {
+                    format!(
+                        " (up to {} when its next and fallback stages repeat)",
+                        GuidedSession::describe_length(session.bound_s())
+                    )
+                } else {
+                    String::new()
+                }
             );
         }
         SessionCmd::Import { file, replace } => {
