@@ -19,6 +19,9 @@ echo "== Rust tests (profile test-bundle: optimised, with debug assertions; shar
 cargo test --workspace --profile test-bundle
 
 echo "== Windows: the cross-built bundles and CLI (scripts/windows.sh), their tests under Wine"
+# A new machine has neither the compilers nor the Rust target yet.
+scripts/deps.sh --windows
+rustup target list --installed | grep -qx x86_64-pc-windows-gnu || rustup target add x86_64-pc-windows-gnu
 cargo clippy --target x86_64-pc-windows-gnu --workspace --all-targets --quiet -- -D warnings
 scripts/windows.sh --test-bundle
 # The Windows clack-host harness loads the Windows .clap (a Wine path to it); unit, feature

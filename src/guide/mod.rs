@@ -188,10 +188,21 @@ pub fn save_user(dir: &Path, session: &GuidedSession, replace: bool) -> Result<P
         .map_err(|e| format!("Cannot create the session folder '{}': {e}.", dir.display()))?;
     let path = dir.join(format!("{}.json", crate::preset::slug(&session.name)));
     if path.exists() && !replace {
-        return Err(format!(
-            "A user session '{}' already exists; pass --replace to overwrite it.",
-            session.name
-        ));
+        // Names that differ only in punctuation or case share a file: say whose it is.
+        let held = read_file(&path).map(|s| s.name).unwrap_or_default();
+        return Err(if held == session.name {
+            format!(
+                "A user session '{}' already exists; pass --replace to overwrite it.",
+                session.name
+            )
+        } else {
+            format!(
+                "'{}' would be saved as '{}', which holds the user session '{held}'; rename \
+                 it (field 'name'), or pass --replace to overwrite '{held}'.",
+                session.name,
+                path.display()
+            )
+        });
     }
     let json = serde_json::to_string_pretty(session).expect("sessions always serialise");
     crate::files::write_atomically(&path, json.as_bytes())?;
@@ -248,5 +259,31 @@ mod tests {
             .stages
             .iter()
             .any(|s| s.kind == StageKind::Return));
+    }
+
+    #[test]
+    fn an_import_says_whose_file_it_would_overwrite() {
+        let dir = std::env::temp_dir().join(format!("ms-guide-import-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let (list, _) = library(None);
+        let mut s = find(&list, "Focus reset").unwrap().session.clone();
+        s.name = "No baseline SMR".into();
+        save_user(&dir, &s, false).unwrap();
+        let e = save_user(&dir, &s, false).unwrap_err();
+        assert!(
+            e.contains("already exists") && e.contains("--replace"),
+            "{e}"
+        );
+        s.name = "No baseline SMR!".into();
+        let e = save_user(&dir, &s, false).unwrap_err();
+        assert!(
+            e.contains("which holds the user session 'No baseline SMR'"),
+            "{e}"
+        );
+        assert_eq!(
+            read_file(&dir.join("no-baseline-smr.json")).unwrap().name,
+            "No baseline SMR"
+        );
+        std::fs::remove_dir_all(&dir).ok();
     }
 }

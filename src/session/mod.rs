@@ -262,21 +262,9 @@ fn close_log(log: CsvLog, summary: &SummaryBuilder, dropped: u64) -> Result<Path
 /// Names sort in time order, which is how the report's history orders sessions.
 pub fn log_file_name(at: chrono::NaiveDateTime, guided: Option<&str>) -> String {
     let mut name = at.format("%Y-%m-%d_%H-%M-%S").to_string();
-    if let Some(g) = guided {
-        let slug: String = g
-            .to_lowercase()
-            .chars()
-            .map(|c| if c.is_alphanumeric() { c } else { '-' })
-            .collect();
-        let slug = slug
-            .split('-')
-            .filter(|p| !p.is_empty())
-            .collect::<Vec<_>>()
-            .join("-");
-        if !slug.is_empty() {
-            name.push('_');
-            name.push_str(&slug);
-        }
+    if let Some(g) = guided.filter(|g| g.chars().any(char::is_alphanumeric)) {
+        name.push('_');
+        name.push_str(&crate::preset::slug(g));
     }
     name + ".csv"
 }
