@@ -35,6 +35,9 @@ pub struct Log {
     pub bands: Vec<String>,
     /// The rows.
     pub rows: Vec<LogRow>,
+    /// Per stage index, whether the stage trains (from the summary beside the log; empty
+    /// when there is none: every stage counts).
+    pub training: Vec<bool>,
 }
 
 /// Reads a session log, keeping `bands` (relative-power column names). Errors: a sentence.
@@ -104,6 +107,7 @@ pub fn read_log(path: &Path, bands: &[String]) -> Result<Log, String> {
     Ok(Log {
         bands: bands.to_vec(),
         rows,
+        training: training_stages(&crate::session::summary_path(path)),
     })
 }
 
@@ -172,8 +176,17 @@ pub fn write_report(
     };
     let spans = log.spans();
     let minutes = (log.rows.last().map_or(0.0, |r| r.time) - log.rows[0].time) / 60.0;
-    let in_target: f64 = spans.iter().map(|s| s.in_target_s).sum();
-    let title = format!("{stem}: {minutes:.1} min, {in_target:.0} s in target");
+    let in_target: f64 = spans
+        .iter()
+        .filter(|s| s.training)
+        .map(|s| s.in_target_s)
+        .sum();
+    let while_training = if log.training.is_empty() {
+        ""
+    } else {
+        " while training"
+    };
+    let title = format!("{stem}: {minutes:.1} min, {in_target:.0} s in target{while_training}");
     for p in &pictures {
         if p == log_path {
             return Err(format!(
@@ -205,6 +218,29 @@ pub fn beside(log: &Path, suffix: &str) -> PathBuf {
     log.with_file_name(format!("{}.{suffix}", stem(log)))
 }
 
+/// Which stages train, by index, from a session summary's `stages` (`training`); empty when
+/// the summary is missing or older than the field.
+fn training_stages(summary: &Path) -> Vec<bool> {
+    let Ok(text) = std::fs::read_to_string(summary) else {
+        return Vec::new();
+    };
+    let Ok(v) = serde_json::from_str::<serde_json::Value>(&text) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for st in v["stages"].as_array().into_iter().flatten() {
+        let (Some(i), Some(t)) = (st["stage"].as_u64(), st["training"].as_bool()) else {
+            return Vec::new();
+        };
+        let i = i as usize;
+        if out.len() <= i {
+            out.resize(i + 1, false);
+        }
+        out[i] = t;
+    }
+    out
+}
+
 /// A guided session's stage visit as the log shows it: name, first and last time, seconds
 /// in target (each step between frames counts when the earlier frame was in target).
 #[derive(Clone, Debug, PartialEq)]
@@ -219,6 +255,8 @@ pub struct StageSpan {
     pub end: f64,
     /// Seconds in target.
     pub in_target_s: f64,
+    /// Whether it trains (false: sound only, its time in target is not the session's aim).
+    pub training: bool,
 }
 
 impl Log {
@@ -239,6 +277,10 @@ impl Log {
                     start: r.time,
                     end: r.time,
                     in_target_s: 0.0,
+                    training: usize::try_from(r.stage.0)
+                        .ok()
+                        .and_then(|i| self.training.get(i).copied())
+                        .unwrap_or(true),
                 });
             }
             let span = out.last_mut().expect("pushed");
@@ -472,10 +514,16 @@ fn session_panels<DB: DrawingBackend>(
             BLACK.mix(0.12).filled(),
         )
     }))?;
+    // Stages that do not train are grey: scored, but not what the session works toward.
     chart.draw_series(spans.iter().enumerate().map(|(i, s)| {
+        let colour = if s.training {
+            RGBColor(0x00, 0x9e, 0x73)
+        } else {
+            RGBColor(0x99, 0x99, 0x99)
+        };
         Rectangle::new(
             [(i as f64 + 0.15, 0.0), (i as f64 + 0.85, s.in_target_s)],
-            RGBColor(0x00, 0x9e, 0x73).filled(),
+            colour.filled(),
         )
     }))?;
     chart.draw_series(spans.iter().enumerate().map(|(i, s)| {
@@ -484,8 +532,12 @@ fn session_panels<DB: DrawingBackend>(
         } else {
             0.0
         };
+        let sound_only = if s.training { "" } else { ", sound only" };
         Text::new(
-            format!("{} {:.0} s ({share:.0} %)", s.name, s.in_target_s),
+            format!(
+                "{} {:.0} s ({share:.0} %{sound_only})",
+                s.name, s.in_target_s
+            ),
             (i as f64 + 0.15, top_s * 0.93),
             ("sans-serif", 13).into_font(),
         )

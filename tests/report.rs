@@ -55,6 +55,9 @@ fn the_report_draws_the_logs_own_figures() {
     let spans = data.spans();
     let names: Vec<&str> = spans.iter().map(|s| s.name.as_str()).collect();
     assert_eq!(names, ["Arrive", "Baseline", "SMR", "Return"]);
+    // Only SMR trains (the summary beside the log says so): the others are sound only.
+    let training: Vec<bool> = spans.iter().map(|s| s.training).collect();
+    assert_eq!(training, [false, false, true, false]);
     for (span, stage) in spans.iter().zip(&summary.stages) {
         assert!(
             (span.in_target_s - stage.summary.time_in_target_s).abs() < 1e-2,

@@ -71,6 +71,9 @@ pub struct GuideMark {
     pub complete: bool,
     /// Whether the stage records a baseline (its frames become the daily baseline).
     pub baseline: bool,
+    /// Whether the stage trains (its time in target is what the session works toward; other
+    /// stages are scored too, but the sound does not follow the reward there).
+    pub training: bool,
     /// The condition a baseline stage records in (none: not said).
     pub condition: Option<crate::feedback::Condition>,
 }

@@ -289,6 +289,7 @@ mod tests {
             entered_after: Some(Outcome::Time),
             complete: false,
             baseline: false,
+            training: true,
             condition: None,
         };
         let text = where_text(s, &mark);

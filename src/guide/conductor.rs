@@ -163,6 +163,7 @@ impl Conductor {
             entered_after: self.entered_after,
             complete: self.complete,
             baseline: self.current().kind == StageKind::Baseline,
+            training: self.current().kind == StageKind::Train,
             condition: self.current().condition,
         }
     }

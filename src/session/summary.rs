@@ -67,6 +67,8 @@ pub struct StageSummary {
     pub ended: Option<Outcome>,
     /// Whether it was a baseline stage (the history's baseline figures come from it).
     pub baseline: bool,
+    /// Whether it was a training stage (the report's time in target counts these).
+    pub training: bool,
     /// Its frames summarised (time in target, mean reward, band means and trends).
     #[serde(flatten)]
     pub summary: SessionSummary,
@@ -74,8 +76,8 @@ pub struct StageSummary {
 
 /// One stage visit being summarised.
 struct StageVisit {
-    /// Stage index, visit number, whether it records a baseline.
-    mark: (u8, u16, bool),
+    /// Stage index, visit number, whether it records a baseline, whether it trains.
+    mark: (u8, u16, bool, bool),
     /// First frame's time, s.
     start: f64,
     /// How it ended.
@@ -133,7 +135,7 @@ impl SummaryBuilder {
                     last.ended = last.ended.or(g.entered_after);
                 }
                 self.stages.push(StageVisit {
-                    mark: (g.stage, g.visit, g.baseline),
+                    mark: (g.stage, g.visit, g.baseline, g.training),
                     start: r.audio_time,
                     ended: None,
                     frames: SummaryBuilder::default(),
@@ -244,6 +246,7 @@ impl SummaryBuilder {
                     start_s: v.start,
                     ended: v.ended,
                     baseline: v.mark.2,
+                    training: v.mark.3,
                     summary: v.frames.finish(0),
                 })
                 .collect(),
