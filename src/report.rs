@@ -163,7 +163,11 @@ pub fn write_report(
                 known.join(", ")
             ));
         }
-        columns.push(format!("{b}_rel"));
+        let column = format!("{b}_rel");
+        // A band named twice is drawn once.
+        if !columns.contains(&column) {
+            columns.push(column);
+        }
     }
     let log = read_log(log_path, &columns)?;
     let stem = stem(log_path);

@@ -45,7 +45,9 @@ pub(crate) struct RenderArgs {
     #[arg(long)]
     pub(crate) eeg: Option<String>,
     /// Neurofeedback program: calm, deep-rest, smr-focus, cool-down, balance, sleep-onset
-    /// (default: the preset's, else calm).
+    /// (default: the preset's, else calm). With --session the stages choose the programs;
+    /// this then only picks the EEG analysis (montage, estimator), by default the first
+    /// training stage's.
     #[arg(long)]
     pub(crate) program: Option<String>,
     /// Start from a preset (factory or user, by name; see `melodiasync preset list`; or a
