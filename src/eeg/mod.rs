@@ -2,6 +2,7 @@
 //! This is one of the two places that block or do I/O; `features/` stays pure.
 
 pub mod analysis;
+pub mod cardiac_sim;
 pub mod discovery;
 pub mod lobby;
 pub mod lsl;

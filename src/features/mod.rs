@@ -8,6 +8,7 @@ pub mod baseline;
 pub mod config;
 pub mod envelope;
 pub mod extractor;
+pub mod heart;
 pub mod quality;
 pub mod spectrum;
 

@@ -6,6 +6,7 @@ mod bench;
 mod calibrate;
 mod eeg;
 mod features;
+mod heart;
 mod preset;
 mod render;
 mod report;
@@ -40,6 +41,9 @@ enum Command {
     },
     /// Compute feature frames from a recording and write them as CSV (one row per frame).
     Features(features::FeaturesArgs),
+    /// Beats, corrected intervals and HRV (HR, RMSSD, SDNN, LF, HF, breathing rate from RSA,
+    /// coherence) from a heart recording (ECG, PPG or RR) or the heart simulator, as JSON.
+    Heart(heart::HeartArgs),
     /// Publish the built-in EEG simulator as an LSL stream (try the plugin without a headset).
     Simulate(eeg::SimulateArgs),
     /// Publish a recording (CSV, EDF/BDF, XDF) as an LSL stream at real-time pace.
@@ -92,6 +96,7 @@ fn main() -> ExitCode {
         Command::Report(args) => report::run(args),
         Command::Bench { what } => bench::run(what),
         Command::Features(args) => features::run(&args),
+        Command::Heart(args) => heart::run(args),
         Command::Simulate(args) => eeg::run_simulate(args),
         Command::Replay(args) => eeg::run_replay(args),
         Command::Streams(args) => eeg::run_streams(args),
