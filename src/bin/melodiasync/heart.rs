@@ -64,12 +64,13 @@ struct HeartReport {
 
 /// The samples and their times: a file's signal or the simulator's.
 fn read(args: &HeartArgs) -> Result<(Vec<f32>, Vec<f64>, f32, String), String> {
-    if let Some(script) = args
+    // `sim` or `sim:SCRIPT`; a file whose name starts with "sim" is a file.
+    let sim = args
         .recording
         .strip_prefix("sim")
-        .map(|s| s.trim_start_matches(':'))
-    {
-        let script = HeartScript::parse(script)?;
+        .filter(|rest| rest.is_empty() || rest.starts_with(':'));
+    if let Some(script) = sim {
+        let script = HeartScript::parse(script.trim_start_matches(':'))?;
         let mut sim = CardiacSim::new(CardiacSimConfig::new(args.kind, script));
         let (mut x, mut t) = (Vec::new(), Vec::new());
         let mut buf = [0.0f32];

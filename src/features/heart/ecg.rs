@@ -296,11 +296,8 @@ impl PanTompkins {
         }
         let mut index = best as f64;
         if best > lo && best < hi {
-            let (a, b, c) = (at(best - 1) as f64, at(best) as f64, at(best + 1) as f64);
-            let denom = a - 2.0 * b + c;
-            if denom < 0.0 {
-                index += (0.5 * (a - c) / denom).clamp(-0.5, 0.5);
-            }
+            index +=
+                super::parabolic_offset(at(best - 1) as f64, at(best) as f64, at(best + 1) as f64);
         }
         Beat {
             index,

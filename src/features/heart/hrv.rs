@@ -200,7 +200,7 @@ impl Spectrum {
             count = i + 1;
         }
         let first = first_in?.checked_sub(1)?;
-        if count - first > self.knot_t.capacity() {
+        if count - first > self.second.len() {
             return None;
         }
         for (t, y) in beats.skip(first) {
@@ -282,13 +282,8 @@ impl Spectrum {
             .max_by(|&a, &b| self.psd[a].total_cmp(&self.psd[b]))
             .unwrap_or(k_lo);
         let ln = |p: f32| (p.max(1e-12) as f64).libm_ln();
-        let (a, b, c) = (ln(self.psd[k - 1]), ln(self.psd[k]), ln(self.psd[k + 1]));
-        let denom = a - 2.0 * b + c;
-        let delta = if denom < -1e-12 {
-            (0.5 * (a - c) / denom).clamp(-0.5, 0.5)
-        } else {
-            0.0
-        };
+        let delta =
+            super::parabolic_offset(ln(self.psd[k - 1]), ln(self.psd[k]), ln(self.psd[k + 1]));
         ((k as f64 + delta) * df as f64) as f32
     }
 }

@@ -24,6 +24,18 @@ use std::collections::VecDeque;
 use hrv::{SpectralConfig, Spectrum};
 use rr::{Nn, RrCorrector};
 
+/// Where the peak of a parabola through three equally spaced values `a`, `b`, `c` (the
+/// middle one the largest) lies, in samples from the middle: −0.5..0.5, 0 when they are not
+/// a peak. Places beats and spectral peaks between samples.
+pub fn parabolic_offset(a: f64, b: f64, c: f64) -> f64 {
+    let denom = a - 2.0 * b + c;
+    if denom < -1e-12 {
+        (0.5 * (a - c) / denom).clamp(-0.5, 0.5)
+    } else {
+        0.0
+    }
+}
+
 /// No beat for this long and the heart features hold, s (24 bpm is 2.5 s a beat).
 pub const NO_BEAT_S: f64 = 3.0;
 /// A longer silence between beats starts the interval series afresh, s.

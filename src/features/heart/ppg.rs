@@ -179,11 +179,7 @@ impl Elgendi {
         }
         let mut index = best as f64;
         if best > lo && best + 1 < hi {
-            let (a, b, c) = (smooth(best - 1), smooth(best), smooth(best + 1));
-            let denom = a - 2.0 * b + c;
-            if denom < 0.0 {
-                index += (0.5 * (a - c) / denom).clamp(-0.5, 0.5);
-            }
+            index += super::parabolic_offset(smooth(best - 1), smooth(best), smooth(best + 1));
         }
         if self
             .last
