@@ -115,7 +115,7 @@ pub struct Engine {
     feedback: Feedback,
     /// Every factory program compiled (with the calibration, if any), so switching the program
     /// parameter in `process()` is a copy.
-    programs: [CompiledProgram; 6],
+    programs: crate::bridge::ProgramTable,
     /// The modulation in force: computed at each control point (what the listener hears the
     /// feedback through; read by traces and meters).
     applied: Modulation,
@@ -220,7 +220,7 @@ impl Engine {
 
     /// Replaces the compiled programs (after a calibration or a state load). The running
     /// program is replaced too if it came from the table.
-    pub fn set_programs(&mut self, programs: [CompiledProgram; 6], knobs: &FeedbackKnobs) {
+    pub fn set_programs(&mut self, programs: crate::bridge::ProgramTable, knobs: &FeedbackKnobs) {
         self.programs = programs;
         // A guided session scores with its own programs (calibrated by its baseline stage,
         // as the daily baseline that sends this table is): the running reward is kept.

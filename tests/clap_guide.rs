@@ -118,6 +118,7 @@ fn a_guided_session_runs_with_the_project_and_bounces_the_same() {
             input: EegInput::Simulator(sim()),
             analysis: AnalysisConfig::default(),
             log: Some(log.clone()),
+            heart: None,
         }),
         guide: Some(plan),
         ..RenderJob::new(Controls::default(), 70.0)

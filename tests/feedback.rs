@@ -434,6 +434,7 @@ fn every_program_renders_finite_audio_from_the_simulator() {
                     ..AnalysisConfig::default()
                 },
                 log: None,
+                heart: None,
             }),
             ..melodiasync::render::RenderJob::new(controls, 30.0)
         };
@@ -455,6 +456,7 @@ fn session_log_and_summary_agree_with_an_independent_reading_of_the_csv() {
             input: EegInput::parse("sim:calm").unwrap(),
             analysis: AnalysisConfig::default(),
             log: Some(log.clone()),
+            heart: None,
         }),
         ..melodiasync::render::RenderJob::new(calm(), 240.0)
     };
@@ -495,7 +497,7 @@ fn session_log_and_summary_agree_with_an_independent_reading_of_the_csv() {
     assert!((mean_reward - summary.mean_reward).abs() < 1e-3);
     // The Calm script raises alpha: the trend says so.
     let alpha = summary.bands.iter().find(|b| b.band == "alpha").unwrap();
-    assert!(alpha.slope_per_min > 0.0 && alpha.end_mean > alpha.start_mean);
+    assert!(alpha.trend.slope_per_min > 0.0 && alpha.trend.end_mean > alpha.trend.start_mean);
     assert_eq!(summary.dropped, 0);
     std::fs::remove_dir_all(&dir).ok();
 }

@@ -106,6 +106,7 @@ fn run_setup(
             input: EegInput::parse(script).unwrap(),
             analysis: AnalysisConfig::default(),
             log: Some(log.clone()),
+            heart: None,
         }),
         guide: Some(plan),
         programs: Some(setup.compile()),

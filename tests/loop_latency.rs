@@ -52,6 +52,7 @@ fn trace(input: EegInput, seconds: f64, program: ProgramKind) -> Trace {
             input,
             analysis: AnalysisConfig::default(),
             log: None,
+            heart: None,
         }),
         audio: false,
         ..RenderJob::new(controls(program), seconds)
@@ -293,6 +294,7 @@ fn an_eeg_driven_render_is_the_same_for_any_block_size() {
                 input: EegInput::parse("sim:eyes-closed").unwrap(),
                 analysis: AnalysisConfig::default(),
                 log: None,
+                heart: None,
             }),
             ..RenderJob::new(controls(ProgramKind::Calm), 8.0)
         };

@@ -32,6 +32,7 @@ fn guided_log(
             input: EegInput::parse(script).unwrap(),
             analysis: AnalysisConfig::default(),
             log: Some(log.to_path_buf()),
+            heart: None,
         }),
         guide: Some(plan),
         audio: false,
@@ -128,6 +129,7 @@ fn the_history_reads_the_folders_summaries_and_says_what_it_leaves_out() {
         .iter()
         .find(|x| x.band == "alpha")
         .unwrap()
+        .trend
         .mean;
     assert!((points[0].baseline_alpha - alpha as f64).abs() < 1e-6);
     // A focusing listener spends more time in target than a steady one.

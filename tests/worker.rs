@@ -158,7 +158,7 @@ fn calibration_records_a_baseline_from_the_live_source() {
     let alpha: Vec<f32> = seen.iter().map(|f| f.bands[ALPHA].rel).collect();
     let mean = alpha.iter().sum::<f32>() / alpha.len() as f32;
     let id = FeatureId::Rel(ALPHA as u8);
-    let got = stats.mean[id.index()];
+    let got = stats.mean[id.index().unwrap()];
     assert!(
         (got - mean).abs() < 0.05 * mean,
         "baseline {got} vs frames {mean}"

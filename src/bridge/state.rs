@@ -9,7 +9,7 @@ use crate::feedback::{AdaptiveSnapshot, FeedbackSetup};
 use crate::queue::{queue, QueueReceiver, QueueSender};
 
 /// The compiled factory programs, as one value.
-pub type ProgramTable = [CompiledProgram; 6];
+pub type ProgramTable = [CompiledProgram; crate::feedback::program::ProgramKind::COUNT];
 
 /// The saved feedback setup. Setting it (state load, calibration applied) compiles the
 /// programs on the caller's thread and queues them for the audio thread, which only copies.

@@ -4,6 +4,7 @@
 pub mod analysis;
 pub mod cardiac_sim;
 pub mod discovery;
+pub mod heart_input;
 pub mod lobby;
 pub mod lsl;
 pub mod outlet;

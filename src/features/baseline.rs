@@ -3,16 +3,107 @@
 //! [`crate::feedback`]: they steer the share of time in target.)
 
 use super::bands::STANDARD_BANDS;
+use super::heart::HeartFeatures;
 use super::{FeatureFrame, MAX_BANDS};
 
-/// Values in a feature vector: abs, rel and dB per band, then the ratios, asymmetry and peak
-/// alpha.
+/// Values in a feature vector (the EEG features a baseline records): abs, rel and dB per
+/// band, then the ratios, asymmetry and peak alpha.
 pub const N_FEATURES: usize = 3 * MAX_BANDS + 5;
+
+/// One heart feature of a frame (see [`HeartFeatures`] for units and sources).
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
+pub enum HeartFeature {
+    /// Instantaneous heart rate, bpm.
+    HrBpm,
+    /// RMSSD over the time window, ms.
+    RmssdMs,
+    /// SDNN over the time window, ms.
+    SdnnMs,
+    /// LF power (0.04–0.15 Hz), ms².
+    LfMs2,
+    /// HF power (0.15–0.4 Hz), ms².
+    HfMs2,
+    /// LF / HF.
+    LfHf,
+    /// HF / (LF + HF), 0..1.
+    HfShare,
+    /// Resonance coherence ratio (HeartMath), ≥ 0.
+    Coherence,
+    /// Breathing rate from respiratory sinus arrhythmia, breaths per minute.
+    BreathRateBpm,
+}
+
+impl HeartFeature {
+    /// Every heart feature, in the order of the session log's columns.
+    pub const ALL: [HeartFeature; 9] = [
+        HeartFeature::HrBpm,
+        HeartFeature::RmssdMs,
+        HeartFeature::SdnnMs,
+        HeartFeature::LfMs2,
+        HeartFeature::HfMs2,
+        HeartFeature::LfHf,
+        HeartFeature::HfShare,
+        HeartFeature::Coherence,
+        HeartFeature::BreathRateBpm,
+    ];
+
+    /// The name in files and messages (`rmssd_ms`).
+    pub fn name(self) -> &'static str {
+        match self {
+            HeartFeature::HrBpm => "hr_bpm",
+            HeartFeature::RmssdMs => "rmssd_ms",
+            HeartFeature::SdnnMs => "sdnn_ms",
+            HeartFeature::LfMs2 => "lf_ms2",
+            HeartFeature::HfMs2 => "hf_ms2",
+            HeartFeature::LfHf => "lf_hf",
+            HeartFeature::HfShare => "hf_share",
+            HeartFeature::Coherence => "coherence",
+            HeartFeature::BreathRateBpm => "breath_rate_bpm",
+        }
+    }
+
+    /// Whether it comes from the spectrum (a longer window than HR, RMSSD and SDNN).
+    pub fn spectral(self) -> bool {
+        !matches!(
+            self,
+            HeartFeature::HrBpm | HeartFeature::RmssdMs | HeartFeature::SdnnMs
+        )
+    }
+
+    /// Its value in `h`.
+    pub fn of(self, h: &HeartFeatures) -> f32 {
+        match self {
+            HeartFeature::HrBpm => h.hr_bpm,
+            HeartFeature::RmssdMs => h.rmssd_ms,
+            HeartFeature::SdnnMs => h.sdnn_ms,
+            HeartFeature::LfMs2 => h.lf_ms2,
+            HeartFeature::HfMs2 => h.hf_ms2,
+            HeartFeature::LfHf => h.lf_hf,
+            HeartFeature::HfShare => h.hf_share,
+            HeartFeature::Coherence => h.coherence,
+            HeartFeature::BreathRateBpm => h.breath_rate_bpm,
+        }
+    }
+
+    /// Whether `h` holds a usable value of it now.
+    pub fn available(self, h: &HeartFeatures) -> bool {
+        match self {
+            HeartFeature::HrBpm => h.hr_valid,
+            _ if self.spectral() => h.spectral_valid,
+            _ => h.valid,
+        }
+    }
+}
 
 /// One addressable feature of a frame. In files it is a name: `alpha_rel`, `theta_abs`,
 /// `high_beta_db`, `band8_rel` (custom band 8), `theta_beta`, `alpha_theta`, `engagement`,
-/// `asymmetry`, `peak_alpha`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+/// `asymmetry`, `peak_alpha`, or a heart feature (`hr_bpm`, `rmssd_ms`, `sdnn_ms`, `lf_ms2`,
+/// `hf_ms2`, `lf_hf`, `hf_share`, `coherence`, `breath_rate_bpm`).
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
 #[serde(try_from = "String", into = "String")]
 pub enum FeatureId {
     /// Absolute power of band `i`.
@@ -31,6 +122,8 @@ pub enum FeatureId {
     Asymmetry,
     /// Individual peak alpha frequency.
     PeakAlpha,
+    /// A heart feature.
+    Heart(HeartFeature),
 }
 
 /// Band names as feature names use them, by band index.
@@ -60,6 +153,7 @@ impl From<FeatureId> for String {
             FeatureId::Engagement => "engagement".into(),
             FeatureId::Asymmetry => "asymmetry".into(),
             FeatureId::PeakAlpha => "peak_alpha".into(),
+            FeatureId::Heart(h) => h.name().into(),
         }
     }
 }
@@ -71,8 +165,10 @@ impl TryFrom<String> for FeatureId {
         let unknown = || {
             format!(
                 "unknown feature '{name}'; use BAND_abs, BAND_rel or BAND_db (BAND: {}, or \
-                 bandN), theta_beta, alpha_theta, engagement, asymmetry or peak_alpha",
-                BAND_NAMES.join(", ")
+                 bandN), theta_beta, alpha_theta, engagement, asymmetry, peak_alpha, or a \
+                 heart feature ({})",
+                BAND_NAMES.join(", "),
+                HeartFeature::ALL.map(HeartFeature::name).join(", ")
             )
         };
         let whole = match name.as_str() {
@@ -85,6 +181,9 @@ impl TryFrom<String> for FeatureId {
         };
         if let Some(id) = whole {
             return Ok(id);
+        }
+        if let Some(h) = HeartFeature::ALL.into_iter().find(|h| h.name() == name) {
+            return Ok(FeatureId::Heart(h));
         }
         let (band, kind) = name.rsplit_once('_').ok_or_else(unknown)?;
         let index = match BAND_NAMES.iter().position(|b| *b == band) {
@@ -105,10 +204,11 @@ impl TryFrom<String> for FeatureId {
 }
 
 impl FeatureId {
-    /// Position in a feature vector.
-    pub fn index(self) -> usize {
+    /// Position in a feature vector (`None` for heart features: an EEG baseline does not
+    /// record them).
+    pub fn index(self) -> Option<usize> {
         let b = |i: u8| (i as usize).min(MAX_BANDS - 1);
-        match self {
+        Some(match self {
             FeatureId::Abs(i) => b(i),
             FeatureId::Rel(i) => MAX_BANDS + b(i),
             FeatureId::Db(i) => 2 * MAX_BANDS + b(i),
@@ -117,6 +217,21 @@ impl FeatureId {
             FeatureId::Engagement => 3 * MAX_BANDS + 2,
             FeatureId::Asymmetry => 3 * MAX_BANDS + 3,
             FeatureId::PeakAlpha => 3 * MAX_BANDS + 4,
+            FeatureId::Heart(_) => return None,
+        })
+    }
+
+    /// Whether it is a heart feature (else an EEG one).
+    pub fn is_heart(self) -> bool {
+        matches!(self, FeatureId::Heart(_))
+    }
+
+    /// Whether `frame` holds a usable value of it: EEG features when the frame is valid,
+    /// heart features when the heart analysis is (its time-domain or spectral part).
+    pub fn available(self, frame: &FeatureFrame) -> bool {
+        match self {
+            FeatureId::Heart(h) => h.available(&frame.heart),
+            _ => frame.valid,
         }
     }
 
@@ -133,8 +248,9 @@ impl FeatureId {
         self.into()
     }
 
-    /// How long this feature lags the EEG in `frame`, s: its band's estimator delay (the
-    /// slower band's, for ratios; alpha's for asymmetry; the window's for peak alpha).
+    /// How long this feature lags the body in `frame`, s: its band's estimator delay (the
+    /// slower band's, for ratios; alpha's for asymmetry; the window's for peak alpha). Heart
+    /// features: HR lags by the time since its beat; the others by half their window.
     pub fn delay_s(self, frame: &FeatureFrame) -> f32 {
         use super::bands::{ALPHA, BETA, THETA};
         let d = |i: usize| frame.band_delay_s[i.min(MAX_BANDS - 1)];
@@ -145,6 +261,11 @@ impl FeatureId {
             FeatureId::Engagement => d(BETA).max(d(ALPHA)).max(d(THETA)),
             FeatureId::Asymmetry => d(ALPHA),
             FeatureId::PeakAlpha => frame.window_delay_s,
+            FeatureId::Heart(HeartFeature::HrBpm) => {
+                (frame.time - frame.heart.beat_time).clamp(0.0, 60.0) as f32
+            }
+            FeatureId::Heart(h) if h.spectral() => frame.heart.spectral_delay_s,
+            FeatureId::Heart(_) => frame.heart.delay_s,
         }
     }
 
@@ -160,6 +281,7 @@ impl FeatureId {
             FeatureId::Engagement => frame.engagement,
             FeatureId::Asymmetry => frame.asymmetry,
             FeatureId::PeakAlpha => frame.peak_alpha_hz,
+            FeatureId::Heart(h) => h.of(&frame.heart),
         }
     }
 }
@@ -167,9 +289,14 @@ impl FeatureId {
 /// Every feature of `frame` as a vector indexed by [`FeatureId::index`].
 pub fn feature_vector(frame: &FeatureFrame) -> [f32; N_FEATURES] {
     let mut v = [0.0; N_FEATURES];
+    let mut put = |id: FeatureId| {
+        if let Some(i) = id.index() {
+            v[i] = id.of(frame);
+        }
+    };
     for i in 0..MAX_BANDS as u8 {
         for id in [FeatureId::Abs(i), FeatureId::Rel(i), FeatureId::Db(i)] {
-            v[id.index()] = id.of(frame);
+            put(id);
         }
     }
     for id in [
@@ -179,7 +306,7 @@ pub fn feature_vector(frame: &FeatureFrame) -> [f32; N_FEATURES] {
         FeatureId::Asymmetry,
         FeatureId::PeakAlpha,
     ] {
-        v[id.index()] = id.of(frame);
+        put(id);
     }
     v
 }
@@ -350,18 +477,22 @@ pub trait BaselineSource {
     }
 }
 
+/// NaN for heart features, which an EEG baseline does not record (calibration then leaves
+/// their terms as they were).
 impl BaselineSource for BaselineStats {
     fn mean(&self, id: FeatureId) -> f32 {
-        self.mean[id.index()]
+        id.index().map_or(f32::NAN, |i| self.mean[i])
     }
 
     fn std(&self, id: FeatureId) -> f32 {
-        self.std[id.index()]
+        id.index().map_or(f32::NAN, |i| self.std[i])
     }
 
     /// Interpolated between the stored percentiles (5..95): exact at multiples of 5.
     fn percentile(&self, id: FeatureId, p: f32) -> f32 {
-        let row = &self.percentiles[id.index()];
+        let Some(row) = id.index().map(|i| &self.percentiles[i]) else {
+            return f32::NAN;
+        };
         let pos = ((p - 5.0) / 5.0).clamp(0.0, (row.len() - 1) as f32);
         let i = pos.floor() as usize;
         let j = (i + 1).min(row.len() - 1);

@@ -1,6 +1,7 @@
-//! The EEG feature engine: pure DSP on EEG samples, no threads, no I/O, no allocation after
-//! construction. The EEG worker (and the CLI) push samples; every hop an [`Extractor`] emits a
-//! [`FeatureFrame`], a small `Copy` value that can cross to the audio thread as it is.
+//! The feature engine: pure DSP on EEG samples (and, in [`heart`], on a cardiac signal), no
+//! threads, no I/O, no allocation after construction. The EEG worker (and the CLI) push
+//! samples; every hop an [`Extractor`] emits a [`FeatureFrame`], a small `Copy` value that can
+//! cross to the audio thread as it is, with the newest heart features beside the EEG ones.
 
 pub mod alpha_peak;
 pub mod bands;
@@ -94,4 +95,7 @@ pub struct FeatureFrame {
     pub excluded: ChannelMask,
     /// How many channels were excluded (selected or not).
     pub excluded_count: u16,
+    /// The heart analysis as of `time` (all zero and not valid without a heart input). Its
+    /// own `valid` flags gate heart features; `valid` above gates only the EEG ones.
+    pub heart: heart::HeartFeatures,
 }

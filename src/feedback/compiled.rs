@@ -24,15 +24,21 @@ pub struct TermBaseline {
 }
 
 impl TermBaseline {
-    /// The numbers of feature `id` in `baseline`.
-    pub fn of(baseline: &impl BaselineSource, id: FeatureId) -> Self {
-        Self {
+    /// The numbers of feature `id` in `baseline`, or `None` when the baseline lacks it (a
+    /// heart feature in an EEG baseline, a feature a guided stage did not keep): the term
+    /// then learns the listener as it goes, as without a baseline.
+    pub fn of(baseline: &impl BaselineSource, id: FeatureId) -> Option<Self> {
+        let b = Self {
             mean: baseline.mean(id),
             std: baseline.std(id),
             median: baseline.percentile(id, 50.0),
             low: baseline.percentile(id, 15.0),
             high: baseline.percentile(id, 85.0),
-        }
+        };
+        [b.mean, b.std, b.median, b.low, b.high]
+            .iter()
+            .all(|x| x.is_finite())
+            .then_some(b)
     }
 }
 
@@ -110,14 +116,17 @@ impl CompiledProgram {
         for (i, (t, b)) in out.terms.iter_mut().zip(&mut out.baseline).enumerate() {
             if i < used {
                 t.calibrate(i >= self.rewards, baseline);
-                *b = Some(TermBaseline::of(baseline, t.feature));
+                *b = TermBaseline::of(baseline, t.feature);
             }
         }
         for (r, b) in out.routes[..self.route_count]
             .iter()
             .zip(&mut out.route_baseline)
         {
-            *b = r.source.feature().map(|id| TermBaseline::of(baseline, id));
+            *b = r
+                .source
+                .feature()
+                .and_then(|id| TermBaseline::of(baseline, id));
         }
         out
     }
@@ -142,7 +151,7 @@ impl CompiledProgram {
     }
 
     /// Every factory program, compiled, in [`ProgramKind::ALL`] order.
-    pub fn factory_table(baseline: Option<&BaselineStats>) -> [Self; 6] {
+    pub fn factory_table(baseline: Option<&BaselineStats>) -> [Self; ProgramKind::COUNT] {
         ProgramKind::ALL.map(|k| Self::factory(k, baseline))
     }
 }

@@ -1,4 +1,4 @@
-//! The six factory programs: their one definition. `presets/<program>.json` are generated
+//! The factory programs: their one definition. `presets/<program>.json` are generated
 //! from it (`tests/presets.rs` checks they agree). Targets are typical adult values for
 //! relative band power over 1–45 Hz (eyes closed, resting); calibration replaces them with the
 //! listener's.
@@ -6,7 +6,7 @@
 use super::mapping::{Curve, Dest, Route, RouteSource};
 use super::program::{Direction, Entrainment, Program, ProgramKind, TargetKind, Term};
 use crate::features::bands::{ALPHA, BETA, DELTA, HIGH_BETA, SMR, THETA};
-use crate::features::baseline::FeatureId;
+use crate::features::baseline::{FeatureId, HeartFeature};
 
 /// A term with an absolute target in `range`.
 fn term(
@@ -46,6 +46,11 @@ pub(super) fn rel(
         0.05,
         weight,
     )
+}
+
+/// Heart feature `h` as a term's feature.
+fn heart(h: HeartFeature) -> FeatureId {
+    FeatureId::Heart(h)
 }
 
 /// A route from `source` to `dest`.
@@ -214,6 +219,74 @@ impl Program {
                     "Sleep onset",
                     "Rewards theta and delta rising and beta falling, as at the edge of sleep. \
                      The sound darkens, widens and the pulse fades away.",
+                )
+            },
+            // Coherence (McCraty et al. 2009) peaks when breathing meets the baroreflex's
+            // resonance near 6 per minute (Lehrer & Gevirtz 2014). HF share is not rewarded:
+            // breathing at 0.1 Hz moves the heart's rhythm into the LF band, so HF share falls
+            // exactly when resonance breathing works; RMSSD rises with it instead.
+            ProgramKind::ResonanceBreathing => Program {
+                rewards: vec![
+                    term(
+                        heart(HeartFeature::Coherence),
+                        Up,
+                        1.0,
+                        (0.1, 10.0),
+                        0.3,
+                        1.0,
+                    ),
+                    term(
+                        heart(HeartFeature::RmssdMs),
+                        Up,
+                        40.0,
+                        (5.0, 150.0),
+                        5.0,
+                        0.6,
+                    ),
+                ],
+                dwell_s: 5.0,
+                mapping: vec![
+                    route(Reward, Warmth, 0.7),
+                    route(Reward, Space, 0.6),
+                    route(Reward, Swell, 0.6),
+                    route(InTarget, Chimes, 0.6),
+                ],
+                ..base(
+                    "Resonance breathing",
+                    "Rewards heart coherence and RMSSD while breathing slowly, about 6 breaths \
+                     a minute: the sound warms and opens as the heart's rhythm settles into \
+                     the breath. Needs a heart sensor (ECG, PPG or RR intervals).",
+                )
+            },
+            ProgramKind::CalmBodyAndMind => Program {
+                rewards: vec![
+                    rel(ALPHA, Up, 0.25, 0.05, 0.6, 1.0),
+                    term(
+                        heart(HeartFeature::RmssdMs),
+                        Up,
+                        40.0,
+                        (5.0, 150.0),
+                        5.0,
+                        0.8,
+                    ),
+                ],
+                inhibits: vec![rel(HIGH_BETA, Down, 0.12, 0.03, 0.4, 0.5)],
+                dwell_s: 3.0,
+                mapping: vec![
+                    route(Reward, Warmth, 0.8),
+                    route(Reward, Space, 0.6),
+                    route(Reward, Swell, 0.5),
+                    route(InTarget, Chimes, 0.7),
+                ],
+                entrainment: Some(Entrainment {
+                    target_hz: 8.0,
+                    from_peak_alpha: true,
+                    rate_hz_per_min: 0.5,
+                }),
+                ..base(
+                    "Calm body and mind",
+                    "Rewards EEG alpha (8-13 Hz) and the heart's RMSSD together and holds \
+                     back high beta. Works with EEG only, a heart sensor only, or both.",
                 )
             },
         }

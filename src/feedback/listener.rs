@@ -99,13 +99,17 @@ impl Domain {
     /// The domain for `term`'s scale and feature.
     pub fn of(term: &Term) -> Self {
         use crate::features::baseline::FeatureId::*;
+        use crate::features::baseline::HeartFeature as H;
         match term.kind {
             TargetKind::Z => Domain::Linear,
             TargetKind::Relative => Domain::Amplitude,
             TargetKind::Absolute => match term.feature {
-                Rel(_) => Domain::AmplitudeOdds,
+                Rel(_) | Heart(H::HfShare) => Domain::AmplitudeOdds,
                 Abs(_) | ThetaBeta | AlphaTheta | Engagement => Domain::Amplitude,
+                // Heart powers and ratios of power; RMSSD and SDNN are already amplitudes.
+                Heart(H::LfMs2 | H::HfMs2 | H::LfHf | H::Coherence) => Domain::Amplitude,
                 Db(_) | Asymmetry | PeakAlpha => Domain::Linear,
+                Heart(H::HrBpm | H::RmssdMs | H::SdnnMs | H::BreathRateBpm) => Domain::Linear,
             },
         }
     }

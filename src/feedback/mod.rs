@@ -88,6 +88,37 @@ pub struct Feedback {
     frames: u64,
     /// How far adaptive targets have moved the in-target levels (reward units, + = harder).
     bar: f32,
+    /// What the last frame lacked.
+    missing: Missing,
+}
+
+/// What a program could not use in a frame (for the status line and the session log).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Missing {
+    /// It has EEG terms and the EEG was unusable (no stream, poor quality).
+    pub eeg: bool,
+    /// It has heart terms and the heart analysis was holding (no sensor, bad signal).
+    pub heart: bool,
+    /// No reward term was usable: the feedback held.
+    pub held: bool,
+}
+
+impl Missing {
+    /// The status sentence ("" when nothing is missing).
+    pub fn sentence(self) -> &'static str {
+        match (self.eeg, self.heart, self.held) {
+            (false, false, _) => "",
+            (true, true, _) => "No usable EEG or heart signal: the feedback holds.",
+            (true, false, true) => "No usable EEG: the feedback holds.",
+            (false, true, true) => "No usable heart signal: the feedback holds.",
+            (true, false, false) => {
+                "No usable EEG: the program follows the heart alone until it returns."
+            }
+            (false, true, false) => {
+                "No heart signal: the program follows the EEG alone until it returns."
+            }
+        }
+    }
 }
 
 impl Feedback {
@@ -106,6 +137,7 @@ impl Feedback {
             last_time: None,
             frames: 0,
             bar: 0.0,
+            missing: Missing::default(),
         }
     }
 
@@ -133,12 +165,12 @@ impl Feedback {
         })
     }
 
-    /// How long the program's slowest reward term lags the EEG in `frame`, s: its band
-    /// estimator's group delay.
+    /// How long the program's slowest usable reward term lags the body in `frame`, s: its
+    /// band estimator's group delay (a heart term's: half its window).
     pub fn estimator_delay_s(&self, frame: &FeatureFrame) -> f32 {
-        self.program.terms[..self.program.rewards.max(1)]
-            .iter()
-            .map(|t| t.feature.delay_s(frame))
+        (0..self.program.rewards.max(1))
+            .filter(|i| self.usable(*i, frame))
+            .map(|i| self.program.terms[i].feature.delay_s(frame))
             .fold(0.0, f32::max)
     }
 
@@ -163,14 +195,43 @@ impl Feedback {
         *self = Self::new(self.program);
     }
 
-    /// Scores one frame. Invalid or poor-quality frames hold everything (the reward does not
-    /// follow artifacts) and do not count as fresh data.
+    /// Whether term `i` can be scored from `frame`: an EEG term needs a valid frame of the
+    /// program's quality, a heart term a valid heart analysis (see
+    /// [`crate::features::baseline::FeatureId::available`]).
+    fn usable(&self, i: usize, frame: &FeatureFrame) -> bool {
+        let id = self.program.terms[i].feature;
+        id.available(frame) && (id.is_heart() || frame.quality >= self.program.min_quality)
+    }
+
+    /// What the program lacks in `frame`: which of its inputs (EEG, heart) it uses but cannot
+    /// score now, and whether the whole frame is held for it.
+    fn missing(&self, frame: &FeatureFrame) -> Missing {
+        let p = &self.program;
+        let mut m = Missing::default();
+        for i in 0..p.rewards + p.inhibits {
+            if !self.usable(i, frame) {
+                if p.terms[i].feature.is_heart() {
+                    m.heart = true;
+                } else {
+                    m.eeg = true;
+                }
+            }
+        }
+        m.held = (0..p.rewards).all(|i| !self.usable(i, frame));
+        m
+    }
+
+    /// Scores one frame. Terms the frame cannot feed (invalid or poor-quality EEG, a heart
+    /// analysis that is holding) sit out and keep their state; the reward comes from the
+    /// rest. When no reward term is usable the frame holds everything (the reward does not
+    /// follow artifacts) and does not count as fresh data.
     pub fn on_frame(&mut self, frame: &FeatureFrame, knobs: &FeedbackKnobs) {
         let p = self.program;
         if let Some(e) = &p.entrainment {
             self.glide.start(frame, e);
         }
-        if !frame.valid || frame.quality < p.min_quality {
+        self.missing = self.missing(frame);
+        if self.missing.held {
             self.reward.held = true;
             return;
         }
@@ -188,6 +249,9 @@ impl Feedback {
         let first = self.frames == 1;
         let (mut sum, mut level_sum, mut weights) = (0.0, 0.0, 0.0);
         for i in 0..p.rewards + p.inhibits {
+            if !self.usable(i, frame) {
+                continue;
+            }
             let t = &p.terms[i];
             let raw = t.feature.of(frame);
             self.terms[i].update(
@@ -212,7 +276,7 @@ impl Feedback {
         } else {
             (0.0, 0.0)
         };
-        for i in p.rewards..p.rewards + p.inhibits {
+        for i in (p.rewards..p.rewards + p.inhibits).filter(|i| self.usable(*i, frame)) {
             let w = p.terms[i].weight;
             reward *= 1.0 - w * (1.0 - self.terms[i].score);
             level *= 1.0 - w * (1.0 - self.terms[i].smoothed);
@@ -253,7 +317,10 @@ impl Feedback {
         if !knobs.adaptive || knobs.freeze {
             return;
         }
-        let warm = (0..self.program.rewards).all(|i| self.terms[i].norm.elapsed >= SHARE_WARMUP_S);
+        // Terms that have had no data (a heart term without a sensor) do not hold it back.
+        let warm = (0..self.program.rewards)
+            .filter(|i| self.terms[*i].norm.elapsed > 0.0)
+            .all(|i| self.terms[i].norm.elapsed >= SHARE_WARMUP_S);
         if warm {
             let goal = Self::goal(&self.program, knobs);
             let error = if self.reward.in_target { 1.0 } else { 0.0 } - goal;
@@ -342,6 +409,7 @@ impl Feedback {
             terms: n,
             glide_hz: self.glide.hz,
             frames: self.frames,
+            missing: self.missing,
         }
     }
 

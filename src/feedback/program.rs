@@ -57,17 +57,32 @@ pub enum ProgramKind {
     #[id = "sleep-onset"]
     #[name = "Sleep onset"]
     SleepOnset,
+    /// Heart coherence and RMSSD up while breathing at about 6 per minute (needs a heart
+    /// input).
+    #[id = "resonance-breathing"]
+    #[name = "Resonance breathing"]
+    ResonanceBreathing,
+    /// EEG alpha and RMSSD up together, high beta held back (EEG, heart, or both).
+    #[id = "calm-body-and-mind"]
+    #[name = "Calm body and mind"]
+    CalmBodyAndMind,
 }
 
 impl ProgramKind {
-    /// Every factory program, in parameter order.
-    pub const ALL: [ProgramKind; 6] = [
+    /// How many factory programs there are.
+    pub const COUNT: usize = 8;
+
+    /// Every factory program, in parameter order (new ones are added at the end, so saved
+    /// projects keep their program).
+    pub const ALL: [ProgramKind; Self::COUNT] = [
         ProgramKind::Calm,
         ProgramKind::DeepRest,
         ProgramKind::SmrFocus,
         ProgramKind::CoolDown,
         ProgramKind::Balance,
         ProgramKind::SleepOnset,
+        ProgramKind::ResonanceBreathing,
+        ProgramKind::CalmBodyAndMind,
     ];
 
     /// Position in [`ProgramKind::ALL`].
@@ -104,6 +119,8 @@ impl ProgramKind {
             ProgramKind::CoolDown => "cool-down",
             ProgramKind::Balance => "balance",
             ProgramKind::SleepOnset => "sleep-onset",
+            ProgramKind::ResonanceBreathing => "resonance-breathing",
+            ProgramKind::CalmBodyAndMind => "calm-body-and-mind",
         }
     }
 }

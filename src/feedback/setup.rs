@@ -57,7 +57,7 @@ impl FeedbackSetup {
     /// Every program slot compiled: the slot's program from this setup if it has one (and it
     /// is valid), else the factory program; the calibration applied to each when it is valid
     /// (see [`crate::features::baseline::BaselineStats::validate`]).
-    pub fn compile(&self) -> [CompiledProgram; 6] {
+    pub fn compile(&self) -> crate::bridge::ProgramTable {
         let usable = self.baseline.as_ref().filter(|b| b.validate().is_ok());
         program::ProgramKind::ALL.map(|kind| {
             self.programs

@@ -38,6 +38,8 @@ pub struct FeedbackSnapshot {
     pub glide_hz: f32,
     /// Frames scored.
     pub frames: u64,
+    /// What the program lacked in the last frame (EEG, heart), and whether it held for it.
+    pub missing: super::Missing,
 }
 
 /// Adaptive thresholds as saved with the project.

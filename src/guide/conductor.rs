@@ -35,7 +35,7 @@ pub struct Conductor {
     /// The plan.
     plan: Plan,
     /// Programs in use: the plan's, recalibrated by a baseline stage.
-    programs: [CompiledProgram; 6],
+    programs: crate::bridge::ProgramTable,
     /// The current stage.
     stage: usize,
     /// Entries so far.

@@ -97,9 +97,9 @@ pub struct Plan {
     pub stages: Vec<StagePlan>,
     /// Every program slot compiled with the project's calibration (what training uses until
     /// the session's own baseline stage has run).
-    pub programs: [CompiledProgram; 6],
+    pub programs: crate::bridge::ProgramTable,
     /// The same, uncalibrated (what the session's baseline stage calibrates).
-    pub raw_programs: [CompiledProgram; 6],
+    pub raw_programs: crate::bridge::ProgramTable,
     /// Features the trained programs calibrate from (their terms and z-score routes).
     pub baseline_features: Vec<FeatureId>,
     /// The longest baseline stage, s.
@@ -166,7 +166,9 @@ pub fn compile(
             adaptive: st.adaptive,
         });
     }
-    baseline_features.sort_by_key(|f| f.index());
+    // An EEG baseline stage records EEG features; heart terms learn the listener as they go.
+    baseline_features.retain(|f| !f.is_heart());
+    baseline_features.sort();
     baseline_features.dedup();
     let longest_baseline_s = session
         .stages

@@ -66,11 +66,14 @@ pub struct LoopCase {
 }
 
 impl LoopCase {
-    /// The case for `program`.
-    pub fn for_program(program: ProgramKind) -> Self {
+    /// The case for `program`: `None` for a program with no EEG term (Resonance breathing
+    /// follows the heart alone, which this EEG loop does not stimulate). Calm body and mind
+    /// is measured on its EEG term; its heart term sits out without a heart input.
+    pub fn for_program(program: ProgramKind) -> Option<Self> {
         let p = Program::factory(program);
         let (rhythm_hz, rhythm_on, others, range) = match program {
-            ProgramKind::Calm => (10.0, vec![], 0.0, (2.0, 20.0)),
+            ProgramKind::ResonanceBreathing => return None,
+            ProgramKind::Calm | ProgramKind::CalmBodyAndMind => (10.0, vec![], 0.0, (2.0, 20.0)),
             ProgramKind::DeepRest | ProgramKind::SleepOnset => (6.0, vec![], 0.0, (2.0, 20.0)),
             ProgramKind::SmrFocus => (13.5, vec![], 0.0, (2.0, 20.0)),
             ProgramKind::CoolDown => (25.0, vec![], 0.0, (2.0, 20.0)),
@@ -91,7 +94,7 @@ impl LoopCase {
         } else {
             1.0
         };
-        Self {
+        Some(Self {
             program,
             rhythm_hz,
             rhythm_on,
@@ -101,13 +104,14 @@ impl LoopCase {
                 ProgramKind::DeepRest | ProgramKind::SleepOnset => FeatureId::Rel(THETA as u8),
                 ProgramKind::SmrFocus => FeatureId::Rel(SMR as u8),
                 ProgramKind::CoolDown => FeatureId::Rel(HIGH_BETA as u8),
-                ProgramKind::Calm => FeatureId::Rel(ALPHA as u8),
+                ProgramKind::Calm | ProgramKind::CalmBodyAndMind => FeatureId::Rel(ALPHA as u8),
                 ProgramKind::Balance => FeatureId::Asymmetry,
+                ProgramKind::ResonanceBreathing => return None,
             },
             dest: route.dest,
             reward_sign: rises,
             sign: rises * route.depth.signum(),
-        }
+        })
     }
 
     /// A stimulus for this case: `envelope` scaled by `scale` (the listener's strength).
@@ -170,6 +174,7 @@ pub fn run(
             input,
             analysis,
             log: None,
+            heart: None,
         }),
         audio: false,
         ..RenderJob::new(controls, seconds)

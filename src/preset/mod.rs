@@ -24,7 +24,7 @@ pub const FORMAT: u32 = 1;
 pub const MAX_BYTES: u64 = 1 << 20;
 
 /// The factory presets, embedded so the plugin works without the folder.
-pub const FACTORY: [(&str, &str); 10] = [
+pub const FACTORY: [(&str, &str); 12] = [
     ("calm.json", include_str!("../../presets/calm.json")),
     (
         "deep-rest.json",
@@ -42,6 +42,14 @@ pub const FACTORY: [(&str, &str); 10] = [
     (
         "sleep-onset.json",
         include_str!("../../presets/sleep-onset.json"),
+    ),
+    (
+        "resonance-breathing.json",
+        include_str!("../../presets/resonance-breathing.json"),
+    ),
+    (
+        "calm-body-and-mind.json",
+        include_str!("../../presets/calm-body-and-mind.json"),
     ),
     (
         "ocean-drift.json",

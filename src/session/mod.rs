@@ -17,7 +17,7 @@ pub use carry::{CarriedBaseline, DailyBaseline};
 pub use log::CsvLog;
 pub use outlet::{FeaturesOutlet, OUTLET_NAME, OUTLET_TYPE};
 pub use record::{record_values, LABELS};
-pub use summary::{BandTrend, SessionSummary, SummaryBuilder, GAP_S};
+pub use summary::{BandTrend, HeartSummary, SessionSummary, SummaryBuilder, Trend, GAP_S};
 
 /// What the session thread does with records.
 #[derive(Default)]

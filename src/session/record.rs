@@ -3,6 +3,7 @@
 
 use crate::bridge::FeedbackRecord;
 use crate::features::bands::{ALPHA, BETA, DELTA, GAMMA, HIGH_BETA, SMR, STANDARD_BANDS, THETA};
+use crate::features::baseline::HeartFeature;
 
 /// The seven standard bands by index and name, as they appear in outputs.
 pub(super) const BANDS: [(usize, &str); 7] = {
@@ -15,8 +16,9 @@ pub(super) const BANDS: [(usize, &str); 7] = {
     bands
 };
 
-/// Channel labels of the outlet and columns of the log (after its two time columns).
-pub const LABELS: [&str; 36] = [
+/// Channel labels of the outlet and columns of the log (after its two time columns). The
+/// heart's come last: NaN while its analysis is not valid (no heart input, a bad signal).
+pub const LABELS: [&str; 41] = [
     "reward",
     "reward_raw",
     "in_target",
@@ -53,6 +55,11 @@ pub const LABELS: [&str; 36] = [
     "target_1",
     "target_2",
     "target_3",
+    "hr_bpm",
+    "rmssd_ms",
+    "hf_ms2",
+    "coherence",
+    "breath_rate_bpm",
 ];
 
 /// Term `k`'s target in use (rewards first, then inhibit ceilings), NaN past the program's
@@ -116,7 +123,21 @@ pub fn record_values(r: &FeedbackRecord) -> [f32; LABELS.len()] {
         target(fb, 0),
         target(fb, 1),
         target(fb, 2),
+        heart(f, HeartFeature::HrBpm),
+        heart(f, HeartFeature::RmssdMs),
+        heart(f, HeartFeature::HfMs2),
+        heart(f, HeartFeature::Coherence),
+        heart(f, HeartFeature::BreathRateBpm),
     ]
+}
+
+/// Heart feature `h` of `frame`, NaN when its analysis is not valid.
+fn heart(frame: &crate::features::FeatureFrame, h: HeartFeature) -> f32 {
+    if h.available(&frame.heart) {
+        h.of(&frame.heart)
+    } else {
+        f32::NAN
+    }
 }
 
 #[cfg(test)]

@@ -1,15 +1,14 @@
-//! The end-of-session summary: time in target, reward, per-band trends.
+//! The end-of-session summary: time in target, reward, per-band trends, and the heart's
+//! (HR, RMSSD, coherence, breathing rate) when a heart input was there.
 
 use super::record::BANDS;
 use crate::bridge::{FeedbackRecord, Outcome};
 
 pub use crate::bridge::GAP_S;
 
-/// Trend of one band's relative power over the session.
-#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
-pub struct BandTrend {
-    /// Band name.
-    pub band: String,
+/// How one value went over the session.
+#[derive(Clone, Copy, Debug, Default, PartialEq, serde::Serialize)]
+pub struct Trend {
     /// Mean over the whole session (or stage).
     pub mean: f32,
     /// Mean over the first minute (or the first third, for short sessions).
@@ -18,6 +17,67 @@ pub struct BandTrend {
     pub end_mean: f32,
     /// Least-squares slope per minute over the whole session.
     pub slope_per_min: f32,
+}
+
+impl Trend {
+    /// The trend of `points` (time s, value, in time order), its start and end over the
+    /// points' own span (a value that became valid late starts when it did); zero when there
+    /// are none.
+    fn of(points: &[(f64, f32)]) -> Self {
+        let (t0, t1) = match (points.first(), points.last()) {
+            (Some(a), Some(b)) => (a.0, b.0),
+            _ => return Self::default(),
+        };
+        let edge = if t1 - t0 > 180.0 {
+            60.0
+        } else {
+            (t1 - t0) / 3.0
+        };
+        let mean_where = |keep: &dyn Fn(f64) -> bool| {
+            let (n, sum) = points
+                .iter()
+                .filter(|(t, _)| keep(*t))
+                .fold((0usize, 0.0f64), |(n, s), (_, v)| (n + 1, s + *v as f64));
+            if n == 0 {
+                0.0
+            } else {
+                (sum / n as f64) as f32
+            }
+        };
+        Self {
+            mean: mean_where(&|_| true),
+            start_mean: mean_where(&|t| t <= t0 + edge),
+            end_mean: mean_where(&|t| t >= t1 - edge),
+            slope_per_min: slope(points.iter().map(|(t, v)| (*t, *v as f64))) as f32 * 60.0,
+        }
+    }
+}
+
+/// Trend of one band's relative power over the session.
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct BandTrend {
+    /// Band name.
+    pub band: String,
+    /// How it went.
+    #[serde(flatten)]
+    pub trend: Trend,
+}
+
+/// The heart over the session (present when a heart input was there).
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
+pub struct HeartSummary {
+    /// Seconds with valid heart features (HR, RMSSD).
+    pub valid_s: f64,
+    /// Instantaneous heart rate, bpm.
+    pub hr_bpm: Trend,
+    /// RMSSD, ms.
+    pub rmssd_ms: Trend,
+    /// HF power, ms² (over the seconds the spectral features were valid).
+    pub hf_ms2: Trend,
+    /// Coherence ratio.
+    pub coherence: Trend,
+    /// Breathing rate from RSA, breaths per minute.
+    pub breath_rate_bpm: Trend,
 }
 
 /// The end-of-session summary.
@@ -32,19 +92,22 @@ pub struct SessionSummary {
     pub gaps: u64,
     /// Frames scored.
     pub frames: u64,
-    /// Frames held for poor quality.
+    /// Frames held: no reward term usable (poor EEG, no heart signal).
     pub held_frames: u64,
     /// Seconds in target.
     pub time_in_target_s: f64,
     /// Share of the time with EEG (`duration_s - without_eeg_s`) in target, 0..1.
     pub time_in_target: f64,
-    /// Mean smoothed reward over valid frames.
+    /// Mean smoothed reward over frames that were not held.
     pub mean_reward: f64,
     /// In target at the end, averaged exponentially with a 60 s time constant, 0..1 (the
     /// adaptive target's measure; `time_in_target` counts the whole session).
     pub final_success_rate: f32,
-    /// Per-band trends.
+    /// Per-band trends (over frames with valid EEG).
     pub bands: Vec<BandTrend>,
+    /// The heart, when a heart input was there.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub heart: Option<HeartSummary>,
     /// Records the audio thread could not hand over (a stalled session thread).
     pub dropped: u64,
     /// A guided session's stages, visit by visit, each summarised as the session is.
@@ -91,6 +154,14 @@ struct StageVisit {
 pub struct SummaryBuilder {
     /// (audio time, relative power per band) per valid frame.
     rows: Vec<(f64, [f32; 7])>,
+    /// (audio time, HR, RMSSD) per frame with valid heart features.
+    heart_rows: Vec<(f64, [f32; 2])>,
+    /// (audio time, HF power, coherence, breathing rate) per frame with valid spectral ones.
+    spectral_rows: Vec<(f64, [f32; 3])>,
+    /// Seconds with valid heart features, and whether any frame carried a heart analysis.
+    heart_s: (f64, bool),
+    /// Frames scored (not held).
+    scored: u64,
     /// First and last audio time.
     span: Option<(f64, f64)>,
     /// Previous record's audio time and in-target state.
@@ -164,16 +235,34 @@ impl SummaryBuilder {
                 self.in_target_s += step;
             }
         }
+        let h = &r.frame.heart;
+        if let Some((pt, _)) = self.prev.filter(|_| h.valid) {
+            let step = t - pt;
+            if step <= GAP_S {
+                self.heart_s.0 += step.max(0.0);
+            }
+        }
+        self.heart_s.1 |= h.present();
         self.prev = Some((t, r.feedback.in_target));
         self.counts.0 += 1;
-        if r.feedback.held || !r.frame.valid {
+        if h.valid {
+            self.heart_rows.push((t, [h.hr_bpm, h.rmssd_ms]));
+        }
+        if h.spectral_valid {
+            self.spectral_rows
+                .push((t, [h.hf_ms2, h.coherence, h.breath_rate_bpm]));
+        }
+        if r.frame.valid {
+            self.rows
+                .push((t, BANDS.map(|(i, _)| r.frame.bands[i].rel)));
+        }
+        if r.feedback.held {
             self.counts.1 += 1;
             return;
         }
+        self.scored += 1;
         self.reward_sum += r.feedback.reward as f64;
         self.success_rate = r.feedback.success_rate;
-        self.rows
-            .push((t, BANDS.map(|(i, _)| r.frame.bands[i].rel)));
     }
 
     /// The summary so far.
@@ -181,37 +270,24 @@ impl SummaryBuilder {
         let (t0, t1) = self.span.unwrap_or((0.0, 0.0));
         let duration = t1 - t0;
         let with_eeg = duration - self.gaps.0;
-        let valid = self.rows.len();
-        let edge = if duration > 180.0 {
-            60.0
-        } else {
-            duration / 3.0
-        };
-        let mean_where = |band: usize, keep: &dyn Fn(f64) -> bool| {
-            let v: Vec<f32> = self
-                .rows
-                .iter()
-                .filter(|(t, _)| keep(*t))
-                .map(|(_, b)| b[band])
-                .collect();
-            if v.is_empty() {
-                0.0
-            } else {
-                v.iter().sum::<f32>() / v.len() as f32
-            }
-        };
+        // No valid EEG frame (a heart-only session): no band trends rather than zeros.
         let bands = BANDS
             .iter()
+            .filter(|_| !self.rows.is_empty())
             .enumerate()
             .map(|(k, (_, name))| BandTrend {
                 band: name.to_string(),
-                mean: mean_where(k, &|_| true),
-                start_mean: mean_where(k, &|t| t <= t0 + edge),
-                end_mean: mean_where(k, &|t| t >= t1 - edge),
-                slope_per_min: slope(self.rows.iter().map(|(t, b)| (*t, b[k] as f64))) as f32
-                    * 60.0,
+                trend: Trend::of(&column(&self.rows, k)),
             })
             .collect();
+        let heart = self.heart_s.1.then(|| HeartSummary {
+            valid_s: self.heart_s.0,
+            hr_bpm: Trend::of(&column(&self.heart_rows, 0)),
+            rmssd_ms: Trend::of(&column(&self.heart_rows, 1)),
+            hf_ms2: Trend::of(&column(&self.spectral_rows, 0)),
+            coherence: Trend::of(&column(&self.spectral_rows, 1)),
+            breath_rate_bpm: Trend::of(&column(&self.spectral_rows, 2)),
+        });
         SessionSummary {
             duration_s: duration,
             without_eeg_s: self.gaps.0,
@@ -224,13 +300,14 @@ impl SummaryBuilder {
             } else {
                 0.0
             },
-            mean_reward: if valid > 0 {
-                self.reward_sum / valid as f64
+            mean_reward: if self.scored > 0 {
+                self.reward_sum / self.scored as f64
             } else {
                 0.0
             },
             final_success_rate: self.success_rate,
             bands,
+            heart,
             dropped,
             stages: self
                 .stages
@@ -252,6 +329,11 @@ impl SummaryBuilder {
                 .collect(),
         }
     }
+}
+
+/// Value `k` of each row, with its time.
+fn column<const N: usize>(rows: &[(f64, [f32; N])], k: usize) -> Vec<(f64, f32)> {
+    rows.iter().map(|(t, v)| (*t, v[k])).collect()
 }
 
 /// Least-squares slope of `y` over `x` (0 with fewer than two points).
@@ -305,8 +387,9 @@ mod tests {
         assert_eq!((s.gaps, s.without_eeg_s), (0, 0.0));
         let alpha = s.bands.iter().find(|t| t.band == "alpha").unwrap();
         // 0.001 per frame, 2 frames per second -> 0.12 per minute.
-        assert!((alpha.slope_per_min - 0.12).abs() < 1e-4);
-        assert!(alpha.end_mean > alpha.start_mean);
+        assert!((alpha.trend.slope_per_min - 0.12).abs() < 1e-4);
+        assert!(alpha.trend.end_mean > alpha.trend.start_mean);
+        assert_eq!(s.heart, None);
     }
 
     #[test]

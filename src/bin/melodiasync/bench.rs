@@ -134,7 +134,13 @@ fn run_loop(args: &LoopArgs) -> Result<(), String> {
     let controls = MelodiaSyncParams::default().controls();
     let mut reports = Vec::new();
     for program in programs {
-        let case = LoopCase::for_program(program);
+        let Some(case) = LoopCase::for_program(program) else {
+            eprintln!(
+                "{}: no EEG term, so the EEG loop does not measure it (it follows the heart).",
+                program.name()
+            );
+            continue;
+        };
         for estimator in [Estimator::Welch, Estimator::Quadrature] {
             let started = std::time::Instant::now();
             let analysis = AnalysisConfig {

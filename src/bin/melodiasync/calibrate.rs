@@ -68,6 +68,13 @@ pub(crate) fn run(args: CalibrateArgs) -> Result<(), String> {
         None => {
             let text = eeg.unwrap_or_default();
             let mut input = EegInput::parse(&text)?;
+            if input == EegInput::None {
+                return Err(
+                    "calibrate records an EEG baseline; give --eeg a recording or sim \
+                            (heart terms learn the listener as the session goes)."
+                        .into(),
+                );
+            }
             recording.apply(&mut input);
             let analysis = AnalysisConfig::default();
             let mut drive = EegDrive::new(&input, &analysis)?;

@@ -3,9 +3,7 @@
 
 use std::path::PathBuf;
 
-use melodiasync::eeg::cardiac_sim::{CardiacSim, CardiacSimConfig, HeartScript};
-use melodiasync::eeg::recording::{self, ReadOptions};
-use melodiasync::eeg::source::Generator;
+use melodiasync::eeg::heart_input::HeartInput;
 use melodiasync::features::heart::record::{analyse, RecordAnalysis};
 use melodiasync::features::heart::{HeartConfig, HeartKind};
 
@@ -62,59 +60,31 @@ struct HeartReport {
     notes: Vec<String>,
 }
 
-/// The samples and their times: a file's signal or the simulator's.
+/// The samples and their times: a file's signal (intervals timed by their running sum) or
+/// the simulator's first `--seconds`.
 fn read(args: &HeartArgs) -> Result<(Vec<f32>, Vec<f64>, f32, String), String> {
-    // `sim` or `sim:SCRIPT`; a file whose name starts with "sim" is a file.
-    let sim = args
-        .recording
-        .strip_prefix("sim")
-        .filter(|rest| rest.is_empty() || rest.starts_with(':'));
-    if let Some(script) = sim {
-        let script = HeartScript::parse(script.trim_start_matches(':'))?;
-        let mut sim = CardiacSim::new(CardiacSimConfig::new(args.kind, script));
-        let (mut x, mut t) = (Vec::new(), Vec::new());
-        let mut buf = [0.0f32];
-        while let Some(time) = sim.next(&mut buf) {
-            if time > args.seconds {
-                break;
-            }
-            x.push(buf[0]);
-            t.push(time);
-        }
-        return Ok((
-            x,
-            t,
-            sim.rate(),
-            format!("the heart simulator ({script:?}, {})", args.kind.name()),
-        ));
-    }
-    let path = PathBuf::from(&args.recording);
-    let options = ReadOptions {
-        rate: args.rate.or(if args.kind == HeartKind::Rr {
-            Some(1.0)
-        } else {
-            None
-        }),
-        channels: vec![args.channel.clone().unwrap_or_else(|| "1".into())],
-        stream: None,
-    };
-    let rec = recording::open(&path, &options)?;
-    for note in rec.notes() {
+    let input = HeartInput::parse(
+        &args.recording,
+        args.kind,
+        args.channel.clone(),
+        args.rate,
+        None,
+    )?;
+    let mut opened = input.open()?;
+    for note in &opened.notes {
         eprintln!("{note}");
     }
-    let x: Vec<f32> = (0..rec.frames()).map(|i| rec.frame(i)[0]).collect();
-    let t: Vec<f64> = if args.kind == HeartKind::Rr {
-        // Each interval ends its beat: the times are the running sum.
-        x.iter()
-            .scan(0.0, |acc, ms| {
-                *acc += *ms as f64 / 1000.0;
-                Some(*acc)
-            })
-            .collect()
-    } else {
-        (0..rec.frames()).map(|i| rec.time(i)).collect()
-    };
-    Ok((x, t, rec.sample_rate, rec.summary.clone()))
+    let endless = matches!(input, HeartInput::Simulator(_));
+    let (mut x, mut t) = (Vec::new(), Vec::new());
+    let mut buf = [0.0f32];
+    while let Some(time) = opened.samples.next(&mut buf) {
+        if endless && time > args.seconds {
+            break;
+        }
+        x.push(buf[0]);
+        t.push(time);
+    }
+    Ok((x, t, opened.samples.rate(), opened.summary))
 }
 
 fn report(source: String, a: &RecordAnalysis) -> HeartReport {

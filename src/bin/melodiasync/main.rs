@@ -33,7 +33,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Render a session to a WAV file through the plugin's own signal path.
-    Render(render::RenderArgs),
+    Render(Box<render::RenderArgs>),
     /// Measure speed.
     Bench {
         #[command(subcommand)]
@@ -89,7 +89,7 @@ fn main() -> ExitCode {
     restore_sigpipe();
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Render(args) => render::run(args),
+        Command::Render(args) => render::run(*args),
         Command::Calibrate(args) => calibrate::run(args),
         Command::Preset { what } => preset::run(what),
         Command::Session { what } => session::run(what),

@@ -3,8 +3,10 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use melodiasync::eeg::heart_input::HeartInput;
 use melodiasync::eeg::worker::AnalysisConfig;
 use melodiasync::features::extractor::Estimator;
+use melodiasync::features::heart::HeartKind;
 use melodiasync::feedback::program::ProgramKind;
 use melodiasync::feedback::FeedbackSetup;
 use melodiasync::params::MelodiaSyncParams;
@@ -41,11 +43,29 @@ pub(crate) struct RenderArgs {
     #[arg(long, default_value_t = 512)]
     pub(crate) block: usize,
     /// Drive the neurofeedback engine with EEG: a recording (CSV, EDF/BDF, XDF), `sim`, or
-    /// `sim:SCRIPT` (steady, calm, eyes-closed, focus, relax, drowse).
+    /// `sim:SCRIPT` (steady, calm, eyes-closed, focus, relax, drowse); `none` for the heart
+    /// alone (the default with --heart).
     #[arg(long)]
     pub(crate) eeg: Option<String>,
-    /// Neurofeedback program: calm, deep-rest, smr-focus, cool-down, balance, sleep-onset
-    /// (default: the preset's, else calm). With --session the stages choose the programs;
+    /// The heart beside the EEG: a recording (CSV, EDF/BDF, XDF) of an ECG, a PPG or RR
+    /// intervals (see --heart-type), `sim`, or `sim:SCRIPT` (rest, resonance, stress, or
+    /// breaths per minute). Its features (HR, RMSSD, coherence, ...) join every frame.
+    #[arg(long)]
+    pub(crate) heart: Option<String>,
+    /// What --heart carries: ECG, PPG or RR (intervals in ms, one per row).
+    #[arg(long, default_value = "ECG", value_parser = HeartKind::parse)]
+    pub(crate) heart_type: HeartKind,
+    /// The signal of the --heart recording, by label or 1-based number (default: the first).
+    #[arg(long)]
+    pub(crate) heart_channel: Option<String>,
+    /// Sample rate of a --heart CSV without a time column, Hz.
+    #[arg(long)]
+    pub(crate) heart_rate: Option<f32>,
+    /// The XDF stream of --heart, by name or source id.
+    #[arg(long)]
+    pub(crate) heart_stream: Option<String>,
+    /// Neurofeedback program: calm, deep-rest, smr-focus, cool-down, balance, sleep-onset,
+    /// resonance-breathing, calm-body-and-mind (default: the preset's, else calm). With --session the stages choose the programs;
     /// this then only picks the EEG analysis (montage, estimator), by default the first
     /// training stage's.
     #[arg(long)]
@@ -160,9 +180,9 @@ pub(crate) fn run(args: RenderArgs) -> Result<(), String> {
         Some((s, _)) => s.bound_s() as f64 + render::GUIDE_TAIL_S,
         None => 60.0,
     });
-    let eeg = args
-        .eeg
-        .as_deref()
+    // The heart alone drives the feedback when no EEG is given.
+    let eeg_text = args.eeg.as_deref().or(args.heart.as_ref().map(|_| "none"));
+    let eeg = eeg_text
         .map(|text| eeg_job(text, &args, &setup, program))
         .transpose()?;
     let mut controls = params.controls();
@@ -205,8 +225,19 @@ pub(crate) fn run(args: RenderArgs) -> Result<(), String> {
 fn check_ranges(args: &RenderArgs) -> Result<(), String> {
     let (seconds, sample_rate, block) =
         (args.seconds.unwrap_or(60.0), args.sample_rate, args.block);
-    if args.log.is_some() && args.eeg.is_none() {
-        return Err("--log records a neurofeedback session; add --eeg FILE or --eeg sim.".into());
+    if args.log.is_some() && args.eeg.is_none() && args.heart.is_none() {
+        return Err(
+            "--log records a neurofeedback session; add --eeg FILE, --eeg sim or --heart.".into(),
+        );
+    }
+    if args.heart.is_none()
+        && (args.heart_channel.is_some()
+            || args.heart_rate.is_some()
+            || args.heart_stream.is_some())
+    {
+        return Err(
+            "--heart-channel, --heart-rate and --heart-stream read --heart; add it.".into(),
+        );
     }
     if !(seconds.is_finite() && seconds > 0.0 && seconds <= 24.0 * 3600.0) {
         return Err(format!(
@@ -275,6 +306,19 @@ fn eeg_job(
             ..AnalysisConfig::default()
         },
         log: args.log.clone(),
+        heart: args
+            .heart
+            .as_deref()
+            .map(|text| {
+                HeartInput::parse(
+                    text,
+                    args.heart_type,
+                    args.heart_channel.clone(),
+                    args.heart_rate,
+                    args.heart_stream.clone(),
+                )
+            })
+            .transpose()?,
     })
 }
 

@@ -139,6 +139,10 @@ impl HeartIssue {
 pub struct HeartFeatures {
     /// HR, RMSSD and SDNN are usable now (a recent beat, enough clean intervals).
     pub valid: bool,
+    /// HR alone is usable now: a recent beat, the signal checks pass, and the intervals are
+    /// not mostly corrected. It needs only one interval, so it comes within two beats of
+    /// the signal, long before RMSSD's [`MIN_BEATS`].
+    pub hr_valid: bool,
     /// LF, HF, LF/HF, HF share, the breathing rate and coherence are usable now (the spectral
     /// window is full, and `valid`).
     pub spectral_valid: bool,
@@ -176,6 +180,14 @@ pub struct HeartFeatures {
     pub delay_s: f32,
     /// How far the spectral values lag (half the spectral window), s.
     pub spectral_delay_s: f32,
+}
+
+impl HeartFeatures {
+    /// Whether these come from a heart input at all (a frame without one carries the
+    /// default: not valid, and no issue either, since nothing was asked of it).
+    pub fn present(&self) -> bool {
+        self.valid || self.hr_valid || self.issue != HeartIssue::None
+    }
 }
 
 /// How the heart is analysed.
@@ -414,6 +426,7 @@ impl HeartAnalyzer {
             f.issue = issue;
             f.valid = false;
             f.spectral_valid = false;
+            f.hr_valid &= issue == HeartIssue::Warming;
         }
         f
     }
@@ -480,6 +493,7 @@ impl HeartAnalyzer {
             HeartIssue::None
         };
         f.valid = f.issue == HeartIssue::None;
+        f.hr_valid = f.issue != HeartIssue::Artefacts;
         let beats = self.nn.iter().map(|n| (n.time, n.ms));
         match self.spectrum.analyse(beats) {
             Some(m) => {

@@ -1,11 +1,15 @@
 //! Offline rendering through the plugin's own signal path ([`Engine`]): the CLI's `render` and
-//! `bench` commands and the render tests all go through here.
+//! `bench` commands and the render tests all go through here. [`heart`] paces a heart input
+//! beside the EEG.
+
+pub mod heart;
 
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
 use crate::bridge::{record_channel, FeedbackRecord};
+use crate::eeg::heart_input::HeartInput;
 use crate::eeg::playback::Playback;
 use crate::eeg::recording::{self, ReadOptions, Recording};
 use crate::eeg::sim::{SimConfig, Simulator};
@@ -17,6 +21,7 @@ use crate::features::{Extractor, FeatureFrame};
 use crate::loudness::LoudnessMeter;
 use crate::session::{SessionOptions, SessionSummary, SessionThread};
 use crate::synth::CONTROL_BLOCK;
+pub use heart::HeartDrive;
 
 /// Where an offline render's EEG comes from.
 #[derive(Clone, Debug, PartialEq)]
@@ -34,12 +39,18 @@ pub enum EegInput {
     /// A recording already in memory (generated stimuli for benchmarks and tests), played
     /// once.
     Memory(Arc<Recording>),
+    /// No EEG (`none`): a heart-only render. Frames come on the live hop (64 a second),
+    /// their EEG part invalid, so heart programs score and EEG terms sit out.
+    None,
 }
 
 impl EegInput {
     /// Parses `sim`, `sim:SCRIPT` or a file path (the source syntax of
     /// [`crate::eeg::SourceSpec`]; live LSL streams have no place in an offline render).
     pub fn parse(text: &str) -> Result<Self, String> {
+        if text.trim().eq_ignore_ascii_case("none") {
+            return Ok(EegInput::None);
+        }
         Self::from_spec(&text.parse::<crate::eeg::SourceSpec>()?).ok_or_else(|| {
             format!(
                 "'{}' is a live LSL stream; renders and calibrations from --eeg take sim, \
@@ -82,19 +93,29 @@ pub struct EegJob {
     pub analysis: AnalysisConfig,
     /// Per-frame CSV log.
     pub log: Option<PathBuf>,
+    /// A heart input beside the EEG (its features ride in every frame).
+    pub heart: Option<HeartInput>,
 }
+
+/// Seconds between frames without EEG: the live hop.
+pub const CLOCK_HOP_S: f64 = 1.0 / 64.0;
 
 /// Feeds EEG to the extractor in step with the audio clock, so frames reach the feedback
 /// engine at the audio time they would in a live session, deterministically.
 pub struct EegDrive {
-    /// The samples: the same generators the worker paces live, here paced by the audio clock.
-    samples: Box<dyn Generator + Send>,
+    /// The samples: the same generators the worker paces live, here paced by the audio clock
+    /// (`None`: no EEG, frames on the clock).
+    samples: Option<Box<dyn Generator + Send>>,
     /// The next sample, already taken, and its time on the generator's clock.
     buf: Vec<f32>,
     /// See `buf` (`None`: take the next one).
     pending: Option<f64>,
-    /// The analysis.
-    extractor: Extractor,
+    /// The analysis (with `samples`).
+    extractor: Option<Extractor>,
+    /// The heart beside it.
+    heart: Option<HeartDrive>,
+    /// Frames on the clock so far (no EEG).
+    clock_frames: u64,
     /// What the recording's reader said (see [`Recording::notes`]).
     notes: Vec<String>,
     /// Time of the last sample pushed, and whether the input has ended.
@@ -120,19 +141,53 @@ impl EegDrive {
                 Box::new(Playback::new(Arc::new(rec), false))
             }
             EegInput::Memory(rec) => Box::new(Playback::new(rec.clone(), false)),
+            EegInput::None => {
+                return Ok(Self {
+                    samples: None,
+                    buf: Vec::new(),
+                    pending: None,
+                    extractor: None,
+                    heart: None,
+                    clock_frames: 0,
+                    notes,
+                    last: (0.0, false),
+                    frames: 0,
+                    tally: QualityTally::default(),
+                    last_frame: 0.0,
+                })
+            }
         };
         let extractor = extractor_for(samples.labels(), samples.rate(), analysis)?;
         Ok(Self {
             buf: vec![0.0; samples.labels().len()],
-            samples,
+            samples: Some(samples),
             pending: None,
-            extractor,
+            extractor: Some(extractor),
+            heart: None,
+            clock_frames: 0,
             notes,
             last: (0.0, false),
             frames: 0,
             tally: QualityTally::default(),
             last_frame: 0.0,
         })
+    }
+
+    /// This drive with `heart` beside it: every frame then carries the heart features as of
+    /// its time.
+    pub fn with_heart(mut self, heart: Option<HeartDrive>) -> Self {
+        self.heart = heart;
+        self
+    }
+
+    /// The heart beside the EEG, if any.
+    pub fn heart(&self) -> Option<&HeartDrive> {
+        self.heart.as_ref()
+    }
+
+    /// Whether there is EEG (else only the heart, on the clock).
+    pub fn has_eeg(&self) -> bool {
+        self.samples.is_some()
     }
 
     /// What the recording's reader said: what was read, and each warning (empty for the
@@ -152,27 +207,67 @@ impl EegDrive {
     /// bounced from the same song position gives the same frames). Real-time safe.
     pub fn seek(&mut self, t: f64) {
         let from = (t - self.preroll_s()).max(0.0);
-        self.samples.seek(from);
-        self.extractor.reset();
+        if let Some(heart) = self.heart.as_mut() {
+            heart.seek(from);
+        }
+        if let (Some(samples), Some(extractor)) = (self.samples.as_mut(), self.extractor.as_mut()) {
+            samples.seek(from);
+            extractor.reset();
+        }
+        self.clock_frames = (from / CLOCK_HOP_S).ceil() as u64;
         self.pending = None;
         self.last = (from, false);
         self.feed_until(t, |_| {});
     }
 
     /// Seconds of input analysed before a seek's target: the analysis window and half a
-    /// second for the band filters to settle.
+    /// second for the band filters to settle (none without EEG; the heart takes its own,
+    /// [`heart::PREROLL_S`], before that).
     pub fn preroll_s(&self) -> f64 {
-        let (_, window) = self.extractor.hop_and_window();
-        window as f64 / self.extractor.config().sample_rate as f64 + 0.5
+        self.extractor.as_ref().map_or(0.0, |e| {
+            let (_, window) = e.hop_and_window();
+            window as f64 / e.config().sample_rate as f64 + 0.5
+        })
+    }
+
+    /// `frame` with the heart features as of its time (the heart input taken up to then).
+    fn with_heart_features(
+        heart: Option<&mut HeartDrive>,
+        mut frame: FeatureFrame,
+    ) -> FeatureFrame {
+        if let Some(h) = heart {
+            h.feed_until(frame.time);
+            frame.heart = h.features_at(frame.time);
+        }
+        frame
     }
 
     /// Pushes every sample timed before `until` seconds (a recording's gaps pass as gaps);
     /// `on_frame` gets each frame produced.
     pub fn feed_until(&mut self, until: f64, mut on_frame: impl FnMut(&FeatureFrame)) {
+        let (Some(samples), Some(extractor)) = (self.samples.as_mut(), self.extractor.as_mut())
+        else {
+            // No EEG: frames on the clock, carrying only the heart.
+            loop {
+                let time = (self.clock_frames + 1) as f64 * CLOCK_HOP_S;
+                if time >= until {
+                    return;
+                }
+                let frame = FeatureFrame {
+                    seq: self.clock_frames,
+                    time,
+                    ..FeatureFrame::default()
+                };
+                self.clock_frames += 1;
+                self.frames += 1;
+                self.last_frame = time;
+                on_frame(&Self::with_heart_features(self.heart.as_mut(), frame));
+            }
+        };
         loop {
             let time = match self.pending {
                 Some(t) => t,
-                None => match self.samples.next(&mut self.buf) {
+                None => match samples.next(&mut self.buf) {
                     Some(t) => t,
                     None => {
                         self.last.1 = true;
@@ -186,12 +281,11 @@ impl EegDrive {
             }
             self.pending = None;
             self.last.0 = time;
-            if let Some(f) = self.extractor.push(&self.buf, time) {
+            if let Some(f) = extractor.push(&self.buf, time) {
                 self.frames += 1;
                 self.last_frame = f.time;
-                self.tally
-                    .push(f.valid, &self.extractor.channel_results().flags);
-                on_frame(&f);
+                self.tally.push(f.valid, &extractor.channel_results().flags);
+                on_frame(&Self::with_heart_features(self.heart.as_mut(), f));
             }
         }
     }
@@ -324,7 +418,15 @@ pub fn render_traced<E>(
         engine.set_guide(Some(Box::new(crate::guide::Conductor::new(plan.clone()))));
     }
     let mut drive = match &job.eeg {
-        Some(e) => Some(EegDrive::new(&e.input, &e.analysis).map_err(RenderError::Session)?),
+        Some(e) => {
+            let heart = e.heart.as_ref().map(HeartDrive::new).transpose();
+            let heart = heart.map_err(|why| RenderError::Session(format!("--heart: {why}")))?;
+            Some(
+                EegDrive::new(&e.input, &e.analysis)
+                    .map_err(RenderError::Session)?
+                    .with_heart(heart),
+            )
+        }
         None => None,
     };
     // The session thread logs and summarises, as in the plugin; the render waits for it
@@ -466,6 +568,12 @@ pub fn render_traced<E>(
         baselines,
         eeg_notes: drive.map_or(Vec::new(), |d| {
             let mut notes = d.notes.clone();
+            if let Some(h) = d.heart() {
+                notes.extend(heart_notes(h, rendered_s));
+            }
+            if !d.has_eeg() {
+                return notes;
+            }
             if d.frames == 0 {
                 notes.push(
                     "warning: no feature frame was computed (the EEG is shorter than one \
@@ -495,6 +603,26 @@ pub fn render_traced<E>(
     };
     report.eeg_notes.extend(guide_notes);
     Ok(report)
+}
+
+/// What a render's heart input must say: what was read, the reader's warnings, no beat at
+/// all, a recording that ended early.
+fn heart_notes(h: &HeartDrive, rendered_s: f64) -> Vec<String> {
+    let mut notes = vec![format!("heart: {}", h.summary())];
+    notes.extend(h.notes().iter().map(|n| format!("heart: {n}")));
+    if h.beats_seen() == 0 {
+        notes.push(
+            "warning: no heartbeat was found in the heart input, so the heart features never \
+             reached the sound; check --heart-type and --heart-channel."
+                .into(),
+        );
+    } else if let Some(t) = h.ended_at().filter(|t| rendered_s - t > 1.0) {
+        notes.push(format!(
+            "warning: the heart recording ends at {t:.1} s of the {rendered_s:.1} s render; \
+             from there the heart features held."
+        ));
+    }
+    notes
 }
 
 /// What a guided render must say: no EEG, EEG that ended before the session did (the log
