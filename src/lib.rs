@@ -65,7 +65,12 @@ pub struct MelodiaSync {
     /// The EEG worker, started at the first activation, with the source and montage it was
     /// last given; dropping it stops and joins the thread (on the main thread, never in
     /// `process()`).
-    worker: Option<(Worker, SourceSpec, Vec<String>)>,
+    worker: Option<(
+        Worker,
+        SourceSpec,
+        Vec<String>,
+        eeg::heart_source::HeartSource,
+    )>,
     /// Frames for the audio thread, drained at the start of each block.
     frames: Option<FrameConsumer>,
     /// The timeline's inputs from the worker (a recording or the simulator).
@@ -116,6 +121,11 @@ impl Default for MelodiaSync {
                 *s = spec;
             }
         }
+        if let Some(spec) = standalone_heart() {
+            if let Ok(mut s) = params.heart_source.write() {
+                *s = spec;
+            }
+        }
         Self {
             params: Arc::new(params),
             link,
@@ -157,16 +167,26 @@ impl MelodiaSync {
             .read()
             .map(|m| m.clone())
             .unwrap_or_default();
+        let heart = self
+            .params
+            .heart_source
+            .read()
+            .map(|h| h.clone())
+            .unwrap_or_default();
         let analysis = AnalysisConfig {
             montage: montage.clone(),
             estimator: self.engine.feedback().program().estimator,
             ..AnalysisConfig::default()
         };
         match &mut self.worker {
-            Some((worker, current, current_montage)) => {
+            Some((worker, current, current_montage, current_heart)) => {
                 if *current != spec {
                     worker.set_source(spec.clone());
                     *current = spec;
+                }
+                if *current_heart != heart {
+                    worker.set_heart(heart.clone());
+                    *current_heart = heart;
                 }
                 if *current_montage != montage {
                     worker.set_analysis(analysis);
@@ -186,7 +206,10 @@ impl MelodiaSync {
                 if let Ok(mut w) = self.link.worker.lock() {
                     *w = Some(worker.link());
                 }
-                self.worker = Some((worker, spec, montage));
+                if heart.is_on() {
+                    worker.set_heart(heart.clone());
+                }
+                self.worker = Some((worker, spec, montage, heart));
             }
         }
     }
@@ -447,6 +470,12 @@ fn standalone_source() -> Option<SourceSpec> {
         return None;
     }
     v.parse().ok()
+}
+
+/// The heart source the standalone app was started with (`melodiasync standalone --heart
+/// SOURCE --heart-type KIND` sets `MELODIASYNC_HEART`, checked there).
+fn standalone_heart() -> Option<eeg::heart_source::HeartSource> {
+    serde_json::from_str(&std::env::var("MELODIASYNC_HEART").ok()?).ok()
 }
 
 /// Converts a host note event into an engine note action (other events are not for the synth).

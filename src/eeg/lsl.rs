@@ -71,8 +71,44 @@ struct Identity {
     stream_type: String,
 }
 
+/// What a stream must be for its consumer, and when it counts as lost.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct StreamRules {
+    /// What the stream feeds, for sentences ("band analysis", "heart analysis").
+    pub purpose: &'static str,
+    /// What the stream should be, for sentences ("an EEG stream", "an ECG stream").
+    pub wanted: &'static str,
+    /// Whether an irregular stream (nominal rate 0: one sample per event, as RR intervals
+    /// are) is accepted.
+    pub irregular: bool,
+    /// Lowest declared rate accepted for a regular stream, Hz.
+    pub min_rate: f64,
+    /// Seconds without samples after which a connected irregular stream counts as lost
+    /// (regular streams: [`LOST_AFTER`] or ten sample periods, whichever is longer).
+    pub irregular_lost_s: f64,
+    /// What the sound does meanwhile, for the loss sentence.
+    pub meanwhile: &'static str,
+    /// What sends such streams, for the search sentence ("your EEG app (or ...)").
+    pub app: &'static str,
+}
+
+impl StreamRules {
+    /// An EEG stream for the band analysis.
+    pub const EEG: StreamRules = StreamRules {
+        purpose: "band analysis",
+        wanted: "a regularly sampled EEG stream",
+        irregular: false,
+        min_rate: 32.0,
+        irregular_lost_s: 0.0,
+        meanwhile: "the sound holds, then settles,",
+        app: "your EEG app (or `melodiasync simulate`)",
+    };
+}
+
 /// The LSL source.
 pub struct LslSource {
+    /// What the stream must be.
+    rules: StreamRules,
     /// What to look for initially.
     prop: LslProp,
     /// See `prop`.
@@ -88,9 +124,15 @@ pub struct LslSource {
 }
 
 impl LslSource {
-    /// A source that will look for the first stream whose `prop` is `value`.
+    /// A source that will look for the first EEG stream whose `prop` is `value`.
     pub fn new(prop: LslProp, value: &str) -> Self {
+        Self::with_rules(prop, value, StreamRules::EEG)
+    }
+
+    /// A source for the first stream whose `prop` is `value` that meets `rules`.
+    pub fn with_rules(prop: LslProp, value: &str, rules: StreamRules) -> Self {
         Self {
+            rules,
             prop,
             value: value.to_string(),
             identity: None,
@@ -123,8 +165,8 @@ impl LslSource {
             if status.state != SourceState::Lost {
                 status.state = SourceState::Searching;
                 status.message = format!(
-                    "Looking for an LSL stream with {prop} '{value}'. Start your EEG app (or \
-                     `melodiasync simulate`) on this network."
+                    "Looking for an LSL stream with {prop} '{value}'. Start {} on this network.",
+                    self.rules.app
                 );
             }
         };
@@ -158,7 +200,7 @@ impl LslSource {
         let Some(info) = found.into_iter().find(|i| i.hostname() == row.host) else {
             return;
         };
-        if let Err(why) = check_usable(&info) {
+        if let Err(why) = check_usable(&info, &self.rules) {
             status.state = SourceState::Error;
             status.message = why;
             status.name = info.stream_name();
@@ -187,13 +229,22 @@ impl LslSource {
                 status.nominal_rate = info.nominal_srate();
                 status.clock_offset = conn.offset;
                 status.samples = 0;
-                status.message = format!(
-                    "Connected to '{}' ({} channels at {} Hz) on {}.",
-                    status.name,
-                    conn.labels.len(),
-                    status.nominal_rate,
-                    status.host
-                );
+                status.message = if status.nominal_rate > 0.0 {
+                    format!(
+                        "Connected to '{}' ({} channels at {} Hz) on {}.",
+                        status.name,
+                        conn.labels.len(),
+                        status.nominal_rate,
+                        status.host
+                    )
+                } else {
+                    format!(
+                        "Connected to '{}' ({} channels, one sample per event) on {}.",
+                        status.name,
+                        conn.labels.len(),
+                        status.host
+                    )
+                };
                 self.conn = Some(conn);
                 // Connected sources leave the lobby; the last one out ends its waves.
                 self.ticket = None;
@@ -241,7 +292,8 @@ const RATE_CHECK_S: f64 = 4.0;
 fn check_declared_rate(conn: &mut Connection, status: &mut SourceStatus) {
     let (first, n, done) = conn.rate_check;
     let span = conn.last_stamp - first;
-    if done || n < 2 || span < RATE_CHECK_S {
+    // An irregular stream declares no rate to contradict.
+    if done || n < 2 || span < RATE_CHECK_S || conn.declared <= 0.0 {
         return;
     }
     conn.rate_check.2 = true;
@@ -261,23 +313,25 @@ fn check_declared_rate(conn: &mut Connection, status: &mut SourceStatus) {
     }
 }
 
-/// Refuses streams the feature engine cannot use, with a sentence.
-fn check_usable(info: &StreamInfo) -> Result<(), String> {
+/// Refuses streams the consumer cannot use (see [`StreamRules`]), with a sentence.
+fn check_usable(info: &StreamInfo, rules: &StreamRules) -> Result<(), String> {
     let name = info.stream_name();
+    let (purpose, wanted) = (rules.purpose, rules.wanted);
     if info.channel_format() == ChannelFormat::String {
         return Err(format!(
-            "'{name}' is a string (marker) stream, not EEG samples; choose a numeric EEG stream."
+            "'{name}' is a string (marker) stream, not samples; choose {wanted}."
         ));
     }
-    if info.nominal_srate() <= 0.0 {
+    let rate = info.nominal_srate();
+    if rate <= 0.0 && !rules.irregular {
         return Err(format!(
-            "'{name}' has an irregular rate (0 Hz); band analysis needs a regularly sampled EEG stream."
+            "'{name}' has an irregular rate (0 Hz); {purpose} needs {wanted}."
         ));
     }
-    if info.nominal_srate() < 32.0 {
+    if rate > 0.0 && rate < rules.min_rate {
         return Err(format!(
-            "'{name}' runs at {} Hz; band analysis needs at least 32 Hz.",
-            info.nominal_srate()
+            "'{name}' runs at {rate} Hz; {purpose} needs at least {} Hz.",
+            rules.min_rate
         ));
     }
     if info.channel_count() <= 0 {
@@ -379,6 +433,7 @@ impl Source for LslSource {
             match conn.pull(timeout) {
                 Ok(ts) if ts != 0.0 => {
                     let local = ts + conn.offset;
+                    // Irregular streams (rate 0) have no period to miss.
                     let period = 1.0 / conn.rate as f64;
                     if conn.last_stamp.is_finite() && ts - conn.last_stamp > 1.5 * period + 0.002 {
                         status.dropouts += 1;
@@ -426,13 +481,17 @@ impl Source for LslSource {
                 conn.offset_checked = now;
             }
         }
-        if lost || now - conn.last_arrival > LOST_AFTER.max(10.0 / conn.rate as f64) {
+        let silence = if conn.rate > 0.0 {
+            LOST_AFTER.max(10.0 / conn.rate as f64)
+        } else {
+            self.rules.irregular_lost_s
+        };
+        if lost || now - conn.last_arrival > silence {
             status.state = SourceState::Lost;
             status.dropouts += 1;
             status.message = format!(
-                "The stream '{}' stopped sending; the sound holds, then settles, while MelodiaSync \
-                 waits for it to come back.",
-                status.name
+                "The stream '{}' stopped sending; {} while MelodiaSync waits for it to come back.",
+                status.name, self.rules.meanwhile
             );
             // Dropping the inlet blocks ~0.5 s inside liblsl: fine here, on the worker thread.
             self.conn = None;

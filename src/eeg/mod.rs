@@ -5,6 +5,8 @@ pub mod analysis;
 pub mod cardiac_sim;
 pub mod discovery;
 pub mod heart_input;
+pub mod heart_source;
+pub mod heart_worker;
 pub mod lobby;
 pub mod lsl;
 pub mod outlet;

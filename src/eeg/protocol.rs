@@ -86,6 +86,8 @@ pub enum WorkerCommand {
     SetAnalysis(super::analysis::AnalysisConfig),
     /// Analyse these channels (by label; empty: all), keeping the rest of the analysis.
     SetMontage(Vec<String>),
+    /// Switch the heart input (the heart worker's thread starts with the first one).
+    SetHeart(super::heart_source::HeartSource),
 }
 
 /// A calibration's progress and result, for the editor and CLI.
@@ -107,6 +109,9 @@ pub struct CalibrationStatus {
 
 /// Written by the worker, read by the editor and CLI.
 pub type CalibrationCell = Arc<Mutex<CalibrationStatus>>;
+
+/// The heart side's status: written by the worker, read by the editor and CLI.
+pub type HeartCell = Arc<Mutex<super::heart_source::HeartStatus>>;
 
 /// The owner's side of the command queue.
 pub type CommandSender = QueueSender<WorkerCommand>;
@@ -162,6 +167,8 @@ pub struct WorkerLink {
     pub commands: CommandSender,
     /// The last stream search's result (`None` until one finished).
     pub streams: StreamsCell,
+    /// The heart input's status and newest features.
+    pub heart: HeartCell,
 }
 
 pub use super::discovery::StreamsCell;

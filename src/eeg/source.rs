@@ -31,6 +31,25 @@ pub trait Generator {
     fn seek(&mut self, t: f64);
 }
 
+/// A boxed generator (a recording of any kind, chosen at run time) is a generator.
+impl<G: Generator + ?Sized> Generator for Box<G> {
+    fn labels(&self) -> &[String] {
+        (**self).labels()
+    }
+
+    fn rate(&self) -> f32 {
+        (**self).rate()
+    }
+
+    fn next(&mut self, out: &mut [f32]) -> Option<f64> {
+        (**self).next(out)
+    }
+
+    fn seek(&mut self, t: f64) {
+        (**self).seek(t)
+    }
+}
+
 /// A generator as a live source, paced by the wall clock: each sample is delivered when the
 /// wall clock reaches its time, so a recording's gaps last as long as they did.
 pub struct Paced<G> {

@@ -1,5 +1,8 @@
 //! The EEG worker: one thread per plugin instance (or CLI run) that owns the source, feeds
-//! the feature extractor, and publishes frames and status.
+//! the feature extractor, and publishes frames and status. Beside it runs the heart worker
+//! ([`HeartWorker`]): every EEG frame carries the newest heart features, and while no EEG
+//! frame comes (no EEG stream, a lost one) the heart worker sends frames with only the heart
+//! on the hop, so heart programs go on.
 //!
 //! Lifecycle: [`Worker::spawn`] starts it; [`Worker::set_source`] switches sources without a
 //! restart (the old source is dropped on the worker thread, so liblsl's slow teardown never
@@ -8,15 +11,20 @@
 use std::thread::JoinHandle;
 
 use super::discovery::StreamSearch;
+use super::heart_source::{HeartSource, HeartStatus};
+use super::heart_worker::{HeartOutputs, HeartWorker, LastEegFrame};
 use super::protocol::{
     command_channel, CalibrationCell, CalibrationStatus, CommandReceiver, CommandSender,
-    EstimatorSwitch, SourceState, SourceStatus, StatusCell, StreamsCell, WorkerCommand, WorkerLink,
+    EstimatorSwitch, HeartCell, SourceState, SourceStatus, StatusCell, StreamsCell, WorkerCommand,
+    WorkerLink,
 };
 use super::source::open_live;
 use super::SourceSpec;
 use crate::features::baseline::BaselineRecorder;
+use crate::features::heart::HeartFeatures;
 use crate::feedback::Condition;
 use crate::queue::{frame_channel, FrameConsumer, FrameProducer, StopFlag};
+use crate::queue::{queue, QueueReceiver};
 use crate::timeline::{timeline_channel, TimelineFeed, TimelineLink};
 
 pub use super::analysis::{extractor_for, AnalysisConfig};
@@ -48,6 +56,8 @@ pub struct Worker {
     estimator: EstimatorSwitch,
     /// The last stream search's result.
     streams: StreamsCell,
+    /// The heart worker's status (the thread starts with the first heart input).
+    heart: HeartCell,
 }
 
 /// The frame consumers a new worker hands out.
@@ -96,6 +106,8 @@ impl Worker {
         let calibration = CalibrationCell::default();
         let estimator = EstimatorSwitch::new(analysis.estimator);
         let streams = StreamsCell::default();
+        let heart = HeartCell::default();
+        let thread_heart = heart.clone();
         let thread_streams = streams.clone();
         let thread_stop = stop.clone();
         let thread_status = status.clone();
@@ -115,6 +127,7 @@ impl Worker {
                         thread_estimator,
                         thread_streams,
                     ),
+                    thread_heart,
                     WorkerOutputsTx {
                         audio: audio_tx,
                         monitor: mon_tx,
@@ -132,6 +145,7 @@ impl Worker {
                 calibration,
                 estimator,
                 streams,
+                heart,
             },
             audio_rx,
         )
@@ -140,6 +154,17 @@ impl Worker {
     /// Switches to another source.
     pub fn set_source(&self, spec: SourceSpec) {
         self.commands.push(WorkerCommand::SetSource(spec));
+    }
+
+    /// Switches the heart input (off by default; the heart worker's thread starts with the
+    /// first one).
+    pub fn set_heart(&self, spec: HeartSource) {
+        self.commands.push(WorkerCommand::SetHeart(spec));
+    }
+
+    /// A copy of the heart side's status.
+    pub fn heart_status(&self) -> HeartStatus {
+        self.heart.lock().map(|s| s.clone()).unwrap_or_default()
     }
 
     /// The switch that picks the band-power estimator (the plugin's audio thread sets it from
@@ -187,6 +212,7 @@ impl Worker {
             calibration: self.calibration.clone(),
             commands: self.commands.clone(),
             streams: self.streams.clone(),
+            heart: self.heart.clone(),
         }
     }
 
@@ -230,6 +256,7 @@ fn run(
         EstimatorSwitch,
         StreamsCell,
     ),
+    heart_cell: HeartCell,
     WorkerOutputsTx {
         audio,
         monitor,
@@ -262,6 +289,12 @@ fn run(
     let mut search: Option<StreamSearch> = None;
     // The last error sentence written to the host's log.
     let mut said = String::new();
+    // The heart worker (started with the first heart input), the newest features it sent
+    // (stamped into every frame), and when the last EEG frame went out (it sends heart-only
+    // frames while that is old).
+    let mut heart_worker: Option<(HeartWorker, QueueReceiver<HeartFeatures>)> = None;
+    let mut heart = HeartFeatures::default();
+    let last_eeg = LastEegFrame::default();
     while !stop.is_stopped() {
         while let Some(cmd) = commands.pop() {
             match cmd {
@@ -272,6 +305,22 @@ fn run(
                     extractor = None;
                     montage_error = false;
                     send_timeline(&spec, &analysis);
+                }
+                WorkerCommand::SetHeart(spec) => {
+                    if heart_worker.is_none() && spec.is_on() {
+                        let (tx, rx) = queue(4);
+                        let outputs = HeartOutputs {
+                            audio: audio.clone(),
+                            monitor: monitor.clone(),
+                            features: tx,
+                            last_eeg: last_eeg.clone(),
+                            hop_s: analysis.hop_s as f64,
+                        };
+                        heart_worker = Some((HeartWorker::spawn(outputs, heart_cell.clone()), rx));
+                    }
+                    if let Some((w, _)) = &heart_worker {
+                        w.commands().push(spec);
+                    }
                 }
                 WorkerCommand::SetMontage(montage) => {
                     analysis.montage = montage;
@@ -371,10 +420,16 @@ fn run(
                 };
             }
         }
+        if let Some(h) = heart_worker.as_ref().and_then(|(_, rx)| rx.latest()) {
+            heart = h;
+        }
         let before = status.state;
+        let mut eeg_frames = 0u32;
         let mut sink = |sample: &[f32], time: f64| {
             if let Some(ex) = extractor.as_mut() {
-                if let Some(frame) = ex.push(sample, time) {
+                if let Some(mut frame) = ex.push(sample, time) {
+                    frame.heart = heart;
+                    eeg_frames += 1;
                     audio.push(frame);
                     if let Some(m) = &monitor {
                         m.push(frame);
@@ -386,6 +441,10 @@ fn run(
             }
         };
         source.pump(&mut status, &mut sink);
+        if eeg_frames > 0 {
+            // The heart worker sends heart-only frames while this stays old.
+            last_eeg.mark(super::local_clock());
+        }
         if let Some((rec, condition, seconds)) = &recorder {
             let progress = rec.progress();
             if rec.is_full() {

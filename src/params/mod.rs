@@ -148,6 +148,10 @@ pub struct MelodiaSyncParams {
     /// Montage channels by label (empty: every channel of the stream), saved with the project.
     #[persist = "montage"]
     pub montage: std::sync::RwLock<Vec<String>>,
+    /// Where the heart comes from (off by default; an LSL ECG, PPG or RR stream, the heart
+    /// simulator or a recording). Saved with the project, never automated.
+    #[persist = "heart-source"]
+    pub heart_source: std::sync::RwLock<crate::eeg::heart_source::HeartSource>,
     /// Calibration baseline (and, with presets, program edits).
     #[persist = "feedback-setup"]
     pub setup: SetupCell,
@@ -358,6 +362,7 @@ impl MelodiaSyncParams {
             .with_value_to_string(formatters::v2s_f32_rounded(3)),
             source: std::sync::RwLock::new(SourceSpec::default()),
             montage: std::sync::RwLock::new(Vec::new()),
+            heart_source: std::sync::RwLock::new(crate::eeg::heart_source::HeartSource::OFF),
             setup: SetupCell::new(programs),
             adaptive_state: AdaptiveCell::new(adaptive_restores),
             state_version: std::sync::atomic::AtomicU32::new(STATE_VERSION),

@@ -109,12 +109,14 @@ def test_features_outlet_is_seen_with_labels_and_values(vst3_path):
         # EEG -> sound delay: Calm's alpha filter (133 ms) plus LSL transport and buffering.
         assert np.all((col["loop_delay_ms"] >= 133) & (col["loop_delay_ms"] < 2000)), \
             col["loop_delay_ms"]
-        # Every channel is a number, except the targets past the program's terms: Calm has
-        # two (alpha up, beta down), so target_3 says "none" as NaN.
+        # Every channel is a number, except the targets past the program's terms (Calm has
+        # two, alpha up and beta down, so target_3 says "none" as NaN) and the heart's (no
+        # heart input: NaN, not a made-up zero).
         values = np.array(samples)
-        third = EXPECTED_LABELS.index("target_3")
-        assert np.all(np.isnan(values[:, third]))
-        assert np.all(np.isfinite(np.delete(values, third, axis=1)))
+        none = [EXPECTED_LABELS.index(n) for n in
+                ["target_3", "hr_bpm", "rmssd_ms", "hf_ms2", "coherence", "breath_rate_bpm"]]
+        assert np.all(np.isnan(values[:, none]))
+        assert np.all(np.isfinite(np.delete(values, none, axis=1)))
         assert np.all(col["target_1"] > 0) and np.all(col["target_2"] > 0)
     finally:
         stop.set()

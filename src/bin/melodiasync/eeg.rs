@@ -1,14 +1,18 @@
-//! `melodiasync simulate | replay | streams | monitor`: EEG over LSL.
+//! `melodiasync simulate | replay | streams | monitor`: EEG (and the heart) over LSL.
 
 use std::path::PathBuf;
 
 use melodiasync::bridge::{SourceState, StopFlag};
-use melodiasync::eeg::outlet::{publish, OutletSpec};
+use melodiasync::eeg::cardiac_sim::{CardiacSim, CardiacSimConfig, HeartScript};
+use melodiasync::eeg::heart_source::{HeartSource, HeartStatus};
+use melodiasync::eeg::outlet::{publish, publish_events, OutletSpec};
 use melodiasync::eeg::recording;
 use melodiasync::eeg::sim::{Script, SimConfig, Simulator};
+use melodiasync::eeg::source::Generator;
 use melodiasync::eeg::worker::{AnalysisConfig, Worker};
 use melodiasync::eeg::{LslProp, SourceSpec};
 use melodiasync::features::bands::{ALPHA, BETA, THETA};
+use melodiasync::features::heart::{HeartFeatures, HeartKind};
 
 /// Options of `simulate`.
 #[derive(clap::Args)]
@@ -34,6 +38,17 @@ pub(crate) struct SimulateArgs {
     /// Stop after this many seconds (default: run until interrupted).
     #[arg(long)]
     pub(crate) seconds: Option<f64>,
+    /// Also publish the heart simulator as an LSL stream named NAME-Heart (type ECG at
+    /// 250 Hz by default; see --heart-type and --heart-script).
+    #[arg(long)]
+    pub(crate) heart: bool,
+    /// The heart stream's kind: ECG (250 Hz), PPG (64 Hz) or RR (an irregular stream of
+    /// intervals in ms, as Polar apps publish).
+    #[arg(long, default_value = "ECG", value_parser = HeartKind::parse, requires = "heart")]
+    pub(crate) heart_type: HeartKind,
+    /// How the simulated heart breathes: rest, resonance, stress, or breaths per minute.
+    #[arg(long, default_value = "rest", value_parser = HeartScript::parse, requires = "heart")]
+    pub(crate) heart_script: HeartScript,
 }
 
 /// Options of `replay`.
@@ -95,6 +110,17 @@ pub(crate) struct MonitorArgs {
     /// stream).
     #[arg(long, requires = "eeg")]
     pub(crate) eeg_stream: Option<String>,
+    /// Read a heart stream of this kind: ECG, PPG or RR (by default the first LSL stream of
+    /// that type; --heart chooses another source). Without EEG options only the heart is
+    /// shown.
+    #[arg(long, value_parser = HeartKind::parse)]
+    pub(crate) heart_type: Option<HeartKind>,
+    /// The heart source: lsl, lsl:PROP=VALUE, sim, sim:SCRIPT or a recording.
+    #[arg(long)]
+    pub(crate) heart: Option<String>,
+    /// The heart stream's channel, by label or 1-based number (default: the first).
+    #[arg(long)]
+    pub(crate) heart_channel: Option<String>,
 }
 
 /// Runs `simulate`.
@@ -107,8 +133,23 @@ pub(crate) fn run_simulate(args: SimulateArgs) -> Result<(), String> {
         script,
         seed,
         seconds,
+        heart,
+        heart_type,
+        heart_script,
     } = args;
     let (name, stream_type) = (name.as_str(), stream_type.as_str());
+    let stop = StopFlag::default();
+    // The heart on its own thread, beside the EEG: both stop together.
+    let heart_thread = heart
+        .then(|| {
+            let heart_name = format!("{name}-Heart");
+            let stop = stop.clone();
+            std::thread::Builder::new()
+                .name("melodiasync-heart-outlet".into())
+                .spawn(move || publish_heart(&heart_name, heart_type, heart_script, seconds, &stop))
+                .map_err(|e| format!("Cannot start the heart outlet's thread ({e})."))
+        })
+        .transpose()?;
     let mut sim = Simulator::new(SimConfig {
         channels,
         rate,
@@ -127,13 +168,69 @@ pub(crate) fn run_simulate(args: SimulateArgs) -> Result<(), String> {
         source_id: &source_id,
         labels: &labels,
         rate,
+        unit: "microvolts",
     };
-    let sent = publish(&spec, seconds, &StopFlag::default(), |buf| {
+    let sent = publish(&spec, seconds, &stop, |buf| {
         sim.next_sample(buf);
         true
-    })?;
-    println!("sent {sent} samples");
+    });
+    stop.stop();
+    let heart_sent = match heart_thread.map(|t| t.join()) {
+        Some(Ok(result)) => Some(result?),
+        Some(Err(_)) => return Err("the heart outlet's thread failed.".into()),
+        None => None,
+    };
+    println!("sent {} samples", sent?);
+    if let Some(n) = heart_sent {
+        println!("sent {n} heart samples");
+    }
     Ok(())
+}
+
+/// Publishes the heart simulator as an LSL stream `name` of `kind` (ECG, PPG at their rates;
+/// RR as an irregular stream, each interval at its beat).
+fn publish_heart(
+    name: &str,
+    kind: HeartKind,
+    script: HeartScript,
+    seconds: Option<f64>,
+    stop: &StopFlag,
+) -> Result<u64, String> {
+    let mut sim = CardiacSim::new(CardiacSimConfig::new(kind, script));
+    let labels = sim.labels().to_vec();
+    let rate = if kind == HeartKind::Rr {
+        0.0
+    } else {
+        sim.rate()
+    };
+    let unit = match kind {
+        HeartKind::Ecg => "millivolts",
+        HeartKind::Ppg => "arbitrary",
+        HeartKind::Rr => "ms",
+    };
+    let source_id = format!("melodiasync-heart-sim-{name}");
+    let spec = OutletSpec {
+        name,
+        stream_type: kind.name(),
+        source_id: &source_id,
+        labels: &labels,
+        rate,
+        unit,
+    };
+    println!(
+        "publishing the simulated heart as LSL stream '{name}' (type {}, {}, script {script:?})",
+        kind.name(),
+        if rate > 0.0 {
+            format!("{rate} Hz")
+        } else {
+            "one interval per beat".into()
+        }
+    );
+    if kind == HeartKind::Rr {
+        publish_events(&spec, seconds, stop, &mut sim)
+    } else {
+        publish(&spec, seconds, stop, |buf| sim.next(buf).is_some())
+    }
 }
 
 /// Runs `replay`.
@@ -170,6 +267,7 @@ pub(crate) fn run_replay(args: ReplayArgs) -> Result<(), String> {
         source_id: &source_id,
         labels: &rec.labels,
         rate: rec.sample_rate,
+        unit: "microvolts",
     };
     let sent = publish(&spec, None, &StopFlag::default(), |buf| {
         if i >= rec.frames() {
@@ -262,7 +360,23 @@ pub(crate) fn run_monitor(args: MonitorArgs) -> Result<(), String> {
         json,
         channels: montage,
         eeg_stream,
+        heart_type,
+        heart,
+        heart_channel,
     } = args;
+    // Heart options alone: the heart is what is watched (the EEG search goes on unseen).
+    let eeg_asked = stream_type.is_some() || name.is_some() || source_id.is_some() || sim;
+    let eeg_asked = eeg_asked || eeg.is_some() || !montage.is_empty();
+    let heart_spec = match (&heart, heart_type) {
+        (None, None) => None,
+        (text, kind) => {
+            let mut spec =
+                HeartSource::parse(text.as_deref().unwrap_or("lsl"), kind.unwrap_or_default())?;
+            spec.channel = heart_channel;
+            Some(spec)
+        }
+    };
+    let show_eeg = eeg_asked || heart_spec.is_none();
     let mut montage = montage;
     let spec = if let Some(text) = eeg {
         let mut spec = text.parse::<SourceSpec>()?;
@@ -298,13 +412,22 @@ pub(crate) fn run_monitor(args: MonitorArgs) -> Result<(), String> {
         ..AnalysisConfig::default()
     };
     let (worker, out) = Worker::spawn(spec, analysis);
+    if let Some(h) = &heart_spec {
+        worker.set_heart(h.clone());
+    }
     let start = std::time::Instant::now();
     let mut last_state = None;
     let mut warned = 0;
     let mut last_print = 0.0f64;
+    let mut heart_view = HeartView::default();
     while seconds.is_none_or(|s| start.elapsed().as_secs_f64() < s) {
+        if heart_spec.is_some() {
+            heart_view.show(&worker.heart_status(), start.elapsed().as_secs_f64(), json);
+        }
         let status = worker.status();
-        if !status.message.is_empty() && last_state != Some((status.state, status.message.clone()))
+        if show_eeg
+            && !status.message.is_empty()
+            && last_state != Some((status.state, status.message.clone()))
         {
             if json {
                 println!(
@@ -323,13 +446,16 @@ pub(crate) fn run_monitor(args: MonitorArgs) -> Result<(), String> {
             }
             last_state = Some((status.state, status.message.clone()));
         }
-        if !json {
+        if !json && show_eeg {
             for w in status.warnings.iter().skip(warned) {
                 println!("warning: {w}");
             }
         }
         warned = status.warnings.len();
         while let Some(f) = out.monitor.pop() {
+            if !show_eeg {
+                continue;
+            }
             // EEG -> features: from the newest sample (clock-corrected) to now, plus the alpha
             // filter's group delay. The plugin adds its audio block on top.
             let transport_ms = 1000.0 * (melodiasync::eeg::local_clock() - f.time).max(0.0);
@@ -378,9 +504,117 @@ pub(crate) fn run_monitor(args: MonitorArgs) -> Result<(), String> {
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
     let status = worker.status();
-    if status.state == SourceState::Error {
+    if show_eeg && status.state == SourceState::Error {
         // The sentence itself was printed as the status line.
         return Err("the EEG source stopped on the error above.".into());
     }
+    if heart_spec.is_some() && worker.heart_status().source.state == SourceState::Error {
+        return Err("the heart source stopped on the error above.".into());
+    }
     Ok(())
+}
+
+/// `monitor --json`: the heart as of one beat (HR from the second beat, RMSSD and SDNN from
+/// the tenth, the spectral values once 64 s are in; `null` until then).
+#[derive(serde::Serialize)]
+struct HeartLine {
+    /// Seconds since `monitor` started.
+    at_s: f64,
+    /// The newest beat's (clock-corrected) LSL time.
+    beat_time: f64,
+    beats: u64,
+    breath_rate_bpm: Option<f32>,
+    coherence: Option<f32>,
+    hf_ms2: Option<f32>,
+    hr_bpm: Option<f32>,
+    /// Why the features hold ("" when they do not).
+    issue: String,
+    kind: &'static str,
+    lf_ms2: Option<f32>,
+    mean_hr_bpm: Option<f32>,
+    rmssd_ms: Option<f32>,
+    sdnn_ms: Option<f32>,
+}
+
+/// What `monitor` has shown of the heart.
+#[derive(Default)]
+struct HeartView {
+    /// The last status sentence and state printed.
+    said: Option<(SourceState, String)>,
+    /// The last beat (and issue) printed.
+    beat: Option<(f64, String)>,
+    /// When the last text line was printed, s.
+    printed: f64,
+}
+
+impl HeartView {
+    /// Prints what changed: the status sentence, and a line per beat (`--json`) or a line a
+    /// second.
+    fn show(&mut self, st: &HeartStatus, at_s: f64, json: bool) {
+        let said = (st.source.state, st.source.message.clone());
+        if !st.source.message.is_empty() && self.said.as_ref() != Some(&said) {
+            if json {
+                println!(
+                    "{}",
+                    json_line(&serde_json::json!({
+                        "at_s": at_s,
+                        "heart_status": format!("{:?}", st.source.state).to_lowercase(),
+                        "message": st.source.message,
+                        "stream": st.source.name,
+                        "rate": st.source.nominal_rate,
+                        "warnings": st.source.warnings,
+                    }))
+                );
+            } else {
+                println!("[heart {:?}] {}", st.source.state, st.source.message);
+            }
+            self.said = Some(said);
+        }
+        let f = &st.features;
+        let issue = f.issue.sentence().to_string();
+        let beat = (f.beat_time, issue.clone());
+        if json {
+            if self.beat.as_ref() != Some(&beat) && f.present() {
+                println!("{}", json_line(&heart_line(st, at_s)));
+                self.beat = Some(beat);
+            }
+        } else if at_s - self.printed >= 1.0 && f.present() {
+            self.printed = at_s;
+            let v = |x: Option<f32>, unit: &str| x.map_or("-".into(), |x| format!("{x:.1}{unit}"));
+            let l = heart_line(st, at_s);
+            println!(
+                "heart {}  HR {}  RMSSD {}  SDNN {}  coherence {}  breathing {}  beats {}  {}",
+                l.kind,
+                v(l.hr_bpm, " bpm"),
+                v(l.rmssd_ms, " ms"),
+                v(l.sdnn_ms, " ms"),
+                v(l.coherence, ""),
+                v(l.breath_rate_bpm, "/min"),
+                l.beats,
+                issue
+            );
+        }
+    }
+}
+
+/// The heart's numbers as `monitor` shows them (`None` where not valid).
+fn heart_line(st: &HeartStatus, at_s: f64) -> HeartLine {
+    use melodiasync::features::baseline::HeartFeature as H;
+    let f: &HeartFeatures = &st.features;
+    let get = |h: H| h.available(f).then(|| h.of(f));
+    HeartLine {
+        at_s,
+        beat_time: f.beat_time,
+        beats: st.beats,
+        breath_rate_bpm: get(H::BreathRateBpm),
+        coherence: get(H::Coherence),
+        hf_ms2: get(H::HfMs2),
+        hr_bpm: get(H::HrBpm),
+        issue: f.issue.sentence().into(),
+        kind: st.kind.name(),
+        lf_ms2: get(H::LfMs2),
+        mean_hr_bpm: f.valid.then_some(f.mean_hr_bpm),
+        rmssd_ms: get(H::RmssdMs),
+        sdnn_ms: get(H::SdnnMs),
+    }
 }

@@ -151,9 +151,32 @@ fn restore_sigpipe() {
     }
 }
 
+/// Removes `--name VALUE` from `args` and returns the value.
+fn take_option(args: &mut Vec<String>, name: &str) -> Option<String> {
+    let i = args.iter().position(|a| a == name)?;
+    if i + 1 >= args.len() {
+        return None;
+    }
+    let value = args.remove(i + 1);
+    args.remove(i);
+    Some(value)
+}
+
 /// Runs the standalone app. `--eeg sim|sim:SCRIPT|FILE` before the standalone host's own
-/// options picks the EEG source explicitly (the plugin reads it once, at creation).
+/// options picks the EEG source explicitly, `--heart sim|lsl|lsl:PROP=VALUE|FILE` with
+/// `--heart-type ECG|PPG|RR` the heart's (the plugin reads them once, at creation).
 fn run_standalone(mut args: Vec<String>) -> Result<(), String> {
+    let kind = take_option(&mut args, "--heart-type")
+        .map(|k| melodiasync::features::heart::HeartKind::parse(&k))
+        .transpose()?
+        .unwrap_or_default();
+    if let Some(heart) = take_option(&mut args, "--heart") {
+        let spec = melodiasync::eeg::heart_source::HeartSource::parse(&heart, kind)?;
+        let json = serde_json::to_string(&spec)
+            .map_err(|e| format!("Cannot pass the heart source on ({e})."))?;
+        // SAFETY: set before any other thread starts.
+        unsafe { std::env::set_var("MELODIASYNC_HEART", json) };
+    }
     if let Some(i) = args.iter().position(|a| a == "--eeg") {
         if i + 1 < args.len() {
             let source = args.remove(i + 1);
