@@ -7,7 +7,7 @@
 
 mod support;
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use melodiasync::bridge::StopFlag;
 use melodiasync::eeg::cardiac_sim::{CardiacSim, CardiacSimConfig, HeartScript};
