@@ -10,7 +10,7 @@
 use crate::bridge::{FeedbackRecord, GuideMark, LoopDelay};
 use crate::features::FeatureFrame;
 use crate::feedback::program::{CompiledProgram, ProgramKind};
-use crate::feedback::{Feedback, FeedbackKnobs, FeedbackSnapshot};
+use crate::feedback::{Feedback, FeedbackKnobs, FeedbackSnapshot, PacerGlide};
 use crate::synth::tempo::MusicalTime;
 use crate::synth::{Modulation, Synth, SynthSettings, CONTROL_BLOCK};
 use crate::transport::{Relock, TransportFollower, FADE_S};
@@ -133,6 +133,23 @@ pub struct Engine {
     effective: Controls,
     /// Where in the current block the guided session's stage changed.
     guide_change: Option<usize>,
+    /// The breath pacer's glide from the listener's breathing rate.
+    pacer_glide: PacerGlide,
+    /// The live heart's newest features, for frames that come without them.
+    live_heart: crate::features::heart::HeartFeatures,
+}
+
+/// The breath pacer as it plays (for displays and logs).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct PacerState {
+    /// Whether it plays (its parameter, or the program asks for it).
+    pub on: bool,
+    /// The rate it plays, breaths per minute (the glide's while one runs).
+    pub bpm: f32,
+    /// Phase in turns from the start of an inhale.
+    pub phase: f64,
+    /// Its envelope, 0 (end of the exhale) ..1 (top of the inhale).
+    pub level: f32,
 }
 
 impl Engine {
@@ -151,6 +168,8 @@ impl Engine {
             guide: None,
             effective: Controls::default(),
             guide_change: None,
+            pacer_glide: PacerGlide::default(),
+            live_heart: Default::default(),
         }
     }
 
@@ -253,6 +272,17 @@ impl Engine {
         now: f64,
         audio_time: f64,
     ) -> FeedbackRecord {
+        // Frames from the host's timeline carry no heart: the live heart's go in.
+        let stamped;
+        let frame = if frame.heart.present() || !self.live_heart.present() {
+            frame
+        } else {
+            stamped = FeatureFrame {
+                heart: self.live_heart,
+                ..*frame
+            };
+            &stamped
+        };
         // A guided session's controls (its program, depth and targets) score the frame.
         let controls = &if self.guide.is_some() {
             self.effective
@@ -260,6 +290,10 @@ impl Engine {
             *controls
         };
         let feedback = self.feed(frame, controls);
+        let settings = self.synth_settings(controls);
+        if settings.pacer && controls.feedback.pacer_glide {
+            self.pacer_glide.start(frame);
+        }
         let modulation = self.modulation(controls);
         // What the synth receives (a guided session holds or glides it).
         let modulation = match self.guide.as_ref() {
@@ -277,6 +311,11 @@ impl Engine {
             feedback,
             modulation,
             beat_hz: beat_hz(controls, &modulation),
+            pacer_bpm: if settings.pacer {
+                self.pacer_glide.rate(settings.pacer_rate)
+            } else {
+                0.0
+            },
             audio_time,
             delay: {
                 let estimator_s = self.feedback.estimator_delay_s(frame);
@@ -286,6 +325,35 @@ impl Engine {
                     smoothing_s: (controls.feedback.smoothing_s - estimator_s).max(0.0),
                 }
             },
+        }
+    }
+
+    /// The synth settings `controls` give, with what the program and the pacer glide add:
+    /// the pacer on when the program asks for it, at the glide's rate while one runs.
+    fn synth_settings(&self, controls: &Controls) -> SynthSettings {
+        let mut s = controls.settings;
+        s.pacer |= self.feedback.program().pacer;
+        if s.pacer {
+            s.pacer_rate = self.pacer_glide.rate(s.pacer_rate);
+        }
+        s
+    }
+
+    /// Gives the live heart's newest features, which frames without a heart take (a plugin
+    /// playing EEG from the host's timeline while a heart sensor streams). Real-time safe.
+    pub fn set_live_heart(&mut self, heart: crate::features::heart::HeartFeatures) {
+        self.live_heart = heart;
+    }
+
+    /// The breath pacer as it plays now.
+    pub fn pacer(&self) -> PacerState {
+        let s = self.synth_settings(&self.effective);
+        let (phase, level) = self.synth.breath();
+        PacerState {
+            on: s.pacer,
+            bpm: s.pacer_rate,
+            phase,
+            level,
         }
     }
 
@@ -371,6 +439,14 @@ impl Engine {
         }
         let effective = self.effective;
         self.feedback.advance(dt, &effective.feedback);
+        // The pacer glide runs while the pacer and its glide are on; otherwise it starts
+        // afresh from the next measured breath.
+        let pacer = effective.settings.pacer || self.feedback.program().pacer;
+        if pacer && effective.feedback.pacer_glide {
+            self.pacer_glide.advance(dt, effective.settings.pacer_rate);
+        } else {
+            self.pacer_glide = PacerGlide::default();
+        }
         let live = self.modulation(&effective);
         self.applied = match self.guide.as_ref() {
             Some(g) => g.modulation(&live),
@@ -465,11 +541,11 @@ impl Engine {
                 }
                 let end = pending.map_or(chunk_end, |e| (e.offset as usize).min(chunk_end));
                 let modulation = self.applied;
-                let settings = if self.guide.is_some() {
-                    self.effective.settings
+                let settings = self.synth_settings(if self.guide.is_some() {
+                    &self.effective
                 } else {
-                    controls.settings
-                };
+                    controls
+                });
                 self.synth.process(
                     &settings,
                     &modulation,

@@ -73,6 +73,8 @@ pub struct MelodiaSync {
     )>,
     /// Frames for the audio thread, drained at the start of each block.
     frames: Option<FrameConsumer>,
+    /// The live heart's newest features from the worker (stamped into timeline frames).
+    heart_features: Option<queue::QueueReceiver<features::heart::HeartFeatures>>,
     /// The timeline's inputs from the worker (a recording or the simulator).
     timeline_link: Option<TimelineLink>,
     /// The input the host transport plays on the audio clock, when the source has one.
@@ -135,6 +137,7 @@ impl Default for MelodiaSync {
             engine: Engine::new(48_000.0),
             worker: None,
             frames: None,
+            heart_features: None,
             timeline_link: None,
             timeline: None,
             estimator: None,
@@ -201,6 +204,7 @@ impl MelodiaSync {
                     .map(|d| Box::new(TimelineEeg::new(d)));
                 let (worker, frames, timeline) = Worker::spawn_for_audio(spec.clone(), analysis);
                 self.frames = Some(frames);
+                self.heart_features = Some(worker.heart_features());
                 self.timeline_link = Some(timeline);
                 self.estimator = Some(worker.estimator_switch());
                 if let Ok(mut w) = self.link.worker.lock() {
@@ -604,6 +608,9 @@ impl Plugin for MelodiaSync {
             self.offline && playing && self.timeline.is_none(),
             Ordering::Relaxed,
         );
+        if let Some(h) = self.heart_features.as_ref().and_then(|rx| rx.latest()) {
+            self.engine.set_live_heart(h);
+        }
         if on_timeline {
             // The worker's wall-clock frames of the same input are not used meanwhile.
             if let Some(f) = &self.frames {
@@ -663,6 +670,9 @@ impl Plugin for MelodiaSync {
             }
         }
         self.send_stage_change(context);
+        let pacer = self.engine.pacer();
+        self.link
+            .set_pacer(pacer.on.then_some((pacer.bpm, pacer.level)));
         self.audio_time += samples as f64 / self.engine.sample_rate() as f64;
         // A free-running soundscape: the host must keep calling process() without notes.
         ProcessStatus::KeepAlive

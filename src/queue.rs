@@ -56,6 +56,15 @@ pub struct QueueReceiver<T> {
     dropped: Arc<AtomicU64>,
 }
 
+impl<T> Clone for QueueReceiver<T> {
+    fn clone(&self) -> Self {
+        Self {
+            queue: self.queue.clone(),
+            dropped: self.dropped.clone(),
+        }
+    }
+}
+
 impl<T> QueueReceiver<T> {
     /// Takes every waiting item and returns the newest, if any.
     pub fn latest(&self) -> Option<T> {

@@ -146,3 +146,103 @@ fn meters_history_and_target_dragging() {
     assert_eq!(params.targets[1].position.value(), 0.5);
     assert_eq!(params.ceilings[0].position.value(), 0.5);
 }
+
+/// Every piece of text the frame drew.
+fn drawn_text(out: &egui::FullOutput) -> String {
+    let mut text = String::new();
+    for s in &out.shapes {
+        collect_text(&s.shape, &mut text);
+    }
+    text
+}
+
+fn collect_text(shape: &egui::Shape, text: &mut String) {
+    match shape {
+        egui::Shape::Text(t) => {
+            text.push_str(t.galley.text());
+            text.push('\n');
+        }
+        egui::Shape::Vec(v) => v.iter().for_each(|s| collect_text(s, text)),
+        _ => {}
+    }
+}
+
+#[test]
+fn the_heart_tab_shows_the_heart_the_pacer_and_what_holds() {
+    use melodiasync::eeg::heart_source::HeartStatus;
+    use melodiasync::features::heart::{HeartFeatures, HeartIssue, HeartKind};
+    let params = Arc::new(MelodiaSyncParams::default());
+    let (link, _audio_side, _guide) = EditorLink::new();
+    // The worker's side, as a running worker publishes it: a connected ECG at 66 bpm.
+    let heart = Arc::new(Mutex::new(HeartStatus {
+        on: true,
+        kind: HeartKind::Ecg,
+        source: melodiasync::bridge::SourceStatus {
+            state: melodiasync::bridge::SourceState::Connected,
+            name: "Polar H10".into(),
+            labels: vec!["ECG".into()],
+            nominal_rate: 130.0,
+            ..Default::default()
+        },
+        features: HeartFeatures {
+            valid: true,
+            hr_valid: true,
+            spectral_valid: true,
+            hr_bpm: 66.4,
+            rmssd_ms: 42.25,
+            sdnn_ms: 51.0,
+            coherence: 3.5,
+            breath_rate_bpm: 6.1,
+            ..Default::default()
+        },
+        beats: 120,
+    }));
+    let (commands, _rx) = melodiasync::eeg::protocol::command_channel();
+    *link.worker.lock().unwrap() = Some(melodiasync::bridge::WorkerLink {
+        status: Default::default(),
+        calibration: Default::default(),
+        commands,
+        streams: Default::default(),
+        heart: heart.clone(),
+    });
+    link.set_pacer(Some((6.0, 0.8)));
+    let state =
+        EguiEditorState::from_size(nice_plug::editor::dpi::LogicalSize::new(980.0, 680.0), 1.0);
+    let mut app = App::new(params, link.clone(), state);
+    app.attach(GuiContext::new(Arc::new(Host {
+        log: Mutex::new(Vec::new()),
+    })));
+    app.set_tab(melodiasync::editor::Tab::Heart);
+    let ctx = egui::Context::default();
+    let mut frame = |t: f64| {
+        let out = ctx.run_ui(frame_input(vec![], t), |ui| app.draw(ui));
+        let text = drawn_text(&out);
+        out.drop_without_applying_deltas();
+        text
+    };
+    let text = frame(0.0);
+    for want in [
+        "Polar H10",
+        "66 bpm",
+        "42.2 ms",
+        "6.1 /min",
+        "3.50",
+        "Breath pacer",
+        "6.0 breaths a minute",
+    ] {
+        assert!(text.contains(want), "'{want}' not in:\n{text}");
+    }
+    // The signal goes bad: the numbers go, the reason shows.
+    {
+        let mut h = heart.lock().unwrap();
+        h.features = HeartFeatures {
+            issue: HeartIssue::Flat,
+            ..Default::default()
+        };
+    }
+    link.set_pacer(None);
+    let text = frame(0.1);
+    assert!(text.contains(HeartIssue::Flat.sentence()), "{text}");
+    assert!(!text.contains("66 bpm"));
+    assert!(text.contains("The pacer is off"), "{text}");
+}

@@ -381,3 +381,84 @@ fn bad_cardiac_input_holds_with_a_sentence_and_the_audio_goes_on() {
     }
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn resonance_breathing_turns_the_pacer_on_and_it_glides_from_the_measured_breath() {
+    let mut controls = Controls {
+        program: ProgramKind::ResonanceBreathing,
+        ..Controls::default()
+    };
+    assert!(!controls.settings.pacer, "the pacer parameter stays off");
+    controls.feedback.pacer_glide = true;
+    let job = RenderJob {
+        eeg: Some(EegJob {
+            input: EegInput::None,
+            analysis: AnalysisConfig::default(),
+            log: None,
+            heart: Some(sim(HeartKind::Rr, HeartScript::Rest)),
+        }),
+        audio: false,
+        ..RenderJob::new(controls, 420.0)
+    };
+    let mut records = Vec::new();
+    render_traced::<std::convert::Infallible>(
+        &job,
+        |_, _| Ok(()),
+        |e| {
+            if let TraceEvent::Frame(r) = e {
+                records.push(**r);
+            }
+        },
+    )
+    .unwrap();
+    // Until a breathing rate is measured the pacer plays its own rate.
+    let first = records
+        .iter()
+        .position(|r| r.frame.heart.spectral_valid)
+        .unwrap();
+    assert!(records[..first].iter().all(|r| r.pacer_bpm == 6.0));
+    // Then it starts from the listener's rate (about 12 a minute at rest)...
+    let start = records[first];
+    let measured = start.frame.heart.breath_rate_bpm;
+    assert!((measured - 12.0).abs() < 3.0, "{measured}");
+    assert!(
+        (start.pacer_bpm - measured).abs() < 1e-3,
+        "{}",
+        start.pacer_bpm
+    );
+    // ...and slows by 2 a minute per minute to the pacer's 6.
+    let rate = melodiasync::feedback::PACER_GLIDE_PER_MIN;
+    for r in &records[first..] {
+        let elapsed = (r.audio_time - start.audio_time) as f32 / 60.0;
+        let want = (measured - rate * elapsed).max(6.0);
+        assert!(
+            (r.pacer_bpm - want).abs() < 0.02,
+            "{} vs {want} after {elapsed} min",
+            r.pacer_bpm
+        );
+    }
+    assert_eq!(records.last().unwrap().pacer_bpm, 6.0);
+    // A program without the pacer: off.
+    let calm = RenderJob {
+        eeg: Some(EegJob {
+            input: EegInput::None,
+            analysis: AnalysisConfig::default(),
+            log: None,
+            heart: None,
+        }),
+        audio: false,
+        ..RenderJob::new(Controls::default(), 2.0)
+    };
+    let mut off = Vec::new();
+    render_traced::<std::convert::Infallible>(
+        &calm,
+        |_, _| Ok(()),
+        |e| {
+            if let TraceEvent::Frame(r) = e {
+                off.push(r.pacer_bpm);
+            }
+        },
+    )
+    .unwrap();
+    assert!(!off.is_empty() && off.iter().all(|b| *b == 0.0));
+}

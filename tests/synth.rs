@@ -351,3 +351,217 @@ fn non_finite_settings_and_modulation_fall_back_to_defaults() {
     let ratio = rms(&l[48_000..]) / rms(&good_l[48_000..]);
     assert!((ratio - 1.0).abs() < 0.05, "level ratio {ratio}");
 }
+
+/// The breath pacer alone (noise layer, bright so its envelope is measured finely), no
+/// reverb.
+fn pacer_only(rate: f32, inhale: f32) -> SynthSettings {
+    SynthSettings {
+        pacer: true,
+        pacer_rate: rate,
+        pacer_inhale: inhale,
+        pacer_level: 0.8,
+        noise_colour: 0.0,
+        noise_cutoff_hz: 12_000.0,
+        reverb_mix: 0.0,
+        ..SynthSettings::silent()
+    }
+}
+
+/// RMS per 10 ms of `x` at `sr`.
+fn envelope(x: &[f32], sr: f32) -> Vec<f64> {
+    x.chunks((0.01 * sr) as usize)
+        .map(|c| rms(c) as f64)
+        .collect()
+}
+
+/// Times (s, at 100 Hz) where `e` crosses `level` upward (`up`) or downward, interpolated;
+/// a crossing counts only after `e` has been `hysteresis` on the other side, so noise
+/// around the level is not a crossing.
+fn crossings(e: &[f64], level: f64, hysteresis: f64, up: bool) -> Vec<f64> {
+    let sign = if up { 1.0 } else { -1.0 };
+    let mut armed = false;
+    let mut out = Vec::new();
+    for (k, w) in e.windows(2).enumerate() {
+        let (a, b) = (sign * (w[0] - level), sign * (w[1] - level));
+        if a < -hysteresis {
+            armed = true;
+        }
+        if armed && a < 0.0 && b >= 0.0 {
+            out.push((k as f64 + a / (a - b)) * 0.01);
+            armed = false;
+        }
+    }
+    out
+}
+
+/// Least-squares residual of `y` against `c0 + c1·e + c2·e²` (a 3 × 3 normal system).
+fn quadratic_residual(y: &[f64], e: &[f64]) -> f64 {
+    let mut a = [[0.0f64; 3]; 3];
+    let mut b = [0.0f64; 3];
+    for (yi, ei) in y.iter().zip(e) {
+        let x = [1.0, *ei, ei * ei];
+        for r in 0..3 {
+            b[r] += x[r] * yi;
+            for c in 0..3 {
+                a[r][c] += x[r] * x[c];
+            }
+        }
+    }
+    // Cramer's rule.
+    let det = |m: &[[f64; 3]; 3]| {
+        m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1])
+            - m[0][1] * (m[1][0] * m[2][2] - m[1][2] * m[2][0])
+            + m[0][2] * (m[1][0] * m[2][1] - m[1][1] * m[2][0])
+    };
+    let d = det(&a);
+    let coef: Vec<f64> = (0..3)
+        .map(|k| {
+            let mut m = a;
+            for r in 0..3 {
+                m[r][k] = b[r];
+            }
+            det(&m) / d
+        })
+        .collect();
+    y.iter()
+        .zip(e)
+        .map(|(yi, ei)| (yi - coef[0] - coef[1] * ei - coef[2] * ei * ei).powi(2))
+        .sum()
+}
+
+/// The inhale share of a folded breath envelope (one breath, `fold[b]` at phase
+/// `(b + 0.5) / len`): the share and phase of the raised-cosine breath (rise over the
+/// inhale, fall over the exhale) that fit it best, searched coarse then fine.
+fn fit_inhale_share(fold: &[f64]) -> f64 {
+    let n = fold.len() as f64;
+    let model = |share: f64, shift: f64| -> Vec<f64> {
+        (0..fold.len())
+            .map(|b| {
+                let p = ((b as f64 + 0.5) / n - shift).rem_euclid(1.0);
+                if p < share {
+                    0.5 - 0.5 * (std::f64::consts::PI * p / share).cos()
+                } else {
+                    0.5 + 0.5 * (std::f64::consts::PI * (p - share) / (1.0 - share)).cos()
+                }
+            })
+            .collect()
+    };
+    // The best (residual, share, shift) over a grid.
+    let search = |shares: Vec<f64>, shifts: Vec<f64>| {
+        let mut best = (f64::MAX, 0.4, 0.0);
+        for &share in &shares {
+            for &shift in &shifts {
+                let r = quadratic_residual(fold, &model(share, shift));
+                if r < best.0 {
+                    best = (r, share, shift);
+                }
+            }
+        }
+        best
+    };
+    let coarse = search(
+        (15..=65).map(|k| k as f64 / 100.0).collect(),
+        (0..100).map(|k| k as f64 / 100.0).collect(),
+    );
+    let (_, s0, t0) = coarse;
+    let fine = search(
+        (-20..=20).map(|k| s0 + k as f64 / 2000.0).collect(),
+        (-20..=20).map(|k| t0 + k as f64 / 2000.0).collect(),
+    );
+    fine.1
+}
+
+#[test]
+fn breath_pacer_rate_and_inhale_share_are_heard_within_one_percent() {
+    let sr = 48_000.0;
+    for (rate, inhale) in [(6.0, 0.4), (4.5, 0.3), (10.0, 0.5), (3.0, 0.6)] {
+        let period = 60.0 / rate as f64;
+        let breaths = 20.0;
+        let (l, r) = render_synth(
+            &pacer_only(rate, inhale),
+            sr,
+            (breaths * period) as f32 + 1.0,
+        );
+        // From 1 s (the smoothers settled), the envelope of both (independent) channels,
+        // and its period from the upward crossings of its middle on a lightly smoothed copy
+        // (a 0.2 s box delays every crossing alike).
+        let env: Vec<f64> = envelope(&l[48_000..], sr)
+            .iter()
+            .zip(envelope(&r[48_000..], sr))
+            .map(|(a, b)| (0.5 * (a * a + b * b)).sqrt())
+            .collect();
+        let smooth: Vec<f64> = env
+            .windows(21)
+            .map(|w| w.iter().sum::<f64>() / 21.0)
+            .collect();
+        let (lo, hi) = smooth
+            .iter()
+            .fold((f64::MAX, 0.0f64), |(a, b), x| (a.min(*x), b.max(*x)));
+        let ups = crossings(&smooth, 0.5 * (lo + hi), 0.1 * (hi - lo), true);
+        assert!(ups.len() >= 12, "{rate}/min: {} breaths", ups.len());
+        let measured = (ups[ups.len() - 1] - ups[0]) / (ups.len() - 1) as f64;
+        assert!(
+            (measured / period - 1.0).abs() < 0.01,
+            "{rate}/min: period {measured:.3} s for {period:.3} s"
+        );
+        // Every breath folded onto one, 200 bins a breath, from the first crossing.
+        let bins = 200;
+        let mut fold = vec![(0.0f64, 0u32); bins];
+        let span = ups[ups.len() - 1] - ups[0];
+        for (k, v) in env.iter().enumerate() {
+            let t = k as f64 * 0.01 - ups[0];
+            if (0.0..span).contains(&t) {
+                let b = (((t / measured).fract() * bins as f64) as usize).min(bins - 1);
+                fold[b].0 += v;
+                fold[b].1 += 1;
+            }
+        }
+        let fold: Vec<f64> = fold.iter().map(|(s, n)| s / *n as f64).collect();
+        // The inhale share (and phase) whose raised-cosine breath best explains the folded
+        // envelope, through any smooth monotonic level (a quadratic: the low-pass opening
+        // with the breath makes the level a little more than proportional).
+        let share = fit_inhale_share(&fold);
+        assert!(
+            (share / inhale as f64 - 1.0).abs() < 0.01,
+            "{rate}/min {inhale}: inhale share {share:.4}"
+        );
+        let (lo, hi) = fold
+            .iter()
+            .fold((f64::MAX, 0.0f64), |(a, b), x| (a.min(*x), b.max(*x)));
+        // The cue is clear: its swing is most of its level.
+        assert!(hi > 3.0 * lo, "{lo} {hi}");
+    }
+}
+
+#[test]
+fn turning_the_pacer_on_and_off_never_clicks() {
+    // The noise layer with its surf, the pacer switched every 1.3 s against the same layer
+    // left alone: the largest step of the 2 ms envelope is no larger.
+    let sr = 48_000.0;
+    let base = SynthSettings {
+        noise_level: 0.8,
+        pacer_level: 0.8,
+        reverb_mix: 0.0,
+        noise_cutoff_hz: 12_000.0,
+        ..SynthSettings::silent()
+    };
+    let largest_step = |toggle: bool| {
+        let mut s = Synth::new(sr, 1);
+        let (mut l, mut r) = (vec![0.0; 480], vec![0.0; 480]);
+        let mut env = Vec::new();
+        for k in 0..2000 {
+            let on = toggle && (k as f32 * 0.01 / 1.3) as usize % 2 == 1;
+            let settings = SynthSettings { pacer: on, ..base };
+            for (cl, cr) in l.chunks_mut(96).zip(r.chunks_mut(96)) {
+                s.process(&settings, &Modulation::NEUTRAL, cl, cr);
+                env.push(rms(cl) as f64);
+            }
+        }
+        env[500..]
+            .windows(2)
+            .map(|w| (w[1] - w[0]).abs())
+            .fold(0.0, f64::max)
+    };
+    let (steady, toggled) = (largest_step(false), largest_step(true));
+    assert!(toggled < 1.2 * steady, "{toggled} vs {steady}");
+}

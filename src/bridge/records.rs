@@ -22,6 +22,8 @@ pub struct FeedbackRecord {
     pub modulation: Modulation,
     /// The entrainment rate in Hz actually playing.
     pub beat_hz: f32,
+    /// The breath pacer's rate, breaths per minute (0: the pacer is off).
+    pub pacer_bpm: f32,
     /// Seconds of audio rendered when the frame was scored.
     pub audio_time: f64,
     /// How long the EEG took to reach the sound through this frame.
@@ -149,6 +151,9 @@ pub struct EditorLink {
     pub offline_with_live_eeg: AtomicBool,
     /// Guided sessions to and from the audio thread.
     pub guide: GuideLink,
+    /// The breath pacer as the audio thread last played it: its rate (breaths a minute, 0
+    /// when off) and envelope (0..1), as `f32` bits.
+    pacer: [std::sync::atomic::AtomicU32; 2],
 }
 
 impl EditorLink {
@@ -166,10 +171,25 @@ impl EditorLink {
                 open: AtomicBool::new(false),
                 offline_with_live_eeg: AtomicBool::new(false),
                 guide,
+                pacer: Default::default(),
             }),
             tx,
             guide_audio,
         )
+    }
+
+    /// The audio thread publishes the pacer (`None`: off). Real-time safe.
+    pub fn set_pacer(&self, pacer: Option<(f32, f32)>) {
+        let (bpm, level) = pacer.unwrap_or((0.0, 0.0));
+        self.pacer[0].store(bpm.to_bits(), Ordering::Relaxed);
+        self.pacer[1].store(level.to_bits(), Ordering::Relaxed);
+    }
+
+    /// The breath pacer's rate and envelope as last played (`None`: off).
+    pub fn pacer(&self) -> Option<(f32, f32)> {
+        let bpm = f32::from_bits(self.pacer[0].load(Ordering::Relaxed));
+        let level = f32::from_bits(self.pacer[1].load(Ordering::Relaxed));
+        (bpm > 0.0).then_some((bpm, level))
     }
 
     /// Whether an editor is open.

@@ -126,6 +126,7 @@ impl App {
                 (Tab::Sound, "Sound"),
                 (Tab::Presets, "Presets"),
                 (Tab::Journey, "Journey"),
+                (Tab::Heart, "Heart"),
             ] {
                 ui.selectable_value(&mut self.tab, tab, name);
             }

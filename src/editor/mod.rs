@@ -10,6 +10,7 @@
 mod brain;
 mod calibration;
 mod header;
+mod heart;
 pub mod history;
 pub mod journey;
 mod mapping;
@@ -54,6 +55,8 @@ pub enum Tab {
     Presets,
     /// Guided sessions: choose, start, stop, follow.
     Journey,
+    /// The heart source, HR, RMSSD, coherence, and the breath pacer.
+    Heart,
 }
 
 /// History series: reward, then the seven relative band powers.
@@ -103,6 +106,10 @@ pub struct App {
     stream_text: String,
     /// Guided-session library (refreshed on demand) and problems found.
     guides: Option<(Vec<crate::guide::Listed>, Vec<String>)>,
+    /// The heart source field.
+    heart_text: String,
+    /// The pacer envelope drawn last (to tell the inhale from the exhale).
+    pacer_last: f32,
 }
 
 impl App {
@@ -134,6 +141,8 @@ impl App {
             montage_text: String::new(),
             stream_text: String::new(),
             guides: None,
+            heart_text: String::new(),
+            pacer_last: 0.0,
         }
     }
 
@@ -324,6 +333,11 @@ impl App {
             .store(true, std::sync::atomic::Ordering::Relaxed);
     }
 
+    /// Shows tab `tab` (as clicking its name does).
+    pub fn set_tab(&mut self, tab: Tab) {
+        self.tab = tab;
+    }
+
     /// Where each band meter was drawn in the last frame (pointer hit-testing, tests).
     pub fn meter_rects(&self) -> [Rect; 7] {
         self.meter_rects
@@ -344,6 +358,7 @@ impl App {
             Tab::Sound => self.sound(ui, &setter),
             Tab::Presets => self.presets_tab(ui, &setter),
             Tab::Journey => self.journey_tab(ui),
+            Tab::Heart => self.heart_tab(ui, &setter),
         });
         // Meters move at the frame rate of the EEG: keep repainting while open.
         ui.ctx()

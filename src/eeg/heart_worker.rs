@@ -57,6 +57,9 @@ pub struct HeartOutputs {
     pub monitor: Option<FrameProducer>,
     /// The newest heart features, for the EEG worker.
     pub features: QueueSender<HeartFeatures>,
+    /// The newest heart features, for an audio thread that scores frames without them (a
+    /// plugin playing EEG from the host's timeline).
+    pub audio_features: QueueSender<HeartFeatures>,
     /// When the EEG worker last sent a frame.
     pub last_eeg: LastEegFrame,
     /// Seconds between heart-only frames (the EEG analysis's hop).
@@ -163,6 +166,7 @@ fn run(commands: QueueReceiver<HeartSource>, stop: StopFlag, status: HeartCell, 
 fn publish(status: &HeartCell, out: &HeartOutputs, heart: &HeartSide, now: f64) {
     let st = heart.status(now);
     out.features.push(st.features);
+    out.audio_features.push(st.features);
     if let Ok(mut s) = status.lock() {
         *s = st;
     }

@@ -58,6 +58,8 @@ pub struct Worker {
     streams: StreamsCell,
     /// The heart worker's status (the thread starts with the first heart input).
     heart: HeartCell,
+    /// The newest heart features, for the audio thread.
+    heart_features: QueueReceiver<HeartFeatures>,
 }
 
 /// The frame consumers a new worker hands out.
@@ -108,6 +110,7 @@ impl Worker {
         let streams = StreamsCell::default();
         let heart = HeartCell::default();
         let thread_heart = heart.clone();
+        let (audio_heart_tx, heart_features) = queue(4);
         let thread_streams = streams.clone();
         let thread_stop = stop.clone();
         let thread_status = status.clone();
@@ -127,7 +130,7 @@ impl Worker {
                         thread_estimator,
                         thread_streams,
                     ),
-                    thread_heart,
+                    (thread_heart, audio_heart_tx),
                     WorkerOutputsTx {
                         audio: audio_tx,
                         monitor: mon_tx,
@@ -146,6 +149,7 @@ impl Worker {
                 estimator,
                 streams,
                 heart,
+                heart_features,
             },
             audio_rx,
         )
@@ -160,6 +164,12 @@ impl Worker {
     /// first one).
     pub fn set_heart(&self, spec: HeartSource) {
         self.commands.push(WorkerCommand::SetHeart(spec));
+    }
+
+    /// The newest heart features as the heart worker publishes them (lock-free: for the
+    /// audio thread, which stamps them into frames that come without them).
+    pub fn heart_features(&self) -> QueueReceiver<HeartFeatures> {
+        self.heart_features.clone()
     }
 
     /// A copy of the heart side's status.
@@ -256,7 +266,7 @@ fn run(
         EstimatorSwitch,
         StreamsCell,
     ),
-    heart_cell: HeartCell,
+    (heart_cell, audio_heart): (HeartCell, crate::queue::QueueSender<HeartFeatures>),
     WorkerOutputsTx {
         audio,
         monitor,
@@ -313,6 +323,7 @@ fn run(
                             audio: audio.clone(),
                             monitor: monitor.clone(),
                             features: tx,
+                            audio_features: audio_heart.clone(),
                             last_eeg: last_eeg.clone(),
                             hop_s: analysis.hop_s as f64,
                         };

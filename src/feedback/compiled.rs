@@ -71,6 +71,8 @@ pub struct CompiledProgram {
     pub entrainment: Option<Entrainment>,
     /// See [`Program::estimator`].
     pub estimator: Estimator,
+    /// See [`Program::pacer`].
+    pub pacer: bool,
 }
 
 impl CompiledProgram {
@@ -103,6 +105,7 @@ impl CompiledProgram {
             route_baseline: [None; MAX_ROUTES],
             entrainment: program.entrainment,
             estimator: program.estimator,
+            pacer: program.pacer,
         })
     }
 

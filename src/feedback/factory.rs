@@ -82,6 +82,7 @@ impl Program {
             mapping: Vec::new(),
             entrainment: None,
             estimator: crate::features::extractor::Estimator::live(),
+            pacer: false,
         };
         match kind {
             ProgramKind::Calm => Program {
@@ -245,6 +246,7 @@ impl Program {
                     ),
                 ],
                 dwell_s: 5.0,
+                pacer: true,
                 mapping: vec![
                     route(Reward, Warmth, 0.7),
                     route(Reward, Space, 0.6),
@@ -253,9 +255,10 @@ impl Program {
                 ],
                 ..base(
                     "Resonance breathing",
-                    "Rewards heart coherence and RMSSD while breathing slowly, about 6 breaths \
-                     a minute: the sound warms and opens as the heart's rhythm settles into \
-                     the breath. Needs a heart sensor (ECG, PPG or RR intervals).",
+                    "Rewards heart coherence and RMSSD while the breath pacer leads the \
+                     breathing to about 6 a minute: the sound warms and opens as the heart's \
+                     rhythm settles into the breath. Needs a heart sensor (ECG, PPG or RR \
+                     intervals).",
                 )
             },
             ProgramKind::CalmBodyAndMind => Program {

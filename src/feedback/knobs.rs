@@ -26,6 +26,9 @@ pub struct FeedbackKnobs {
     pub hold_s: f32,
     /// Entrainment glide on.
     pub glide: bool,
+    /// The breath pacer starts at the listener's measured breathing rate and glides to its
+    /// own (see [`super::PacerGlide`]).
+    pub pacer_glide: bool,
 }
 
 impl Default for FeedbackKnobs {
@@ -39,6 +42,7 @@ impl Default for FeedbackKnobs {
             smoothing_s: DEFAULT_SMOOTHING_S,
             hold_s: 3.0,
             glide: true,
+            pacer_glide: false,
         }
     }
 }

@@ -46,7 +46,7 @@ use crate::synth::Modulation;
 pub use knobs::{FeedbackKnobs, DEFAULT_SMOOTHING_S};
 pub use setup::{Condition, FeedbackSetup};
 pub use snapshot::{AdaptiveSnapshot, FeedbackSnapshot};
-pub use timing::{Glide, StaleGate};
+pub use timing::{Glide, PacerGlide, StaleGate, PACER_GLIDE_FROM_MAX, PACER_GLIDE_PER_MIN};
 
 /// Seconds to fade from full feedback to neutral once data is stale.
 pub const FADE_OUT_S: f32 = 8.0;
@@ -375,9 +375,9 @@ impl Feedback {
         let fb = apply_routes(&self.program.routes[..n], &self.sources[..n]);
         let amount = knobs.depth.clamp(0.0, 1.0) * self.stale.weight;
         let mut m = blend(base, &fb, amount);
-        if knobs.glide && self.glide.hz > 0.0 && user_beat_hz > 0.0 {
+        if knobs.glide && self.glide.hz() > 0.0 && user_beat_hz > 0.0 {
             // Interpolated in pitch (log frequency): the glide and its fade sound even.
-            let ratio = (self.glide.hz / user_beat_hz).libm_log2();
+            let ratio = (self.glide.hz() / user_beat_hz).libm_log2();
             m.beat_hz = user_beat_hz * (ratio * amount).libm_exp2();
         }
         m.sanitized()
@@ -407,7 +407,7 @@ impl Feedback {
             values,
             thresholds,
             terms: n,
-            glide_hz: self.glide.hz,
+            glide_hz: self.glide.hz(),
             frames: self.frames,
             missing: self.missing,
         }

@@ -255,6 +255,9 @@ pub struct Program {
     /// (the default) or the Welch window (slower, the analysis reference).
     #[serde(default = "Estimator::live")]
     pub estimator: Estimator,
+    /// The breath pacer plays while this program runs (as if its parameter were on).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub pacer: bool,
 }
 
 impl Program {

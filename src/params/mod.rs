@@ -92,6 +92,24 @@ pub struct MelodiaSyncParams {
     #[id = "chimes"]
     pub chime_level: FloatParam,
 
+    /// The breath pacer: the noise layer swells and brightens on the inhale and falls on the
+    /// exhale, at the pacer's rate (programs that ask for it turn it on too).
+    #[id = "pacer"]
+    pub pacer: BoolParam,
+    /// Pacer breathing rate, breaths per minute.
+    #[id = "pacerrate"]
+    pub pacer_rate: FloatParam,
+    /// Pacer inhale share of each breath (shown as inhale:exhale, 4:6 = 40 %).
+    #[id = "pacerinh"]
+    pub pacer_inhale: FloatParam,
+    /// Pacer level (the noise layer's while the pacer plays).
+    #[id = "pacerlvl"]
+    pub pacer_level: FloatParam,
+    /// Start the pacer at the listener's measured breathing rate (from the heart) and glide
+    /// it to the pacer rate.
+    #[id = "pacerglide"]
+    pub pacer_glide: BoolParam,
+
     /// The neurofeedback program.
     #[id = "program"]
     pub program: EnumParam<ProgramKind>,
@@ -200,6 +218,32 @@ pub struct CeilingParam {
 }
 
 /// A 0..1 parameter shown as a percentage.
+/// An inhale share as a breath's inhale:exhale in tenths ("4:6"), or to one decimal when it
+/// falls between tenths ("3.5:6.5").
+fn inhale_to_string(share: f32) -> String {
+    let tenths = share * 10.0;
+    if (tenths - tenths.round()).abs() < 0.05 {
+        format!("{:.0}:{:.0}", tenths, 10.0 - tenths)
+    } else {
+        format!("{:.1}:{:.1}", tenths, 10.0 - tenths)
+    }
+}
+
+/// Parses "4:6" (inhale:exhale, any scale: "1:2" is a third), "40 %" or "0.4".
+fn inhale_from_string(text: &str) -> Option<f32> {
+    let t = text.trim();
+    if let Some((a, b)) = t.split_once(':') {
+        let (a, b) = (a.trim().parse::<f32>().ok()?, b.trim().parse::<f32>().ok()?);
+        return (a > 0.0 && b > 0.0).then(|| a / (a + b));
+    }
+    let v = t.trim_end_matches('%').trim().parse::<f32>().ok()?;
+    Some(if t.ends_with('%') || v > 1.0 {
+        v / 100.0
+    } else {
+        v
+    })
+}
+
 fn percent(name: &str, default: f32) -> FloatParam {
     FloatParam::new(name, default, FloatRange::Linear { min: 0.0, max: 1.0 })
         .with_unit(" %")
@@ -312,6 +356,29 @@ impl MelodiaSyncParams {
             .with_unit(" dB")
             .with_value_to_string(formatters::v2s_f32_rounded(1)),
             chime_level: percent("Chime level", d.chime_level),
+            pacer: BoolParam::new("Breath pacer", d.pacer),
+            pacer_rate: FloatParam::new(
+                "Pacer rate",
+                d.pacer_rate,
+                FloatRange::Linear {
+                    min: crate::synth::PACER_RATE.0,
+                    max: crate::synth::PACER_RATE.1,
+                },
+            )
+            .with_unit(" /min")
+            .with_value_to_string(formatters::v2s_f32_rounded(1)),
+            pacer_inhale: FloatParam::new(
+                "Pacer inhale",
+                d.pacer_inhale,
+                FloatRange::Linear {
+                    min: crate::synth::PACER_INHALE.0,
+                    max: crate::synth::PACER_INHALE.1,
+                },
+            )
+            .with_value_to_string(std::sync::Arc::new(inhale_to_string))
+            .with_string_to_value(std::sync::Arc::new(inhale_from_string)),
+            pacer_level: percent("Pacer level", d.pacer_level),
+            pacer_glide: BoolParam::new("Pacer glide", false),
             program: EnumParam::new("Program", ProgramKind::Calm),
             feedback_depth: percent("Feedback depth", 1.0),
             targets: std::array::from_fn(|i| TargetParam {
@@ -396,6 +463,10 @@ impl MelodiaSyncParams {
                 reverb_size: self.reverb_size.value(),
                 output_db: self.output_db.value(),
                 chime_level: self.chime_level.value(),
+                pacer: self.pacer.value(),
+                pacer_rate: self.pacer_rate.value(),
+                pacer_inhale: self.pacer_inhale.value(),
+                pacer_level: self.pacer_level.value(),
                 tempo_sync: self.tempo_sync.value(),
             },
             relaxation: self.relaxation.value(),
@@ -427,6 +498,7 @@ impl MelodiaSyncParams {
             smoothing_s: self.reward_smoothing.value(),
             hold_s: self.stale_hold.value(),
             glide: self.glide.value(),
+            pacer_glide: self.pacer_glide.value(),
         }
     }
 }

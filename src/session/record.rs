@@ -17,8 +17,9 @@ pub(super) const BANDS: [(usize, &str); 7] = {
 };
 
 /// Channel labels of the outlet and columns of the log (after its two time columns). The
-/// heart's come last: NaN while its analysis is not valid (no heart input, a bad signal).
-pub const LABELS: [&str; 41] = [
+/// heart's come last: NaN while its analysis is not valid (no heart input, a bad signal);
+/// then the breath pacer's rate (0 while it is off).
+pub const LABELS: [&str; 42] = [
     "reward",
     "reward_raw",
     "in_target",
@@ -60,6 +61,7 @@ pub const LABELS: [&str; 41] = [
     "hf_ms2",
     "coherence",
     "breath_rate_bpm",
+    "pacer_bpm",
 ];
 
 /// Term `k`'s target in use (rewards first, then inhibit ceilings), NaN past the program's
@@ -128,6 +130,7 @@ pub fn record_values(r: &FeedbackRecord) -> [f32; LABELS.len()] {
         heart(f, HeartFeature::HfMs2),
         heart(f, HeartFeature::Coherence),
         heart(f, HeartFeature::BreathRateBpm),
+        r.pacer_bpm,
     ]
 }
 

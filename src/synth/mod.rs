@@ -63,6 +63,11 @@ const NOISE_SCALE: f32 = 0.22;
 /// See [`DRONE_SCALE`]. Chimes are a cue above the bed, not a lead: about 6 dB under the drone.
 const CHIME_SCALE: f32 = 0.12;
 
+/// The pacer's breathing rates, breaths per minute.
+pub const PACER_RATE: (f32, f32) = (3.0, 10.0);
+/// The pacer's inhale shares (of each breath).
+pub const PACER_INHALE: (f32, f32) = (0.2, 0.6);
+
 /// Indices of the smoothed controls.
 #[derive(Clone, Copy)]
 #[repr(usize)]
@@ -84,6 +89,12 @@ enum C {
     NoiseCutoffLog,
     SurfPeriod,
     SwellDepth,
+    /// 0 = the surf swell, 1 = the breath pacer's (a crossfade, so switching never clicks).
+    PacerMix,
+    /// Pacer breaths per minute.
+    PacerRate,
+    /// Pacer inhale share.
+    PacerInhale,
     TiltDb,
     ReverbMix,
     ReverbRt60,
@@ -102,7 +113,13 @@ fn targets(s: &SynthSettings, m: &Modulation, bpm: Option<f64>) -> [f32; N_CONTR
     t[C::DroneGain as usize] = unit(s.drone_level).powi(2) * m.drone * DRONE_SCALE;
     t[C::BinauralGain as usize] = unit(s.binaural_level).powi(2) * m.binaural * BINAURAL_SCALE;
     t[C::IsoGain as usize] = unit(s.isochronic_level).powi(2) * m.isochronic * ISO_SCALE;
-    t[C::NoiseGain as usize] = unit(s.noise_level).powi(2) * m.noise * NOISE_SCALE;
+    // The pacer is a cue to follow: its level replaces the noise level and the feedback's
+    // noise offset, so it is heard whatever they are.
+    t[C::NoiseGain as usize] = if s.pacer {
+        unit(s.pacer_level).powi(2)
+    } else {
+        unit(s.noise_level).powi(2) * m.noise
+    } * NOISE_SCALE;
     t[C::ChimeGain as usize] = unit(s.chime_level).powi(2) * CHIME_SCALE;
     t[C::ChimeDensity as usize] = unit(m.chimes);
     t[C::Drift as usize] = unit(s.drift * (1.0 + 0.5 * m.density));
@@ -119,6 +136,12 @@ fn targets(s: &SynthSettings, m: &Modulation, bpm: Option<f64>) -> [f32; N_CONTR
         s.noise_cutoff_hz.clamp(50.0, 20_000.0).libm_log2() - 0.7 * m.warmth;
     t[C::SurfPeriod as usize] = s.surf_period.clamp(2.0, 60.0);
     t[C::SwellDepth as usize] = unit(s.surf_depth + 0.3 * m.swell);
+    t[C::PacerMix as usize] = if s.pacer { 1.0 } else { 0.0 };
+    // A glide from the listener's own breathing may start above the pacer's range.
+    t[C::PacerRate as usize] = s
+        .pacer_rate
+        .clamp(PACER_RATE.0, crate::feedback::PACER_GLIDE_FROM_MAX);
+    t[C::PacerInhale as usize] = s.pacer_inhale.clamp(PACER_INHALE.0, PACER_INHALE.1);
     t[C::TiltDb as usize] = 12.0 * (bright - 0.5);
     t[C::ReverbMix as usize] = unit(s.reverb_mix + 0.25 * m.space);
     t[C::ReverbRt60 as usize] = 1.0 + 9.0 * size * size;
@@ -279,6 +302,11 @@ impl Synth {
         self.drone.note_off(key);
     }
 
+    /// The breath pacer's phase (turns from the start of an inhale) and envelope (0..1).
+    pub fn breath(&self) -> (f64, f32) {
+        self.noise.breath()
+    }
+
     /// Chime strikes since the last reset.
     pub fn chime_strikes(&self) -> u64 {
         self.chimes.strikes()
@@ -361,6 +389,9 @@ impl Synth {
             cutoff_hz: get(C::NoiseCutoffLog).libm_exp2(),
             surf_period: get(C::SurfPeriod),
             swell_depth: get(C::SwellDepth),
+            pacer_mix: get(C::PacerMix),
+            pacer_rate: get(C::PacerRate),
+            pacer_inhale: get(C::PacerInhale),
         });
         let mut notes = [0.0; MAX_VOICES];
         let n = self.drone.notes(&mut notes);

@@ -1,4 +1,9 @@
-//! Coloured noise (pink and brown) with a slow "surf" swell and its own low-pass.
+//! Coloured noise (pink and brown) with a slow "surf" swell and its own low-pass, and the
+//! breath pacer built from the same swell: while it plays, the swell follows a breath
+//! (rising over the inhale, falling over the exhale, [`breath_envelope`]) at an exact rate
+//! instead of the drifting surf, and the low-pass opens on the inhale, up to
+//! [`PACER_OCTAVES`] at its top, so the breath is heard as a rise in brightness too. The two
+//! swells crossfade, so turning the pacer on or off never clicks.
 
 use super::filter::{OnePole, SvfLowpass};
 use super::osc::{cos_turns, fract};
@@ -133,6 +138,25 @@ impl BrownFilter {
     }
 }
 
+/// The swell at the end of an exhale, of the inhale's top: the cue never falls silent.
+pub const PACER_FLOOR: f32 = 0.15;
+/// How far the low-pass opens at the top of the inhale, octaves.
+pub const PACER_OCTAVES: f32 = 1.0;
+
+/// The breath pacer's envelope at phase `p` (turns from the start of an inhale) with an
+/// inhale share `inhale`: a raised-cosine rise from 0 to 1 over the inhale, then a
+/// raised-cosine fall over the exhale. Continuous with a continuous slope at both turns,
+/// so the swell never steps.
+pub fn breath_envelope(p: f64, inhale: f32) -> f32 {
+    let p = fract(p) as f32;
+    let inhale = inhale.clamp(0.05, 0.95);
+    if p < inhale {
+        0.5 - 0.5 * (std::f32::consts::PI * p / inhale).libm_cos()
+    } else {
+        0.5 + 0.5 * (std::f32::consts::PI * (p - inhale) / (1.0 - inhale)).libm_cos()
+    }
+}
+
 /// Controls for one block of the noise layer.
 #[derive(Clone, Copy, Debug)]
 pub struct NoiseControl {
@@ -144,6 +168,12 @@ pub struct NoiseControl {
     pub surf_period: f32,
     /// Swell depth 0..1: 0 is steady noise, 1 swells from silence to full.
     pub swell_depth: f32,
+    /// 0 = the surf swell, 1 = the breath pacer's; in between crossfades.
+    pub pacer_mix: f32,
+    /// Pacer breaths per minute.
+    pub pacer_rate: f32,
+    /// Pacer inhale share of each breath.
+    pub pacer_inhale: f32,
 }
 
 /// The noise layer: two decorrelated channels, coloured, low-passed, and swelling like surf.
@@ -160,6 +190,10 @@ pub struct Noise {
     surf: f64,
     /// Slow variation of the surf rate so waves are not metronomic.
     surf_drift: Drift,
+    /// Breath pacer phase in turns from the start of an inhale (exact rate: no drift).
+    breath: f64,
+    /// The pacer's envelope at the end of the current control block, 0..1.
+    breath_level: f32,
     /// Sample rate in Hz.
     sample_rate: f32,
     /// Seed, for a reproducible `reset`.
@@ -180,6 +214,8 @@ impl Noise {
             lowpass: [SvfLowpass::default(); 2],
             surf: 0.0,
             surf_drift: Drift::new(seed, 10.0, sample_rate),
+            breath: 0.0,
+            breath_level: 0.0,
             sample_rate,
             seed,
             swell: Ramp::flat(0.0),
@@ -217,25 +253,42 @@ impl Noise {
         // Start in a trough, so the layer fades in like an incoming wave.
         self.surf = 0.0;
         self.surf_drift.reset(self.seed, 10.0, self.sample_rate);
+        // The pacer starts at the bottom of an exhale: the first inhale begins at once.
+        self.breath = 0.0;
+        self.breath_level = 0.0;
+    }
+
+    /// The breath pacer's phase (turns from the start of an inhale) and envelope (0..1), for
+    /// a display that breathes with the sound.
+    pub fn breath(&self) -> (f64, f32) {
+        (self.breath, self.breath_level)
     }
 
     /// Starts a control block: filter settings and the surf swell's course over it.
     pub fn control(&mut self, ctl: &NoiseControl) {
         let sr = self.sample_rate;
-        for f in &mut self.lowpass {
-            f.set(ctl.cutoff_hz, 0.707, sr);
-        }
         let n = CONTROL_BLOCK;
         let rate = (1.0 + 0.2 * self.surf_drift.advance(n)) / ctl.surf_period.max(0.5);
         let p0 = self.surf;
         self.surf = fract(p0 + rate as f64 * n as f64 / sr as f64);
         let p1 = self.surf;
-        let swell = |p: f64| {
+        let b0 = self.breath;
+        self.breath = fract(b0 + ctl.pacer_rate as f64 / 60.0 * n as f64 / sr as f64);
+        let mix = ctl.pacer_mix.clamp(0.0, 1.0);
+        let swell = |p: f64, b: f64| {
             // Squared raised cosine: long troughs, rounded crests, like waves on a shore.
             let w = 0.5 - 0.5 * cos_turns(p);
-            1.0 - ctl.swell_depth * (1.0 - w * w)
+            let surf = 1.0 - ctl.swell_depth * (1.0 - w * w);
+            let breath = PACER_FLOOR + (1.0 - PACER_FLOOR) * breath_envelope(b, ctl.pacer_inhale);
+            surf + (breath - surf) * mix
         };
-        self.swell = Ramp::new(swell(p0), swell(p1));
+        self.swell = Ramp::new(swell(p0, b0), swell(p1, self.breath));
+        self.breath_level = breath_envelope(self.breath, ctl.pacer_inhale);
+        // The inhale brightens: the low-pass opens with the breath.
+        let cutoff = ctl.cutoff_hz * (PACER_OCTAVES * mix * self.breath_level).libm_exp2();
+        for f in &mut self.lowpass {
+            f.set(cutoff, 0.707, sr);
+        }
         self.mix = ctl.colour.clamp(0.0, 1.0);
     }
 
@@ -379,6 +432,9 @@ mod tests {
             cutoff_hz: 3000.0,
             surf_period: 4.0,
             swell_depth: 1.0,
+            pacer_mix: 0.0,
+            pacer_rate: 6.0,
+            pacer_inhale: 0.4,
         };
         // RMS per 0.25 s over 40 s: the envelope must rise and fall about 10 times.
         let block = CONTROL_BLOCK;

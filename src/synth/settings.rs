@@ -50,6 +50,16 @@ pub struct SynthSettings {
     /// Quantise the beat rate to the host tempo and put the pulse on the bar grid (see
     /// [`super::tempo`]); off by default.
     pub tempo_sync: bool,
+    /// The breath pacer: the noise layer swells on the inhale and falls on the exhale
+    /// instead of following the surf (see [`super::noise`]); off by default.
+    pub pacer: bool,
+    /// Pacer breathing rate, breaths per minute (3–10; resonance breathing is about 6).
+    pub pacer_rate: f32,
+    /// Share of each breath spent breathing in, 0.2–0.6 (0.4 is a 4:6 inhale:exhale).
+    pub pacer_inhale: f32,
+    /// Level of the noise layer while the pacer plays, 0..1 (replaces the noise level, so the
+    /// cue is heard whatever the noise level is).
+    pub pacer_level: f32,
 }
 
 impl SynthSettings {
@@ -76,6 +86,10 @@ impl SynthSettings {
         reverb_size: 0.6,
         output_db: 0.0,
         tempo_sync: false,
+        pacer: false,
+        pacer_rate: 6.0,
+        pacer_inhale: 0.4,
+        pacer_level: 0.6,
     };
 
     /// All layers silent (used by tests and as a clean start for presets).
@@ -118,6 +132,10 @@ impl SynthSettings {
             reverb_size: f(self.reverb_size, d.reverb_size),
             output_db: f(self.output_db, d.output_db),
             tempo_sync: self.tempo_sync,
+            pacer: self.pacer,
+            pacer_rate: f(self.pacer_rate, d.pacer_rate),
+            pacer_inhale: f(self.pacer_inhale, d.pacer_inhale),
+            pacer_level: f(self.pacer_level, d.pacer_level),
         }
     }
 }

@@ -22,7 +22,7 @@ EXPECTED_LABELS = [
     "mod_warmth", "mod_density", "mod_swell", "mod_space", "mod_beat_shift", "mod_drone",
     "mod_binaural", "mod_isochronic", "mod_noise", "mod_chimes", "beat_hz", "loop_delay_ms",
     "stage_index", "in_target_level", "target_1", "target_2", "target_3",
-    "hr_bpm", "rmssd_ms", "hf_ms2", "coherence", "breath_rate_bpm",
+    "hr_bpm", "rmssd_ms", "hf_ms2", "coherence", "breath_rate_bpm", "pacer_bpm",
 ]
 
 
