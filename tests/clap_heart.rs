@@ -130,6 +130,16 @@ fn an_lsl_ecg_reaches_the_plugins_features_within_5_s_and_drives_calm_body_and_m
         assert_eq!(r[held], 0.0);
         assert!(r[reward].is_finite());
     }
+    // The heart rate as MIDI CC b+11 (31 with the default base 20, channel 1): 40-160 bpm.
+    let hr_cc: Vec<u8> = out
+        .midi
+        .iter()
+        .filter(|m| m.bytes[0] == 0xB0 && m.bytes[1] == 31)
+        .map(|m| m.bytes[2])
+        .collect();
+    let last = *hr_cc.last().expect("no heart-rate CC");
+    let bpm = 40.0 + 120.0 * last as f32 / 127.0;
+    assert!((bpm - 66.0).abs() < 10.0, "CC 31 = {last} ({bpm} bpm)");
     // Before the heart, the program had nothing to score: held.
     assert!(rows
         .iter()

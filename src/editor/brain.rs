@@ -74,7 +74,11 @@ impl App {
                     "time in target {:.0} s of {:.0} s",
                     fb.in_target_s, fb.valid_s
                 ));
-                if fb.held {
+                // What the program lacks (EEG, heart), and whether it holds for it.
+                let missing = fb.missing.sentence();
+                if !missing.is_empty() {
+                    ui.colored_label(palette::ORANGE, missing);
+                } else if fb.held {
                     ui.colored_label(palette::ORANGE, "holding: signal quality too low");
                 }
                 if fb.engagement < 0.99 {

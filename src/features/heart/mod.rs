@@ -36,6 +36,20 @@ pub fn parabolic_offset(a: f64, b: f64, c: f64) -> f64 {
     }
 }
 
+/// Where [`coherence_scale`] is full: a coherence ratio of 16 (HeartMath's high-coherence
+/// range starts near 3; experts reach 10 and more).
+pub const COHERENCE_FULL: f32 = 16.0;
+
+/// A coherence ratio on a 0..1 scale for meters and MIDI CC: logarithmic from 0.1 to
+/// [`COHERENCE_FULL`], so a beginner's 0.5 and an expert's 10 both show (equal ratios, equal
+/// steps); 0 for anything not a positive number.
+pub fn coherence_scale(ratio: f32) -> f32 {
+    if !(ratio.is_finite() && ratio > 0.1) {
+        return 0.0;
+    }
+    ((ratio / 0.1).ln() / (COHERENCE_FULL / 0.1).ln()).clamp(0.0, 1.0)
+}
+
 /// No beat for this long and the heart features hold, s (24 bpm is 2.5 s a beat).
 pub const NO_BEAT_S: f64 = 3.0;
 /// A longer silence between beats starts the interval series afresh, s.
@@ -513,6 +527,21 @@ impl HeartAnalyzer {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_coherence_scale_is_logarithmic_and_bounded() {
+        assert_eq!(coherence_scale(0.0), 0.0);
+        assert_eq!(coherence_scale(f32::NAN), 0.0);
+        assert!((coherence_scale(COHERENCE_FULL) - 1.0).abs() < 1e-6);
+        assert_eq!(coherence_scale(1000.0), 1.0);
+        // Equal ratios, equal steps.
+        let (a, b, c) = (
+            coherence_scale(0.5),
+            coherence_scale(1.0),
+            coherence_scale(2.0),
+        );
+        assert!(((b - a) - (c - b)).abs() < 1e-6);
+    }
 
     #[test]
     fn rr_streams_give_hr_and_hrv_and_hold_when_beats_stop() {
