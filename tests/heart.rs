@@ -188,12 +188,10 @@ fn heart_alone_drives_resonance_breathing_and_its_numbers_match_the_beats() {
     // The summary: the breathing slowed from 12 to 6 per minute, and RMSSD rose with it.
     let heart = report.session.unwrap().heart.unwrap();
     assert!(heart.valid_s > 280.0, "{}", heart.valid_s);
-    let br = heart.breath_rate_bpm;
+    let br = heart.breath_rate_bpm.unwrap();
     assert!(br.start_mean > br.end_mean + 3.0, "{br:?}");
-    assert!(
-        heart.rmssd_ms.end_mean > heart.rmssd_ms.start_mean,
-        "{heart:?}"
-    );
+    let rmssd = heart.rmssd_ms.unwrap();
+    assert!(rmssd.end_mean > rmssd.start_mean, "{heart:?}");
     std::fs::remove_dir_all(&dir).ok();
 }
 

@@ -96,7 +96,12 @@ impl HeartInput {
                 kind,
                 options,
             } => {
-                let rec = recording::open(path, options)?;
+                // A bare column of intervals (as Polar apps export them) has no header row,
+                // which the recording reader asks for: read it as it is.
+                let rec = match (kind, interval_column(path)) {
+                    (HeartKind::Rr, Some(rows)) => rows?,
+                    _ => recording::open(path, options)?,
+                };
                 let notes = rec.notes();
                 let summary = rec.summary.clone();
                 let samples: Box<dyn Generator + Send> = match kind {
@@ -111,6 +116,40 @@ impl HeartInput {
             }
         }
     }
+}
+
+/// A text file that is one bare column of numbers (no header, no separators), as a
+/// one-signal recording of RR intervals; `None` when the file is anything else (the
+/// recording reader takes it then). A row that is not a number is an error naming it.
+fn interval_column(path: &std::path::Path) -> Option<Result<Recording, String>> {
+    let text = std::fs::read_to_string(path).ok()?;
+    let rows: Vec<(usize, &str)> = text
+        .lines()
+        .enumerate()
+        .map(|(i, l)| (i + 1, l.trim()))
+        .filter(|(_, l)| !l.is_empty())
+        .collect();
+    let (_, first) = rows.first()?;
+    if first.contains([',', ';', '\t', ' ']) || first.parse::<f32>().is_err() {
+        return None;
+    }
+    let values: Result<Vec<f32>, String> = rows
+        .iter()
+        .map(|(n, l)| {
+            l.parse::<f32>().map_err(|_| {
+                format!(
+                    "'{}', line {n}: '{l}' is not an interval in ms (one number per row).",
+                    path.display()
+                )
+            })
+        })
+        .collect();
+    Some(values.map(|v| {
+        let n = v.len();
+        let mut rec = Recording::continuous(vec![HeartKind::Rr.name().into()], 1.0, v);
+        rec.summary = format!("{n} RR intervals, one per row");
+        rec
+    }))
 }
 
 /// A recording of beat-to-beat intervals as a generator: one sample per beat, the interval

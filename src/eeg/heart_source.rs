@@ -187,6 +187,7 @@ pub fn rules(kind: HeartKind) -> StreamRules {
         wanted: "",
         irregular: false,
         min_rate: 0.0,
+        max_rate: f64::INFINITY,
         irregular_lost_s: 0.0,
         meanwhile: "the heart features hold",
         app: "the app that streams your heart sensor (or `melodiasync simulate --heart`)",
@@ -200,11 +201,16 @@ pub fn rules(kind: HeartKind) -> StreamRules {
         HeartKind::Ppg => StreamRules {
             wanted: "a PPG stream at 20 Hz or more",
             min_rate: 20.0,
+            app: "the app that streams your heart sensor (or `melodiasync simulate --heart \
+                  --heart-type PPG`)",
             ..base
         },
         HeartKind::Rr => StreamRules {
             wanted: "an RR-interval stream (one interval in ms per beat)",
             irregular: true,
+            max_rate: 5.0,
+            app: "the app that streams your heart sensor (or `melodiasync simulate --heart \
+                  --heart-type RR`)",
             // Two beats at 30 bpm: a quiet stream is lost after that.
             irregular_lost_s: 4.0,
             ..base

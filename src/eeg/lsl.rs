@@ -83,6 +83,8 @@ pub struct StreamRules {
     pub irregular: bool,
     /// Lowest declared rate accepted for a regular stream, Hz.
     pub min_rate: f64,
+    /// Highest declared rate accepted, Hz (an RR stream has one sample a beat).
+    pub max_rate: f64,
     /// Seconds without samples after which a connected irregular stream counts as lost
     /// (regular streams: [`LOST_AFTER`] or ten sample periods, whichever is longer).
     pub irregular_lost_s: f64,
@@ -99,6 +101,7 @@ impl StreamRules {
         wanted: "a regularly sampled EEG stream",
         irregular: false,
         min_rate: 32.0,
+        max_rate: f64::INFINITY,
         irregular_lost_s: 0.0,
         meanwhile: "the sound holds, then settles,",
         app: "your EEG app (or `melodiasync simulate`)",
@@ -326,6 +329,11 @@ fn check_usable(info: &StreamInfo, rules: &StreamRules) -> Result<(), String> {
     if rate <= 0.0 && !rules.irregular {
         return Err(format!(
             "'{name}' has an irregular rate (0 Hz); {purpose} needs {wanted}."
+        ));
+    }
+    if rate > rules.max_rate {
+        return Err(format!(
+            "'{name}' runs at {rate} Hz; {purpose} needs {wanted}, not a sampled signal."
         ));
     }
     if rate > 0.0 && rate < rules.min_rate {

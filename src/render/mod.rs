@@ -460,6 +460,8 @@ pub fn render_traced<E>(
     let mut right = vec![0.0f32; block];
     let mut note_idx = 0;
     let mut all_finite = true;
+    // What the program lacked in the last scored frame (said if it held throughout).
+    let mut missing = crate::feedback::Missing::default();
     let started = Instant::now();
     let mut done = 0;
     while done < total {
@@ -485,6 +487,7 @@ pub fn render_traced<E>(
                     d.feed_until(now, |frame| {
                         // Offline, the frames' clock is the audio clock.
                         let record = engine.score(frame, &controls, now, now);
+                        missing = record.feedback.missing;
                         trace(&TraceEvent::Frame(&record));
                         if let Some(tx) = &records {
                             tx.push_waiting(record);
@@ -602,14 +605,26 @@ pub fn render_traced<E>(
         }),
     };
     report.eeg_notes.extend(guide_notes);
+    if let Some(s) = report.session.as_ref() {
+        if s.frames > 0 && s.held_frames == s.frames && missing.held {
+            report.eeg_notes.push(format!(
+                "warning: the program held every frame ({}): it had nothing to score; give \
+                 it the input it needs, or choose a program the inputs can feed (--program).",
+                missing.sentence().trim_end_matches('.')
+            ));
+        }
+    }
     Ok(report)
 }
 
 /// What a render's heart input must say: what was read, the reader's warnings, no beat at
 /// all, a recording that ended early.
 fn heart_notes(h: &HeartDrive, rendered_s: f64) -> Vec<String> {
-    let mut notes = vec![format!("heart: {}", h.summary())];
-    notes.extend(h.notes().iter().map(|n| format!("heart: {n}")));
+    // The reader's notes say what was read; the simulator has none, so its summary does.
+    let mut notes: Vec<String> = h.notes().iter().map(|n| format!("heart: {n}")).collect();
+    if notes.is_empty() {
+        notes.push(format!("heart: {}", h.summary()));
+    }
     if h.beats_seen() == 0 {
         notes.push(
             "warning: no heartbeat was found in the heart input, so the heart features never \

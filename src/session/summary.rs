@@ -53,6 +53,13 @@ impl Trend {
     }
 }
 
+impl Trend {
+    /// [`Trend::of`], or `None` when there is no point (a value never measured is not 0).
+    fn measured(points: &[(f64, f32)]) -> Option<Self> {
+        (!points.is_empty()).then(|| Self::of(points))
+    }
+}
+
 /// Trend of one band's relative power over the session.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct BandTrend {
@@ -68,16 +75,16 @@ pub struct BandTrend {
 pub struct HeartSummary {
     /// Seconds with valid heart features (HR, RMSSD).
     pub valid_s: f64,
-    /// Instantaneous heart rate, bpm.
-    pub hr_bpm: Trend,
+    /// Instantaneous heart rate, bpm (`None`, null in files: never valid).
+    pub hr_bpm: Option<Trend>,
     /// RMSSD, ms.
-    pub rmssd_ms: Trend,
+    pub rmssd_ms: Option<Trend>,
     /// HF power, ms² (over the seconds the spectral features were valid).
-    pub hf_ms2: Trend,
+    pub hf_ms2: Option<Trend>,
     /// Coherence ratio.
-    pub coherence: Trend,
+    pub coherence: Option<Trend>,
     /// Breathing rate from RSA, breaths per minute.
-    pub breath_rate_bpm: Trend,
+    pub breath_rate_bpm: Option<Trend>,
 }
 
 /// The end-of-session summary.
@@ -282,11 +289,11 @@ impl SummaryBuilder {
             .collect();
         let heart = self.heart_s.1.then(|| HeartSummary {
             valid_s: self.heart_s.0,
-            hr_bpm: Trend::of(&column(&self.heart_rows, 0)),
-            rmssd_ms: Trend::of(&column(&self.heart_rows, 1)),
-            hf_ms2: Trend::of(&column(&self.spectral_rows, 0)),
-            coherence: Trend::of(&column(&self.spectral_rows, 1)),
-            breath_rate_bpm: Trend::of(&column(&self.spectral_rows, 2)),
+            hr_bpm: Trend::measured(&column(&self.heart_rows, 0)),
+            rmssd_ms: Trend::measured(&column(&self.heart_rows, 1)),
+            hf_ms2: Trend::measured(&column(&self.spectral_rows, 0)),
+            coherence: Trend::measured(&column(&self.spectral_rows, 1)),
+            breath_rate_bpm: Trend::measured(&column(&self.spectral_rows, 2)),
         });
         SessionSummary {
             duration_s: duration,

@@ -208,7 +208,8 @@ fn publish_heart(
         HeartKind::Ppg => "arbitrary",
         HeartKind::Rr => "ms",
     };
-    let source_id = format!("melodiasync-heart-sim-{name}");
+    // The kind in the id: an ECG and an RR simulator of one name are different streams.
+    let source_id = format!("melodiasync-heart-sim-{}-{name}", kind.name());
     let spec = OutletSpec {
         name,
         stream_type: kind.name(),

@@ -52,9 +52,9 @@ pub(crate) struct RenderArgs {
     /// breaths per minute). Its features (HR, RMSSD, coherence, ...) join every frame.
     #[arg(long)]
     pub(crate) heart: Option<String>,
-    /// What --heart carries: ECG, PPG or RR (intervals in ms, one per row).
-    #[arg(long, default_value = "ECG", value_parser = HeartKind::parse)]
-    pub(crate) heart_type: HeartKind,
+    /// What --heart carries: ECG (the default), PPG or RR (intervals in ms, one per row).
+    #[arg(long, value_parser = HeartKind::parse)]
+    pub(crate) heart_type: Option<HeartKind>,
     /// The signal of the --heart recording, by label or 1-based number (default: the first).
     #[arg(long)]
     pub(crate) heart_channel: Option<String>,
@@ -230,13 +230,24 @@ fn check_ranges(args: &RenderArgs) -> Result<(), String> {
             "--log records a neurofeedback session; add --eeg FILE, --eeg sim or --heart.".into(),
         );
     }
-    if args.heart.is_none()
-        && (args.heart_channel.is_some()
-            || args.heart_rate.is_some()
-            || args.heart_stream.is_some())
-    {
+    let file_options =
+        args.heart_channel.is_some() || args.heart_rate.is_some() || args.heart_stream.is_some();
+    if args.heart.is_none() && (file_options || args.heart_type.is_some()) {
         return Err(
-            "--heart-channel, --heart-rate and --heart-stream read --heart; add it.".into(),
+            "--heart-type, --heart-channel, --heart-rate and --heart-stream describe --heart; \
+             add it."
+                .into(),
+        );
+    }
+    let simulated = args
+        .heart
+        .as_deref()
+        .is_some_and(|h| h.trim() == "sim" || h.trim().starts_with("sim:"));
+    if simulated && file_options {
+        return Err(
+            "--heart-channel, --heart-rate and --heart-stream read a heart recording; the \
+             simulator has one signal at its own rate."
+                .into(),
         );
     }
     if !(seconds.is_finite() && seconds > 0.0 && seconds <= 24.0 * 3600.0) {
@@ -312,7 +323,7 @@ fn eeg_job(
             .map(|text| {
                 HeartInput::parse(
                     text,
-                    args.heart_type,
+                    args.heart_type.unwrap_or_default(),
                     args.heart_channel.clone(),
                     args.heart_rate,
                     args.heart_stream.clone(),
