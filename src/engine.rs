@@ -441,8 +441,7 @@ impl Engine {
         self.feedback.advance(dt, &effective.feedback);
         // The pacer glide runs while the pacer and its glide are on; otherwise it starts
         // afresh from the next measured breath.
-        let pacer = effective.settings.pacer || self.feedback.program().pacer;
-        if pacer && effective.feedback.pacer_glide {
+        if self.synth_settings(&effective).pacer && effective.feedback.pacer_glide {
             self.pacer_glide.advance(dt, effective.settings.pacer_rate);
         } else {
             self.pacer_glide = PacerGlide::default();

@@ -56,6 +56,18 @@ impl HeartScript {
         }
     }
 
+    /// The script of a heart source written `sim` or `sim:SCRIPT` (`None` for anything else:
+    /// a file whose name starts with "sim" is a file). The one reading of that syntax, for
+    /// offline inputs, live sources and the CLI's checks.
+    pub fn from_source(text: &str) -> Option<Result<Self, String>> {
+        let rest = text.trim().strip_prefix("sim")?;
+        if rest.is_empty() || rest.starts_with(':') {
+            Some(Self::parse(rest.trim_start_matches(':')))
+        } else {
+            None
+        }
+    }
+
     /// Base interval (ms) and RSA amplitude before the resonance gain (ms).
     fn heart(self) -> (f64, f64) {
         match self {

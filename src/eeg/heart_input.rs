@@ -50,14 +50,8 @@ impl HeartInput {
         rate: Option<f32>,
         stream: Option<String>,
     ) -> Result<Self, String> {
-        // `sim` or `sim:SCRIPT`; a file whose name starts with "sim" is a file.
-        let sim = text
-            .trim()
-            .strip_prefix("sim")
-            .filter(|rest| rest.is_empty() || rest.starts_with(':'));
-        if let Some(script) = sim {
-            let script = HeartScript::parse(script.trim_start_matches(':'))?;
-            return Ok(HeartInput::Simulator(CardiacSimConfig::new(kind, script)));
+        if let Some(script) = HeartScript::from_source(text) {
+            return Ok(HeartInput::Simulator(CardiacSimConfig::new(kind, script?)));
         }
         Ok(HeartInput::File {
             path: PathBuf::from(text.trim()),

@@ -70,14 +70,18 @@ impl HeartSource {
     /// path. Errors are sentences.
     pub fn parse(text: &str, kind: HeartKind) -> Result<Self, String> {
         let t = text.trim();
+        if let Some(script) = HeartScript::from_source(t) {
+            return Ok(Self {
+                kind,
+                from: HeartFrom::Simulator { script: script? },
+                channel: None,
+            });
+        }
         let from = match t {
             "" | "off" | "none" => HeartFrom::Off,
             "lsl" => HeartFrom::Lsl {
                 prop: LslProp::Type,
                 value: kind.name().into(),
-            },
-            _ if t == "sim" || t.starts_with("sim:") => HeartFrom::Simulator {
-                script: HeartScript::parse(t.trim_start_matches("sim").trim_start_matches(':'))?,
             },
             _ => match t.parse::<SourceSpec>()? {
                 SourceSpec::Lsl { prop, value } => HeartFrom::Lsl { prop, value },

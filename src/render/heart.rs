@@ -118,4 +118,27 @@ impl HeartDrive {
         self.last = from;
         self.feed_until(t);
     }
+
+    /// What a render of `rendered_s` seconds must say of this input: what was read, the
+    /// reader's warnings, no beat at all, a recording that ended early.
+    pub fn report_notes(&self, rendered_s: f64) -> Vec<String> {
+        // The reader's notes say what was read; the simulator has none, so its summary does.
+        let mut notes: Vec<String> = self.notes().iter().map(|n| format!("heart: {n}")).collect();
+        if notes.is_empty() {
+            notes.push(format!("heart: {}", self.summary()));
+        }
+        if self.beats_seen() == 0 {
+            notes.push(
+                "warning: no heartbeat was found in the heart input, so the heart features never \
+                 reached the sound; check --heart-type and --heart-channel."
+                    .into(),
+            );
+        } else if let Some(t) = self.ended_at().filter(|t| rendered_s - t > 1.0) {
+            notes.push(format!(
+                "warning: the heart recording ends at {t:.1} s of the {rendered_s:.1} s render; \
+                 from there the heart features held."
+            ));
+        }
+        notes
+    }
 }
