@@ -23,6 +23,7 @@ fn sim_source(script: Script) -> serde_json::Value {
     let spec = SourceSpec::Simulator(SimConfig {
         script,
         blinks: false,
+        rhythm_gain: 1.0,
         ..SimConfig::default()
     });
     serde_json::to_value(&spec).unwrap()
@@ -48,6 +49,7 @@ fn expected_frames(script: Script, seconds: f64) -> Vec<FeatureFrame> {
     let input = EegInput::Simulator(SimConfig {
         script,
         blinks: false,
+        rhythm_gain: 1.0,
         ..SimConfig::default()
     });
     let mut drive = EegDrive::new(&input, &AnalysisConfig::default()).unwrap();

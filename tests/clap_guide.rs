@@ -27,6 +27,7 @@ fn sim() -> SimConfig {
     SimConfig {
         script: Script::Focus,
         blinks: false,
+        rhythm_gain: 1.0,
         ..SimConfig::default()
     }
 }

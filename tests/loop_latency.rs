@@ -7,82 +7,14 @@
 //! background, one rhythm with a known envelope); every figure is computed here from the
 //! per-block trace, independently of the benchmark's own code.
 
-use std::sync::Arc;
+mod support;
 
 use melodiasync::eeg::sim::{Script, SimConfig};
 use melodiasync::eeg::stimulus::{Envelope, Stimulus};
 use melodiasync::eeg::worker::AnalysisConfig;
-use melodiasync::engine::Controls;
-use melodiasync::feedback::mapping::{Dest, RouteSource};
-use melodiasync::feedback::program::{Program, ProgramKind};
-use melodiasync::params::MelodiaSyncParams;
-use melodiasync::render::{render_traced, EegInput, EegJob, RenderJob, TraceEvent};
-
-/// One block's applied modulation value of the watched destination, and the in-target state.
-struct Trace {
-    times: Vec<f64>,
-    values: Vec<f64>,
-    in_target: Vec<bool>,
-    reported: Vec<f64>,
-}
-
-/// The plugin's defaults (what a new instance plays) with `program`.
-fn controls(program: ProgramKind) -> Controls {
-    let mut c = MelodiaSyncParams::default().controls();
-    c.program = program;
-    c
-}
-
-/// The program's first reward route's destination.
-fn watched(program: ProgramKind) -> Dest {
-    Program::factory(program)
-        .mapping
-        .iter()
-        .find(|r| r.source == RouteSource::Reward)
-        .unwrap()
-        .dest
-}
-
-/// Renders `input` for `seconds` without audio (the control path only: the same numbers the
-/// synth receives) and traces `dest` per 512-sample block at 48 kHz.
-fn trace(input: EegInput, seconds: f64, program: ProgramKind) -> Trace {
-    let dest = watched(program);
-    let job = RenderJob {
-        eeg: Some(EegJob {
-            input,
-            analysis: AnalysisConfig::default(),
-            log: None,
-            heart: None,
-        }),
-        audio: false,
-        ..RenderJob::new(controls(program), seconds)
-    };
-    let mut t = Trace {
-        times: Vec::new(),
-        values: Vec::new(),
-        in_target: Vec::new(),
-        reported: Vec::new(),
-    };
-    render_traced::<std::convert::Infallible>(
-        &job,
-        |_, _| Ok(()),
-        |ev| {
-            if let TraceEvent::Block {
-                time,
-                modulation,
-                feedback,
-            } = ev
-            {
-                t.times.push(*time);
-                t.values.push(dest.of(modulation) as f64);
-                t.in_target.push(feedback.in_target);
-                t.reported.push(feedback.success_rate as f64);
-            }
-        },
-    )
-    .unwrap();
-    t
-}
+use melodiasync::feedback::program::ProgramKind;
+use melodiasync::render::{EegInput, EegJob, RenderJob};
+use support::loop_trace::{controls, memory, trace, Trace};
 
 /// The stimulus rhythm (Hz) each tested program rewards.
 fn rhythm(program: ProgramKind) -> f32 {
@@ -92,10 +24,6 @@ fn rhythm(program: ProgramKind) -> f32 {
         ProgramKind::SmrFocus => 13.5,
         other => panic!("no stimulus for {other:?}"),
     }
-}
-
-fn memory(s: &Stimulus) -> EegInput {
-    EegInput::Memory(Arc::new(s.recording()))
 }
 
 /// Seconds after `at` when `v` passes `fraction` of its change from the mean of the 5 s

@@ -25,6 +25,7 @@ fn simulator_runs_in_real_time_and_sources_switch_without_restart() {
         script: Script::Steady,
         seed: 2,
         blinks: false,
+        rhythm_gain: 1.0,
     };
     let (worker, out) = Worker::spawn(SourceSpec::Simulator(sim), AnalysisConfig::default());
     std::thread::sleep(Duration::from_millis(2500));
@@ -123,6 +124,7 @@ fn calibration_records_a_baseline_from_the_live_source() {
     let sim = SimConfig {
         script: Script::Steady,
         blinks: false,
+        rhythm_gain: 1.0,
         ..SimConfig::default()
     };
     let (worker, out) = Worker::spawn(SourceSpec::Simulator(sim), AnalysisConfig::default());
@@ -238,6 +240,7 @@ fn the_worker_follows_the_estimator_switch() {
         script: Script::Steady,
         seed: 3,
         blinks: false,
+        rhythm_gain: 1.0,
     };
     let (worker, out) = Worker::spawn(SourceSpec::Simulator(sim), AnalysisConfig::default());
     let wait_frames = |what: &str, check: &dyn Fn(&melodiasync::features::FeatureFrame) -> bool| {

@@ -5,6 +5,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::RwLock;
 
 use crate::feedback::program::{CompiledProgram, ProgramKind, MAX_TERMS};
+use crate::feedback::reward::Normaliser;
 use crate::feedback::{AdaptiveSnapshot, FeedbackSetup};
 use crate::queue::{queue, QueueReceiver, QueueSender};
 
@@ -99,8 +100,27 @@ pub struct AdaptiveCell {
     offsets: [AtomicU32; MAX_TERMS],
     /// Listener normaliser per term (mean, variance, elapsed) as f32 bits.
     norms: [[AtomicU32; 3]; MAX_TERMS],
-    /// The in-target bar as f32 bits.
+    /// The in-target bar's trim as f32 bits.
     bar: AtomicU32,
+    /// The sustained reward's range the bar stands on (mean, variance, elapsed).
+    success: [AtomicU32; 3],
+}
+
+/// Stores a range (mean, variance, elapsed) as f32 bits.
+fn store_range(cells: &[AtomicU32; 3], r: &Normaliser) {
+    for (cell, v) in cells.iter().zip([r.mean, r.var, r.elapsed]) {
+        cell.store(v.to_bits(), Ordering::Relaxed);
+    }
+}
+
+/// Loads a range stored by [`store_range`].
+fn load_range(cells: &[AtomicU32; 3]) -> Normaliser {
+    let v = |k: usize| f32::from_bits(cells[k].load(Ordering::Relaxed));
+    Normaliser {
+        mean: v(0),
+        var: v(1),
+        elapsed: v(2),
+    }
 }
 
 impl Default for AdaptiveCell {
@@ -122,6 +142,7 @@ impl AdaptiveCell {
             offsets: Default::default(),
             norms: Default::default(),
             bar: AtomicU32::default(),
+            success: Default::default(),
         }
     }
 
@@ -131,14 +152,12 @@ impl AdaptiveCell {
         self.program.store(program, Ordering::Relaxed);
         self.terms.store(s.terms as u32, Ordering::Relaxed);
         self.bar.store(s.bar.to_bits(), Ordering::Relaxed);
+        store_range(&self.success, &s.success);
         for i in 0..MAX_TERMS {
             self.thresholds[i].store(s.thresholds[i].to_bits(), Ordering::Relaxed);
             self.positions[i].store(s.positions[i].to_bits(), Ordering::Relaxed);
             self.offsets[i].store(s.offsets[i].to_bits(), Ordering::Relaxed);
-            let n = &s.norms[i];
-            for (cell, v) in self.norms[i].iter().zip([n.mean, n.var, n.elapsed]) {
-                cell.store(v.to_bits(), Ordering::Relaxed);
-            }
+            store_range(&self.norms[i], &s.norms[i]);
         }
     }
 
@@ -159,15 +178,9 @@ impl AdaptiveCell {
             offsets: std::array::from_fn(|i| {
                 f32::from_bits(self.offsets[i].load(Ordering::Relaxed))
             }),
-            norms: std::array::from_fn(|i| {
-                let v = |k: usize| f32::from_bits(self.norms[i][k].load(Ordering::Relaxed));
-                crate::feedback::reward::Normaliser {
-                    mean: v(0),
-                    var: v(1),
-                    elapsed: v(2),
-                }
-            }),
+            norms: std::array::from_fn(|i| load_range(&self.norms[i])),
             bar: f32::from_bits(self.bar.load(Ordering::Relaxed)),
+            success: load_range(&self.success),
         }
     }
 }

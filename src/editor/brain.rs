@@ -54,6 +54,16 @@ impl App {
                     "success rate {:.0} % (time in target)",
                     100.0 * fb.success_rate
                 ));
+                let calibrated = compiled.baseline.iter().any(|b| b.is_some());
+                ui.label(super::status::range_line(&fb, calibrated))
+                    .on_hover_text(
+                        "The listener's range: learned over the first minute (or taken from the \
+                         calibration), then following the listener over the Adaptation time. \
+                         The shaded band on a meter is that range, the line its target; the \
+                         history shows the target drifting. Slower adaptation holds a calm \
+                         state reached for minutes; faster follows drift and raises the bar \
+                         as the listener improves.",
+                    );
                 if record.is_some() {
                     let d = self.delay;
                     ui.label(format!(
@@ -148,6 +158,16 @@ impl App {
                 );
             }
             if let Some(t) = meter_target(program, band, self.scale) {
+                // The listener's range (mean ± one deviation), shaded behind the target.
+                if let Some(rec) = record.filter(|r| r.feedback.terms > t.term) {
+                    let (lo, hi) = rec.feedback.ranges[t.term];
+                    let y = |v: f32| bar.bottom() - self.scale.to_frac(v) * bar.height();
+                    painter.rect_filled(
+                        Rect::from_min_max(Pos2::new(r.left(), y(hi)), Pos2::new(r.right(), y(lo))),
+                        0.0,
+                        palette::RANGE,
+                    );
+                }
                 let theta = record
                     .filter(|r| r.feedback.terms > t.term)
                     .map(|r| r.feedback.thresholds[t.term])
@@ -247,29 +267,29 @@ impl App {
                 painter.line(pts, Stroke::new(if k == 0 { 2.0 } else { 1.2 }, colour));
             }
         }
-        // Targets of relative-power terms, dashed across the plot.
+        // Targets of relative-power terms as they drifted with the listener's range, dashed.
         for i in 0..program.rewards + program.inhibits {
             let t = &program.terms[i];
-            if let Some(b) = t
+            let Some(b) = t
                 .feature
                 .band()
                 .filter(|_| matches!(t.feature, crate::features::baseline::FeatureId::Rel(_)))
-            {
-                if (b as usize) < 7 && self.plotted[b as usize] {
-                    let theta = self
-                        .last
-                        .filter(|r| r.feedback.terms > i)
-                        .map_or(t.target, |r| r.feedback.thresholds[i]);
-                    let y = y_of(theta);
-                    let dash = Stroke::new(1.0, palette::BANDS[b as usize]);
-                    let mut x = r.left();
-                    while x < r.right() {
-                        painter.line_segment(
-                            [Pos2::new(x, y), Pos2::new((x + 6.0).min(r.right()), y)],
-                            dash,
-                        );
-                        x += 12.0;
-                    }
+                .filter(|b| (*b as usize) < 7 && self.plotted[*b as usize])
+            else {
+                continue;
+            };
+            let pts: Vec<Pos2> = self
+                .history
+                .window(span)
+                .map(|(time, v)| (time, v[1 + 7 + i]))
+                .filter(|(_, theta)| theta.is_finite())
+                .map(|(time, theta)| Pos2::new(x_of(*time), y_of(theta)))
+                .collect();
+            let dash = Stroke::new(1.0, palette::BANDS[b as usize]);
+            // Every other short stretch of the line: dashed, however it bends.
+            for (k, pair) in pts.windows(2).enumerate() {
+                if (k / 8) % 2 == 0 {
+                    painter.line_segment([pair[0], pair[1]], dash);
                 }
             }
         }
@@ -277,7 +297,7 @@ impl App {
         painter.text(
             r.left_top() + Vec2::new(6.0, 4.0),
             Align2::LEFT_TOP,
-            "reward (white) and relative band power",
+            "reward (white), relative band power and its target (dashed)",
             FontId::proportional(11.0),
             palette::DIM,
         );

@@ -5,7 +5,7 @@
 use crate::features::baseline::FeatureId;
 use crate::features::FeatureFrame;
 use crate::feedback::program::{CompiledProgram, TargetKind, MAX_REWARDS};
-use crate::feedback::reward::RunningStats;
+use crate::feedback::reward::Normaliser;
 
 /// What the band meters show.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -65,11 +65,11 @@ impl MeterScale {
     }
 
     /// The value a meter shows for `band` of `frame` (`stats` for z-scores).
-    pub fn value(self, frame: &FeatureFrame, band: u8, stats: &RunningStats) -> f32 {
+    pub fn value(self, frame: &FeatureFrame, band: u8, stats: &Normaliser) -> f32 {
         let x = self.feature(band).of(frame);
         match self {
             MeterScale::Z => {
-                let sd = stats.var.max(0.0).sqrt();
+                let sd = stats.std();
                 if sd > 1e-9 {
                     (x - stats.mean) / sd
                 } else {

@@ -31,7 +31,7 @@ use nice_plug_egui::{
 
 use crate::bridge::{EditorLink, FeedbackRecord};
 use crate::feedback::program::Program;
-use crate::feedback::reward::RunningStats;
+use crate::feedback::reward::Normaliser;
 use crate::feedback::{Condition, FeedbackSetup};
 use crate::params::MelodiaSyncParams;
 use crate::preset;
@@ -59,8 +59,11 @@ pub enum Tab {
     Heart,
 }
 
-/// History series: reward, then the seven relative band powers.
-const SERIES: usize = 8;
+/// History series: reward, the seven relative band powers, then each term's target in use.
+const SERIES: usize = 1 + 7 + crate::feedback::program::MAX_TERMS;
+/// Time constant of the z meters' running mean and spread, s: the meters show the last
+/// minute or so against itself (the feedback's own range adapts on the program's time).
+const Z_METER_S: f32 = 60.0;
 
 /// Per-window state of the editor (rebuilt when the window opens again).
 pub struct App {
@@ -86,8 +89,8 @@ pub struct App {
     last: Option<FeedbackRecord>,
     /// The EEG -> sound delay, averaged over about half a second of frames for reading.
     delay: crate::bridge::LoopDelay,
-    /// Running statistics per band for the z meters.
-    z_stats: [RunningStats; 7],
+    /// Each band's range for the z meters (learned over a minute, then over [`Z_METER_S`]).
+    z_stats: [Normaliser; 7],
     /// Calibration length and condition.
     calib_seconds: f32,
     /// Calibration condition.
@@ -131,7 +134,7 @@ impl App {
             history: History::new((history::KEEP_S * 64.0) as usize),
             last: None,
             delay: crate::bridge::LoopDelay::default(),
-            z_stats: [RunningStats::default(); 7],
+            z_stats: [Normaliser::default(); 7],
             calib_seconds: 60.0,
             calib_condition: Condition::EyesClosed,
             presets: None,
@@ -163,7 +166,11 @@ impl App {
             v[0] = r.feedback.reward;
             for b in 0..7 {
                 v[b + 1] = r.frame.bands[b].rel;
-                self.z_stats[b].push(r.frame.bands[b].rel, dt);
+                self.z_stats[b].push(r.frame.bands[b].rel, dt, Z_METER_S);
+            }
+            // The targets in use, so the plot shows them drifting with the listener's range.
+            for (i, t) in r.feedback.thresholds.iter().enumerate() {
+                v[1 + 7 + i] = if i < r.feedback.terms { *t } else { f32::NAN };
             }
             self.history.push(r.audio_time, v);
         }

@@ -28,3 +28,6 @@ pub const PURPLE: Color32 = Color32::from_rgb(0xcc, 0x79, 0xa7);
 
 /// One colour per standard band (delta..high beta).
 pub const BANDS: [Color32; 7] = [PURPLE, BLUE, GREEN, ORANGE, VERMILLION, SKY, YELLOW];
+
+/// The listener's range on a meter: a faint veil of the text colour over the bar.
+pub const RANGE: Color32 = Color32::from_rgba_premultiplied(0x26, 0x26, 0x26, 0x28);

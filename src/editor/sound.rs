@@ -55,6 +55,7 @@ impl App {
             );
             cols[2].add(ParamSlider::for_param(&p.root_note, setter));
             cols[2].add(ParamSlider::for_param(&p.chord, setter));
+            cols[2].add(ParamSlider::for_param(&p.adaptation, setter));
             for b in [&p.adaptive, &p.freeze, &p.glide, &p.cc_out, &p.lsl_out] {
                 let mut v = b.value();
                 if cols[2].checkbox(&mut v, b.name()).changed() {

@@ -1,6 +1,10 @@
-//! The source status as the editor shows it: a light and a sentence.
+//! The source status as the editor shows it: a light and a sentence; where the feedback's
+//! range of the listener stands.
 
 use crate::bridge::{SourceState, SourceStatus};
+use crate::feedback::adaptation::describe_s;
+use crate::feedback::reward::LEARN_S;
+use crate::feedback::FeedbackSnapshot;
 
 /// The status light.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -44,9 +48,55 @@ pub fn status_line(s: &SourceStatus) -> (Light, String) {
     }
 }
 
+/// One line on the listener's range: learning in the first minute, then adapting over the
+/// adaptation time (or fixed), and whether it came from a calibration (`calibrated`).
+pub fn range_line(fb: &FeedbackSnapshot, calibrated: bool) -> String {
+    let tau = fb.adaptation_s;
+    let after = if tau.is_finite() {
+        format!("adapts over {}", describe_s(tau))
+    } else {
+        "then stays fixed".into()
+    };
+    if fb.frames == 0 {
+        format!("Range: learned in the first minute, {after}")
+    } else if fb.learned < 1.0 {
+        format!(
+            "Range: learning the listener ({:.0} of {:.0} s), {after}",
+            fb.learned * LEARN_S.min(tau),
+            LEARN_S.min(tau)
+        )
+    } else if calibrated {
+        format!("Range: from the calibration, {after}")
+    } else {
+        format!("Range: learned, {after}")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn range_lines_say_learning_adapting_and_fixed() {
+        let mut fb = FeedbackSnapshot {
+            adaptation_s: 1200.0,
+            frames: 10,
+            learned: 0.5,
+            ..Default::default()
+        };
+        assert_eq!(
+            range_line(&fb, false),
+            "Range: learning the listener (30 of 60 s), adapts over 20 min"
+        );
+        fb.learned = 1.0;
+        assert_eq!(range_line(&fb, false), "Range: learned, adapts over 20 min");
+        assert_eq!(
+            range_line(&fb, true),
+            "Range: from the calibration, adapts over 20 min"
+        );
+        fb.adaptation_s = f32::INFINITY;
+        assert_eq!(range_line(&fb, false), "Range: learned, then stays fixed");
+    }
 
     #[test]
     fn connected_lost_and_error_lines() {

@@ -98,7 +98,7 @@ impl std::str::FromStr for SourceSpec {
     type Err = String;
 
     /// What a user types for a source (the CLI's `--eeg`, `standalone --eeg`):
-    /// `sim` or `sim:SCRIPT` (steady, calm, eyes-closed, focus, relax, drowse); `lsl` (the first stream of
+    /// `sim` or `sim:SCRIPT` (steady, calm, eyes-closed, focus, relax, drowse, drift); `lsl` (the first stream of
     /// type EEG) or `lsl:PROP=VALUE` with PROP one of type, name, source_id, hostname; else
     /// the path of a recording (CSV, EDF/BDF, XDF), which a live source plays in a loop.
     ///

@@ -38,10 +38,15 @@ pub enum Script {
     /// 3 µV while theta rises from 5 to 16 µV; delta (2 Hz) grows from 0 to 30 µV from minute 6
     /// to 20; beta falls from 4 to 1.5 µV over the first 10 minutes.
     Drowse,
+    /// Two hours of slow drift: alpha waxes and wanes (±30 %, a new value every 2 s) around a
+    /// level that falls from 12 to 8 µV as drowsiness sets in, theta rises from 5 to 8 µV, and
+    /// the background grows by 40 % as the electrodes dry; then holds.
+    Drift,
 }
 
 impl Script {
-    /// Parses a script name (`steady`, `calm`, `eyes-closed`, `focus`, `relax`, `drowse`).
+    /// Parses a script name (`steady`, `calm`, `eyes-closed`, `focus`, `relax`, `drowse`,
+    /// `drift`).
     pub fn parse(name: &str) -> Result<Self, String> {
         match name.trim().to_ascii_lowercase().as_str() {
             "steady" => Ok(Script::Steady),
@@ -50,9 +55,10 @@ impl Script {
             "focus" => Ok(Script::Focus),
             "relax" => Ok(Script::Relax),
             "drowse" => Ok(Script::Drowse),
+            "drift" => Ok(Script::Drift),
             other => Err(format!(
                 "'{other}' is not a simulator script; use steady, calm, eyes-closed, focus, \
-                 relax or drowse."
+                 relax, drowse or drift."
             )),
         }
     }
@@ -113,8 +119,46 @@ impl Script {
                     4.0 - 2.5 * ramp(600.0),
                 )
             }
+            Script::Drift => {
+                let drift = ramp(DRIFT_S);
+                let wax = 1.0 + 0.3 * wax_and_wane(t);
+                ((12.0 - 4.0 * drift) * wax, 5.0 + 3.0 * drift, 3.0)
+            }
         }
     }
+
+    /// The background's gain at `t` (1 but for Drift, whose electrodes dry).
+    pub fn background_gain(self, t: f64) -> f32 {
+        match self {
+            Script::Drift => 1.0 + 0.4 * (t / DRIFT_S).clamp(0.0, 1.0) as f32,
+            _ => 1.0,
+        }
+    }
+}
+
+/// How long the Drift script drifts, s.
+const DRIFT_S: f64 = 7200.0;
+
+/// Seconds between the independent values of [`wax_and_wane`].
+const WAX_KNOT_S: f64 = 2.0;
+
+/// A natural waxing and waning in -1..1: an independent value every [`WAX_KNOT_S`] seconds
+/// (hashed from its index), joined by raised-cosine curves. A function of time, so seeking
+/// lands on the same value.
+fn wax_and_wane(t: f64) -> f32 {
+    let knot = |k: i64| {
+        // splitmix64 of the knot's index: independent values without a stored stream.
+        let mut z = (k as u64).wrapping_add(0x9E37_79B9_7F4A_7C15);
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^= z >> 31;
+        (z >> 11) as f64 / (1u64 << 53) as f64 * 2.0 - 1.0
+    };
+    let x = t.max(0.0) / WAX_KNOT_S;
+    let k = x.floor();
+    let u = 0.5 - 0.5 * (std::f64::consts::PI * (x - k)).libm_cos();
+    let (a, b) = (knot(k as i64), knot(k as i64 + 1));
+    (a + (b - a) * u) as f32
 }
 
 /// Rhythm amplitudes at one moment, µV.
@@ -132,6 +176,19 @@ pub struct Rhythms {
     pub smr: f32,
 }
 
+impl Rhythms {
+    /// Every amplitude times `gain` (exact for a gain of 1).
+    pub fn scaled(self, gain: f32) -> Self {
+        Self {
+            alpha: self.alpha * gain,
+            theta: self.theta * gain,
+            beta: self.beta * gain,
+            delta: self.delta * gain,
+            smr: self.smr * gain,
+        }
+    }
+}
+
 /// Simulator settings.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct SimConfig {
@@ -145,6 +202,17 @@ pub struct SimConfig {
     pub seed: u64,
     /// Whether frontal channels get blinks.
     pub blinks: bool,
+    /// The listener's strength: every rhythm's amplitude times this (2 is four times the
+    /// power; the background stays), for tests and `bench loop`.
+    #[serde(default = "SimConfig::unit_gain")]
+    pub rhythm_gain: f32,
+}
+
+impl SimConfig {
+    /// For serde's default: the script's own amplitudes.
+    fn unit_gain() -> f32 {
+        1.0
+    }
 }
 
 impl Default for SimConfig {
@@ -155,6 +223,7 @@ impl Default for SimConfig {
             script: Script::Calm,
             seed: 1,
             blinks: true,
+            rhythm_gain: 1.0,
         }
     }
 }
@@ -232,6 +301,12 @@ impl Simulator {
                 cfg.channels
             ));
         }
+        if !(cfg.rhythm_gain.is_finite() && (0.0..=100.0).contains(&cfg.rhythm_gain)) {
+            return Err(format!(
+                "The simulator's rhythm gain is 0 to 100, not {}.",
+                cfg.rhythm_gain
+            ));
+        }
         if !(cfg.rate.is_finite() && (32.0..=20_000.0).contains(&cfg.rate)) {
             return Err(format!(
                 "The simulator runs at 32 Hz to 20 kHz, not {} Hz.",
@@ -299,7 +374,7 @@ impl Simulator {
     /// Writes the next sample (one value per channel) into `out`.
     pub fn next_sample(&mut self, out: &mut [f32]) {
         let t = self.elapsed();
-        let r = self.cfg.script.amplitudes(t);
+        let r = self.cfg.script.amplitudes(t).scaled(self.cfg.rhythm_gain);
         if self.n >= self.blink.1 {
             self.blink = (
                 self.n,
@@ -316,9 +391,10 @@ impl Simulator {
                 0.0
             };
         let tau = std::f64::consts::TAU;
+        let gain = self.cfg.script.background_gain(t);
         for (ch, o) in self.channels.iter_mut().zip(out.iter_mut()) {
             let osc = |f: f32, p: f32| ((tau * (f as f64 * t + p as f64)).libm_sin()) as f32;
-            let background = 6.0 * ch.pink.process(self.rng.bipolar());
+            let background = 6.0 * gain * ch.pink.process(self.rng.bipolar());
             // Delta and SMR take their phases from theta's and beta's, so adding them left
             // the random streams (and the other scripts' samples) as they were.
             let extra = |amp: f32, f: f32, p: f32| if amp > 0.0 { amp * osc(f, p) } else { 0.0 };
@@ -348,6 +424,7 @@ mod tests {
             script: Script::Calm,
             seed: 3,
             blinks: false,
+            rhythm_gain: 1.0,
         };
         let mut sim = Simulator::new(cfg.clone()).unwrap();
         let mut ex = Extractor::new(ExtractorConfig::new(128.0, sim.labels().to_vec())).unwrap();
@@ -390,6 +467,7 @@ mod tests {
             script: Script::Steady,
             seed: 5,
             blinks: true,
+            rhythm_gain: 1.0,
         };
         let mut sim = Simulator::new(cfg).unwrap();
         let mut s = vec![0.0; 10];

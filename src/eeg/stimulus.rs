@@ -40,6 +40,13 @@ pub enum Envelope {
     },
 }
 
+/// When the held state of [`Stimulus::hold`] is reached, s.
+pub const HOLD_UP_S: f64 = 60.0;
+/// When it ends, s.
+pub const HOLD_DOWN_S: f64 = 180.0;
+/// The end of the hold stimulus, s.
+pub const HOLD_END_S: f64 = 240.0;
+
 /// The sinusoids of a wander envelope and the range of their sum.
 struct WanderParts {
     /// (frequency Hz, phase rad) of each sinusoid.
@@ -87,6 +94,29 @@ impl Stimulus {
             rhythm_on: Vec::new(),
             others_amplitude: 0.0,
             seed,
+        }
+    }
+
+    /// The held state of issue 27 (`bench loop`'s hold figures, `tests/hold.rs`): 6 channels
+    /// at 250 Hz, a 7 µV pink background, and a `rhythm_hz` rhythm at 3 µV rising to 15 µV at
+    /// [`HOLD_UP_S`], held there for two minutes and back at [`HOLD_DOWN_S`], for
+    /// [`HOLD_END_S`] seconds; amplitudes times `scale` (the listener's strength).
+    pub fn hold(rhythm_hz: f32, scale: f32, seed: u64) -> Self {
+        Self {
+            channels: 6,
+            rate: 250.0,
+            background_std: 7.0,
+            ..Self::new(
+                rhythm_hz,
+                Envelope::Step {
+                    low: 3.0 * scale,
+                    high: 15.0 * scale,
+                    up_s: HOLD_UP_S,
+                    down_s: HOLD_DOWN_S,
+                },
+                HOLD_END_S,
+                seed,
+            )
         }
     }
 

@@ -61,6 +61,8 @@ pub struct CompiledProgram {
     pub dwell_s: f32,
     /// See [`Program::success_rate`].
     pub success_rate: f32,
+    /// See [`Program::adaptation_s`].
+    pub adaptation_s: f32,
     /// Routes in use first.
     pub routes: [Route; MAX_ROUTES],
     /// Routes in use.
@@ -100,6 +102,7 @@ impl CompiledProgram {
             min_quality: program.min_quality,
             dwell_s: program.dwell_s,
             success_rate: program.success_rate,
+            adaptation_s: program.adaptation_s,
             routes,
             route_count: program.mapping.len(),
             route_baseline: [None; MAX_ROUTES],

@@ -79,6 +79,7 @@ impl Program {
             min_quality: 0.5,
             dwell_s: 2.0,
             success_rate: 0.6,
+            adaptation_s: super::adaptation::HOLDING_S,
             mapping: Vec::new(),
             entrainment: None,
             estimator: crate::features::extractor::Estimator::live(),
@@ -138,6 +139,8 @@ impl Program {
                     rel(HIGH_BETA, Down, 0.12, 0.03, 0.4, 0.6),
                 ],
                 dwell_s: 1.0,
+                // Shaping: the bar rises with the trainee over minutes (see `adaptation`).
+                adaptation_s: super::adaptation::SHAPING_S,
                 mapping: vec![
                     route(Reward, Warmth, -0.5),
                     route(Reward, Density, 0.6),
@@ -152,7 +155,8 @@ impl Program {
                 ..base(
                     "SMR focus",
                     "Rewards the sensorimotor rhythm (12-15 Hz) and holds back theta and high \
-                     beta: calm, alert focus. The sound clears and brightens.",
+                     beta: calm, alert focus. The sound clears and brightens. Trains by \
+                     shaping: the bar follows the trainee over about 3 minutes.",
                 )
             },
             ProgramKind::CoolDown => Program {

@@ -19,6 +19,9 @@ pub struct FeedbackKnobs {
     pub freeze: bool,
     /// Success rate adaptive targets aim for, 0..1 (`None`: the program's).
     pub success_rate: Option<f32>,
+    /// How fast the listener's range follows the listener once learned (the program's own
+    /// time by default).
+    pub adaptation: super::Adaptation,
     /// Response time, s: how long each term takes to reach the sound — its band filter's
     /// group delay topped up by smoothing (none when the filter alone takes longer).
     pub smoothing_s: f32,
@@ -39,6 +42,7 @@ impl Default for FeedbackKnobs {
             adaptive: false,
             freeze: false,
             success_rate: None,
+            adaptation: super::Adaptation::Program,
             smoothing_s: DEFAULT_SMOOTHING_S,
             hold_s: 3.0,
             glide: true,

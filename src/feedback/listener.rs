@@ -1,57 +1,9 @@
-//! What the feedback knows of the listener: running statistics standing in for a baseline,
-//! the scales a term's value is read in, and the listener normaliser that makes weak and
-//! strong listeners look alike. Also the one exponential-smoothing coefficient.
+//! What the feedback knows of the listener: the listener's range (learned in the first minute,
+//! then adapted over minutes), the scales a term's value is read in, and the domains that make
+//! weak and strong listeners look alike. Also the one exponential-smoothing coefficient.
 
 use super::program::{TargetKind, Term, TermBaseline};
 use crate::math::Portable;
-
-/// Time constant of the running normaliser used when there is no baseline, seconds.
-pub const RUNNING_TAU_S: f32 = 60.0;
-
-/// A running mean and deviation (exponential, [`RUNNING_TAU_S`]) standing in for a baseline.
-#[derive(Clone, Copy, Debug, Default, PartialEq)]
-pub struct RunningStats {
-    /// Mean.
-    pub mean: f32,
-    /// Variance.
-    pub var: f32,
-    /// Whether a first value arrived.
-    pub started: bool,
-}
-
-impl RunningStats {
-    /// Adds `x`, `dt` seconds after the previous value.
-    pub fn push(&mut self, x: f32, dt: f32) {
-        if !x.is_finite() {
-            return;
-        }
-        if !self.started {
-            *self = Self {
-                mean: x,
-                var: 0.0,
-                started: true,
-            };
-            return;
-        }
-        // Faster start: a minute-long average would otherwise sit on the first values.
-        let a = smoothing(dt, RUNNING_TAU_S);
-        let d = x - self.mean;
-        self.mean += a * d;
-        self.var = (1.0 - a) * (self.var + a * d * d);
-    }
-
-    /// As baseline numbers (median taken as the mean).
-    pub fn as_baseline(&self) -> TermBaseline {
-        let sd = self.var.max(0.0).sqrt();
-        TermBaseline {
-            mean: self.mean,
-            std: sd,
-            median: self.mean,
-            low: self.mean - 1.04 * sd,
-            high: self.mean + 1.04 * sd,
-        }
-    }
-}
 
 /// `x` in the scale `kind`, against `base`.
 pub fn to_scale(kind: TargetKind, x: f32, base: &TermBaseline) -> f32 {
@@ -74,9 +26,26 @@ pub fn to_scale(kind: TargetKind, x: f32, base: &TermBaseline) -> f32 {
     }
 }
 
-/// Time constant of the listener normaliser, s. It is a plain cumulative mean and variance
-/// until then, so it has converged fully after this long (the issue's "under 60 s").
-pub const NORMALISER_TAU_S: f32 = 30.0;
+/// How long the listener's range is learned at the start, s: the first minute's values are
+/// averaged with equal weight (a cumulative mean and variance), so the range stands on a whole
+/// minute of the listener however the minute went. After that the range adapts on the
+/// [adaptation time](super::Adaptation), minutes (issue 27: learn fast, then adapt slowly).
+pub const LEARN_S: f32 = 60.0;
+
+/// The weight of a value `dt` seconds after the previous one in an average that has seen
+/// `elapsed` seconds (this value included): cumulative (`dt / elapsed`) while `elapsed` is
+/// below `horizon`, then exponential with time constant `tau` (0 for an infinite `tau`: the
+/// average holds). The one learn-then-adapt rule of the listener's range, the success rate and
+/// the share controller's pace.
+pub fn learn_then_adapt(dt: f32, elapsed: f32, horizon: f32, tau: f32) -> f32 {
+    if elapsed < horizon {
+        (dt / elapsed.max(1e-6)).clamp(0.0, 1.0)
+    } else if tau.is_finite() {
+        smoothing(dt, tau)
+    } else {
+        0.0
+    }
+}
 
 /// The space a term's values are normalised in before scoring.
 ///
@@ -137,33 +106,40 @@ impl Domain {
     }
 }
 
-/// The listener's running mean and spread of one term's value (in its [`Domain`]).
+/// The listener's range of one value: its mean and spread, learned, then adapted slowly.
 ///
-/// Exponential with [`NORMALISER_TAU_S`], but a plain cumulative average while less time than
-/// that has passed, so it starts from the first frame and has converged after `τ`.
+/// Two time scales (issue 27): for the first [`LEARN_S`] seconds (or the adaptation time, if
+/// shorter) every value counts equally, so the range is known after a minute; after that the
+/// mean and variance are exponential averages with the adaptation time constant (minutes), so
+/// the range follows a drift across a session (drowsiness, drying electrodes) but a state held
+/// for a few minutes stays a departure from it, and is heard as held. A calibration or a saved
+/// session starts it learned ([`Normaliser::prior`]).
 #[derive(Clone, Copy, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Normaliser {
     /// Mean.
     pub mean: f32,
     /// Variance.
     pub var: f32,
-    /// Seconds of data seen (capped at `τ`).
+    /// Seconds of data seen while learning (capped at the learning time; [`LEARN_S`] once
+    /// learned).
     pub elapsed: f32,
 }
 
 impl Normaliser {
-    /// A normaliser that starts converged at `mean` and `std` (from a calibration or a saved
+    /// A range that starts learned at `mean` and `std` (from a calibration or a saved
     /// session).
     pub fn prior(mean: f32, std: f32) -> Self {
         Self {
             mean,
             var: std * std,
-            elapsed: NORMALISER_TAU_S,
+            elapsed: LEARN_S,
         }
     }
 
-    /// Adds `w`, `dt` seconds after the previous value. Non-finite values are skipped.
-    pub fn push(&mut self, w: f32, dt: f32) {
+    /// Adds `w`, `dt` seconds (clamped to 0..1) after the previous value; `tau` is the
+    /// adaptation time constant, s (infinite: learn, then hold). Non-finite values are
+    /// skipped.
+    pub fn push(&mut self, w: f32, dt: f32, tau: f32) {
         if !w.is_finite() {
             return;
         }
@@ -176,16 +152,43 @@ impl Normaliser {
             };
             return;
         }
-        self.elapsed = (self.elapsed + dt).min(NORMALISER_TAU_S);
-        let a = (dt / self.elapsed).clamp(0.0, 1.0);
+        let horizon = LEARN_S.min(tau);
+        if self.elapsed < horizon {
+            self.elapsed = (self.elapsed + dt).min(horizon);
+        }
+        let a = learn_then_adapt(dt, self.elapsed, horizon, tau);
         let d = w - self.mean;
         self.mean += a * d;
         self.var = (1.0 - a) * (self.var + a * d * d);
     }
 
+    /// How much of the learning time has passed with adaptation time `tau`, 0..1 (1: the
+    /// range is learned and adapts from here on).
+    pub fn learned(&self, tau: f32) -> f32 {
+        (self.elapsed / LEARN_S.min(tau)).clamp(0.0, 1.0)
+    }
+
+    /// The standard deviation.
+    pub fn std(&self) -> f32 {
+        self.var.max(0.0).sqrt()
+    }
+
     /// The spread to scale by: the standard deviation, at least `floor`.
     pub fn spread(&self, floor: f32) -> f32 {
-        self.var.max(0.0).sqrt().max(floor).max(1e-6)
+        self.std().max(floor).max(1e-6)
+    }
+
+    /// As baseline numbers (for relative and z scales without a calibration; the median
+    /// taken as the mean, the 15th and 85th percentiles as ±1.04 deviations).
+    pub fn as_baseline(&self) -> TermBaseline {
+        let sd = self.std();
+        TermBaseline {
+            mean: self.mean,
+            std: sd,
+            median: self.mean,
+            low: self.mean - 1.04 * sd,
+            high: self.mean + 1.04 * sd,
+        }
     }
 }
 

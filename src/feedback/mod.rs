@@ -6,25 +6,29 @@
 //! thread calls [`Feedback::advance`] per block so time-based behaviour (stale-data fade,
 //! entrainment glide) follows the audio clock, which makes offline renders deterministic.
 //!
-//! Scoring (see [`reward`]): each term's value is normalised to the listener — a running mean
-//! and spread (cumulative for the first [`reward::NORMALISER_TAU_S`] seconds, then over about
-//! that long), in an amplitude domain where strong and weak listeners look alike (the square
-//! root of a power or ratio, the square root of the odds of a share of power) — and scored in
-//! proportion to its distance from the target across ±[`reward::SPAN_SIGMA`] deviations (0.5
-//! at the target). With adaptive targets the thresholds sit a controlled number of deviations
-//! beyond the listener's mean, and that offset is steered so the share of time "in target"
-//! meets the goal: the reported success rate is that share.
+//! Scoring (see [`reward`]): each term's value is read against the listener's range — a mean
+//! and spread learned over the first minute ([`reward::LEARN_S`], or taken from a
+//! calibration), then adapted over the adaptation time ([`adaptation`], minutes), in an
+//! amplitude domain where strong and weak listeners look alike (the square root of a power or
+//! ratio, the square root of the odds of a share of power) — and scored in proportion to its
+//! distance from the target across ±[`reward::SPAN_SIGMA`] deviations (0.5 at the target).
+//! With adaptive targets the thresholds sit a controlled number of deviations beyond the
+//! listener's mean, and the in-target bar is steered, on the same slow scale, so the share of
+//! time "in target" meets the goal: the reported success rate is that share.
 //!
-//! Timing (the loop's latency budget, in order; tested in `tests/loop_latency.rs` and printed
-//! by `melodiasync bench loop`): the band estimator's group delay (quadrature: 85–222 ms by
-//! band, alpha 133 ms; Welch: about half its 1 s window), the frame hop (16 ms live), each
-//! term's smoothing (topping its filter delay up to the response time, default 0.2 s), then
-//! the audio block and the synth's 60 ms control smoothing. Routes take the reward as it is:
-//! nothing is smoothed twice. "In target" judges the reward sustained over about two seconds
-//! ([`reward::SUSTAIN_TAU_S`]) plus the program's dwell time. Stale data: after the hold time
-//! (default 3 s) without a usable frame the feedback fades to neutral over [`FADE_OUT_S`];
-//! when frames return it fades back in over [`FADE_IN_S`].
+//! Time scales, fastest first. Tenths of a second (the loop's latency budget, tested in
+//! `tests/loop_latency.rs` and printed by `melodiasync bench loop`): the band estimator's group
+//! delay (quadrature: 85–222 ms by band, alpha 133 ms; Welch: about half its 1 s window), the
+//! frame hop (16 ms live), each term's smoothing (topping its filter delay up to the response
+//! time, default 0.2 s), then the audio block and the synth's 60 ms control smoothing. Routes
+//! take the reward as it is: nothing is smoothed twice. Seconds: "in target" judges the reward
+//! sustained over about two seconds ([`reward::SUSTAIN_TAU_S`]) plus the program's dwell time;
+//! stale data holds for the hold time (default 3 s), then fades to neutral over
+//! [`FADE_OUT_S`] and back in over [`FADE_IN_S`]. Minutes: the listener's range, the in-target
+//! bar and the success rate (the adaptation time), so a state reached and held is heard as
+//! held (`tests/hold.rs`).
 
+pub mod adaptation;
 mod compiled;
 pub mod factory;
 mod knobs;
@@ -34,15 +38,18 @@ pub mod program;
 pub mod reward;
 mod setup;
 mod snapshot;
+pub mod success;
 mod timing;
 
 use crate::math::Portable;
 use mapping::{apply_routes, blend, RouteSource, MAX_ROUTES};
 use program::{CompiledProgram, MAX_TERMS};
-use reward::{smoothing, Normaliser, RewardState, RunningStats, TermState};
+use reward::{smoothing, Levels, Normaliser, RewardState, TermState};
+use success::SuccessBar;
 
 use crate::features::FeatureFrame;
 use crate::synth::Modulation;
+pub use adaptation::Adaptation;
 pub use knobs::{FeedbackKnobs, DEFAULT_SMOOTHING_S};
 pub use setup::{Condition, FeedbackSetup};
 pub use snapshot::{AdaptiveSnapshot, FeedbackSnapshot};
@@ -56,12 +63,6 @@ pub const FADE_IN_S: f32 = 3.0;
 const PEAK_CONFIDENCE: f32 = 0.3;
 /// Time constant of the in-target glide (chimes come and go gently), seconds.
 const IN_TARGET_TAU_S: f32 = 1.0;
-/// How fast adaptive targets correct the share of time in target: change of the in-target
-/// bar per second (in reward units) per unit of (in target − goal).
-pub const SHARE_GAIN: f32 = 0.01;
-/// Seconds of normaliser data before the share controller acts (its first estimates are
-/// rough).
-const SHARE_WARMUP_S: f32 = 5.0;
 
 /// The feedback engine (one per plugin instance, owned by the audio thread).
 #[derive(Clone, Debug)]
@@ -72,8 +73,8 @@ pub struct Feedback {
     terms: [TermState; MAX_TERMS],
     /// Reward state.
     reward: RewardState,
-    /// Running statistics per route source (z-score routes without a baseline).
-    route_stats: [RunningStats; MAX_ROUTES],
+    /// The range of each route source (z-score routes without a baseline).
+    route_stats: [Normaliser; MAX_ROUTES],
     /// Smoothed normalised route sources.
     sources: [f32; MAX_ROUTES],
     /// In-target state gliding 0..1.
@@ -86,10 +87,14 @@ pub struct Feedback {
     last_time: Option<f64>,
     /// Frames scored.
     frames: u64,
-    /// How far adaptive targets have moved the in-target levels (reward units, + = harder).
-    bar: f32,
+    /// Adaptive targets' in-target bar (the sustained reward's range and the trim).
+    bar: SuccessBar,
+    /// The levels in-target was judged by at the last frame (for the snapshot).
+    levels: Levels,
     /// What the last frame lacked.
     missing: Missing,
+    /// The adaptation time in force at the last frame, s (for the snapshot).
+    adaptation_s: f32,
 }
 
 /// What a program could not use in a frame (for the status line and the session log).
@@ -129,16 +134,23 @@ impl Feedback {
             terms: Self::fresh_terms(&program, &knobs),
             program,
             reward: RewardState::default(),
-            route_stats: [RunningStats::default(); MAX_ROUTES],
+            route_stats: [Normaliser::default(); MAX_ROUTES],
             sources: [0.0; MAX_ROUTES],
             in_target_glide: 0.0,
             stale: StaleGate::default(),
             glide: Glide::default(),
             last_time: None,
             frames: 0,
-            bar: 0.0,
+            bar: SuccessBar::default(),
+            levels: Levels::FIXED,
             missing: Missing::default(),
+            adaptation_s: program.adaptation_s,
         }
+    }
+
+    /// The adaptation time in force, s (infinite: the range stays where it was learned).
+    pub fn adaptation_s(&self, knobs: &FeedbackKnobs) -> f32 {
+        knobs.adaptation.seconds(self.program.adaptation_s)
     }
 
     /// The success-rate goal in force.
@@ -185,8 +197,10 @@ impl Feedback {
         self.program = program;
         self.terms = Self::fresh_terms(&program, knobs);
         self.reward = RewardState::default();
-        self.bar = 0.0;
-        self.route_stats = [RunningStats::default(); MAX_ROUTES];
+        self.bar = SuccessBar::default();
+        self.levels = Levels::FIXED;
+        self.adaptation_s = program.adaptation_s;
+        self.route_stats = [Normaliser::default(); MAX_ROUTES];
         self.glide = Glide::default();
     }
 
@@ -246,6 +260,8 @@ impl Feedback {
         // Each score is smoothed up to the response time, less what its band filter has
         // already spent, so every term answers after about the same loop time.
         let loop_s = knobs.smoothing_s.max(0.0);
+        let tau = self.adaptation_s(knobs);
+        self.adaptation_s = tau;
         let first = self.frames == 1;
         let (mut sum, mut level_sum, mut weights) = (0.0, 0.0, 0.0);
         for i in 0..p.rewards + p.inhibits {
@@ -262,9 +278,10 @@ impl Feedback {
                 knobs.positions[i],
                 knobs.adaptive,
                 knobs.freeze,
+                tau,
             );
-            let tau = (loop_s - t.feature.delay_s(frame)).max(0.0);
-            self.terms[i].smooth(dt, tau, first);
+            let topping = (loop_s - t.feature.delay_s(frame)).max(0.0);
+            self.terms[i].smooth(dt, topping, first);
             if i < p.rewards {
                 sum += t.weight * self.terms[i].score;
                 level_sum += t.weight * self.terms[i].smoothed;
@@ -281,10 +298,11 @@ impl Feedback {
             reward *= 1.0 - w * (1.0 - self.terms[i].score);
             level *= 1.0 - w * (1.0 - self.terms[i].smoothed);
         }
-        let bar = if knobs.adaptive { self.bar } else { 0.0 };
+        let levels = self.levels(knobs);
+        self.levels = levels;
         self.reward
-            .update(reward, level, dt, loop_s, p.dwell_s, bar);
-        self.steer_share(knobs, dt);
+            .update(reward, level, dt, loop_s, p.dwell_s, levels, tau);
+        self.steer_share(knobs, dt, tau);
 
         // Route sources. The reward goes as it is (its terms are smoothed once, above);
         // features are smoothed up to the response time like the terms.
@@ -297,7 +315,7 @@ impl Feedback {
                     self.sources[i] = self.reward.level;
                     continue;
                 }
-                _ => self.route_value(i, frame, dt),
+                _ => self.route_value(i, frame, dt, tau),
             };
             let delay = source.feature().map_or(0.0, |id| id.delay_s(frame));
             let a = smoothing(dt, (loop_s - delay).max(0.0));
@@ -309,28 +327,32 @@ impl Feedback {
         }
     }
 
-    /// Adaptive targets: moves the in-target bar so that the share of time in target
-    /// approaches the goal (an integral controller on the in-target state; [`SHARE_GAIN`]).
-    /// It moves only the bar the sustained reward must clear, never the graded reward the
-    /// sound follows, so the control loop cannot flatten what the listener hears.
-    fn steer_share(&mut self, knobs: &FeedbackKnobs, dt: f32) {
-        if !knobs.adaptive || knobs.freeze {
-            return;
-        }
-        // Terms that have had no data (a heart term without a sensor) do not hold it back.
-        let warm = (0..self.program.rewards)
-            .filter(|i| self.terms[*i].norm.elapsed > 0.0)
-            .all(|i| self.terms[i].norm.elapsed >= SHARE_WARMUP_S);
-        if warm {
-            let goal = Self::goal(&self.program, knobs);
-            let error = if self.reward.in_target { 1.0 } else { 0.0 } - goal;
-            self.bar =
-                (self.bar + SHARE_GAIN * dt * error).clamp(-reward::BAR_LIMIT, reward::BAR_LIMIT);
+    /// The levels "in target" starts above and ends below: fixed, or with adaptive targets
+    /// the listener's own ([`success`]).
+    fn levels(&self, knobs: &FeedbackKnobs) -> Levels {
+        if knobs.adaptive {
+            self.bar.levels(Self::goal(&self.program, knobs))
+        } else {
+            Levels::FIXED
         }
     }
 
+    /// Adaptive targets: the in-target bar learns the sustained reward's range and, once it is
+    /// learned, trims itself toward the goal share over the adaptation time `tau`
+    /// ([`SuccessBar::update`]). It moves only the bar the sustained reward
+    /// must clear, never the graded reward the sound follows, so the control loop cannot
+    /// flatten what the listener hears; frozen targets hold it.
+    fn steer_share(&mut self, knobs: &FeedbackKnobs, dt: f32, tau: f32) {
+        if !knobs.adaptive || knobs.freeze {
+            return;
+        }
+        let goal = Self::goal(&self.program, knobs);
+        self.bar
+            .update(self.reward.sustained, self.reward.in_target, goal, dt, tau);
+    }
+
     /// Route `i`'s source for `frame`, normalised to 0..1.
-    fn route_value(&mut self, i: usize, frame: &FeatureFrame, dt: f32) -> f32 {
+    fn route_value(&mut self, i: usize, frame: &FeatureFrame, dt: f32, tau: f32) -> f32 {
         let r = self.program.routes[i];
         match r.source {
             RouteSource::Reward => self.reward.level,
@@ -338,7 +360,7 @@ impl Feedback {
             RouteSource::Feature { id, lo, hi } => (id.of(frame) - lo) / (hi - lo),
             RouteSource::Z { id } => {
                 let x = id.of(frame);
-                self.route_stats[i].push(x, dt);
+                self.route_stats[i].push(x, dt, tau);
                 let base = self.program.route_baseline[i]
                     .unwrap_or_else(|| self.route_stats[i].as_baseline());
                 let z = reward::to_scale(program::TargetKind::Z, x, &base);
@@ -389,15 +411,25 @@ impl Feedback {
         let n = p.rewards + p.inhibits;
         let mut values = [0.0; MAX_TERMS];
         let mut thresholds = [0.0; MAX_TERMS];
+        let mut ranges = [(0.0, 0.0); MAX_TERMS];
         for i in 0..n {
             values[i] = self.terms[i].value;
             thresholds[i] = self.terms[i].threshold;
+            ranges[i] = self.terms[i].range();
         }
+        let learned = (0..p.rewards)
+            .map(|i| &self.terms[i].norm)
+            .filter(|n| n.elapsed > 0.0)
+            .map(|n| n.learned(self.adaptation_s))
+            .fold(None, |lo: Option<f32>, x| {
+                Some(lo.map_or(x, |lo| lo.min(x)))
+            })
+            .unwrap_or(0.0);
         FeedbackSnapshot {
             reward: self.reward.level,
             raw_reward: self.reward.raw,
             sustained: self.reward.sustained,
-            in_target_level: reward::ON_LEVEL + self.bar,
+            in_target_level: self.levels.on,
             in_target: self.reward.in_target,
             success_rate: self.reward.success_rate,
             valid_s: self.reward.valid_s,
@@ -406,6 +438,9 @@ impl Feedback {
             engagement: self.stale.weight,
             values,
             thresholds,
+            ranges,
+            learned,
+            adaptation_s: self.adaptation_s,
             terms: n,
             glide_hz: self.glide.hz(),
             frames: self.frames,
@@ -430,7 +465,8 @@ impl Feedback {
                     Normaliser::default()
                 }
             }),
-            bar: self.bar,
+            bar: self.bar.trim,
+            success: self.bar.range,
         }
     }
 
@@ -441,6 +477,7 @@ impl Feedback {
         if saved.terms != n || saved.program != self.program.kind {
             return;
         }
+        let usable = |r: &Normaliser| r.elapsed > 0.0 && r.mean.is_finite() && r.var.is_finite();
         for i in 0..n {
             let st = &mut self.terms[i];
             if !(saved.thresholds[i].is_finite() && saved.positions[i].is_finite()) {
@@ -449,10 +486,22 @@ impl Feedback {
             st.position = saved.positions[i];
             st.threshold = saved.thresholds[i];
             let norm = saved.norms[i];
-            if norm.elapsed > 0.0 && norm.mean.is_finite() && norm.var.is_finite() {
-                if saved.bar.is_finite() {
-                    self.bar = saved.bar.clamp(-reward::BAR_LIMIT, reward::BAR_LIMIT);
-                }
+            if usable(&norm) {
+                self.bar = SuccessBar {
+                    // Saved before the bar learned the sustained reward: it learns it again.
+                    range: if usable(&saved.success) {
+                        saved.success
+                    } else {
+                        Normaliser::default()
+                    },
+                    trim: if saved.bar.is_finite() {
+                        saved.bar.clamp(-success::TRIM_LIMIT, success::TRIM_LIMIT)
+                    } else {
+                        0.0
+                    },
+                    // The pacer starts afresh: it only evens out the flips.
+                    pace: 0.0,
+                };
                 // The session continues where it stopped: the listener's range and offset.
                 st.norm = norm;
                 if saved.offsets[i].is_finite() {

@@ -246,6 +246,11 @@ pub struct Program {
     pub dwell_s: f32,
     /// The success rate adaptive targets aim for, 0..1.
     pub success_rate: f32,
+    /// How fast the listener's range follows the listener once learned, s: the Adaptation
+    /// parameter's "Program" choice (see [`super::adaptation`]; programs saved before it
+    /// hold states, [`super::adaptation::HOLDING_S`]).
+    #[serde(default = "Program::holding_s")]
+    pub adaptation_s: f32,
     /// How the sound answers (up to 8 routes).
     pub mapping: Vec<Route>,
     /// The entrainment glide, if the program uses one.
@@ -261,6 +266,11 @@ pub struct Program {
 }
 
 impl Program {
+    /// For serde's default: the holding adaptation time.
+    fn holding_s() -> f32 {
+        super::adaptation::HOLDING_S
+    }
+
     /// The program's targets for people, one entry per term: `reward alpha_rel Up 0.250`,
     /// `inhibit high_beta_rel below 0.120` (what `calibrate` prints and the editor shows
     /// after a baseline).
@@ -333,6 +343,12 @@ impl Program {
             ("min_quality", self.min_quality, 0.0, 1.0),
             ("dwell_s", self.dwell_s, 0.0, 60.0),
             ("success_rate", self.success_rate, 0.05, 0.95),
+            (
+                "adaptation_s",
+                self.adaptation_s,
+                super::adaptation::PROGRAM_RANGE_S.0,
+                super::adaptation::PROGRAM_RANGE_S.1,
+            ),
         ] {
             if !v.is_finite() || v < lo || v > hi {
                 return Err(format!(

@@ -1,16 +1,11 @@
 //! Per-term scoring, scales and adaptive thresholds; the reward's smoothing, hysteresis and
 //! dwell. Pure and allocation-free.
 
-pub use super::listener::{
-    smoothing, to_scale, Domain, Normaliser, RunningStats, NORMALISER_TAU_S, RUNNING_TAU_S,
-};
+pub use super::listener::{learn_then_adapt, smoothing, to_scale, Domain, Normaliser, LEARN_S};
 use super::program::{Direction, Term, TermBaseline};
 use crate::math::Portable;
 
-/// Smoothed reward above which the in-target state may start (after the dwell time).
-pub const ON_LEVEL: f32 = 0.6;
-/// Smoothed reward below which the in-target state ends.
-pub const OFF_LEVEL: f32 = 0.4;
+pub use super::success::{Levels, OFF_LEVEL, ON_LEVEL};
 
 /// The graded reward spans the listener's target ± this many standard deviations: a reward
 /// term's score goes 0 → 0.5 → 1 from 3.5σ on the wrong side, through the target, to 3.5σ
@@ -24,10 +19,6 @@ pub const INHIBIT_SIGMA: f32 = 1.04;
 /// smoothing, when that is longer). In-target is a judgement over seconds; the sound follows
 /// the faster reward.
 pub const SUSTAIN_TAU_S: f32 = 2.0;
-/// Time constant of the reported success rate (the share of time in target), s.
-pub const SUCCESS_TAU_S: f32 = 60.0;
-/// How far adaptive targets may move the in-target bar from its fixed levels.
-pub const BAR_LIMIT: f32 = 0.35;
 
 /// Graded score of a term with margin `m` (standard deviations on the successful side of the
 /// threshold; negative on the wrong side), and whether it is a success.
@@ -51,8 +42,9 @@ pub fn graded(direction: Direction, inhibit: bool, m: f32) -> (f32, bool) {
 /// The live state of one term.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TermState {
-    /// Running statistics for relative and z scales when the program carries no baseline.
-    pub running: RunningStats,
+    /// The raw value's range, for relative and z scales when the program carries no
+    /// baseline (learned and adapted like `norm`).
+    pub running: Normaliser,
     /// The listener's mean and spread of the term's value, in its domain.
     pub norm: Normaliser,
     /// The space values are normalised in.
@@ -93,7 +85,7 @@ impl TermState {
         // Rewards "up" and inhibit floors succeed above; rewards "down" and ceilings below.
         let above = term.direction != Direction::Down;
         Self {
-            running: RunningStats::default(),
+            running: Normaliser::default(),
             norm: Normaliser::default(),
             domain,
             floor: if floor.is_finite() && floor > 0.0 {
@@ -125,6 +117,17 @@ impl TermState {
         }
     }
 
+    /// The listener's range in the term's scale: one deviation either side of the mean (the
+    /// middle two thirds of what the listener has shown; low before high).
+    pub fn range(&self) -> (f32, f32) {
+        let sd = self.norm.std();
+        let (a, b) = (
+            self.domain.from(self.norm.mean - sd),
+            self.domain.from(self.norm.mean + sd),
+        );
+        (a.min(b), a.max(b))
+    }
+
     /// The threshold (term scale) the adaptive offset stands for now.
     fn adaptive_threshold(&self) -> f32 {
         let sd = self.norm.spread(self.floor);
@@ -139,10 +142,11 @@ impl TermState {
         sign * (self.domain.to(theta) - self.norm.mean) / sd
     }
 
-    /// Scores raw feature value `raw` (`dt` seconds after the previous valid frame).
+    /// Scores raw feature value `raw` (`dt` seconds after the previous valid frame); `tau` is
+    /// the adaptation time, s.
     ///
-    /// The value joins the listener normaliser (unless `fixed`: a calibrated range without
-    /// adaptation). With `adapt` the threshold sits `offset` deviations beyond the listener's
+    /// The value joins the listener's range (unless `fixed`: a calibrated range without
+    /// adaptive targets), which is learned over the first minute and then adapts over `tau`. With `adapt` the threshold sits `offset` deviations beyond the listener's
     /// mean (restarted from the target position whenever the position moves), unless
     /// `freeze` holds it where it is; otherwise it is the position's threshold. Toward-terms
     /// keep the position's target and adapt their tolerance instead.
@@ -156,8 +160,9 @@ impl TermState {
         position: f32,
         adapt: bool,
         freeze: bool,
+        tau: f32,
     ) -> (f32, bool) {
-        self.running.push(raw, dt);
+        self.running.push(raw, dt, tau);
         let base = baseline
             .copied()
             .unwrap_or_else(|| self.running.as_baseline());
@@ -165,7 +170,7 @@ impl TermState {
         let w = self.domain.to(x);
         let fixed = baseline.is_some() && !adapt;
         if !fixed {
-            self.norm.push(w, dt);
+            self.norm.push(w, dt, tau);
         }
         let positioned = term.threshold_at(position);
         let adaptive = adapt && term.direction != Direction::Toward;
@@ -220,8 +225,10 @@ pub struct RewardState {
     pub in_target: bool,
     /// Seconds the sustained reward has been above [`ON_LEVEL`] while not yet in target.
     pub dwell: f32,
-    /// The share of recent time in target ([`SUCCESS_TAU_S`] average): the one definition of
-    /// success, which adaptive targets steer toward the goal.
+    /// The share of time in target: of all the time so far, until the adaptation time has
+    /// passed, then over about the adaptation time (an exponential average). The one
+    /// definition of success, on the same slow scale as the listener's range; adaptive
+    /// targets steer it toward the goal.
     pub success_rate: f32,
     /// Seconds of valid (not held) feedback.
     pub valid_s: f32,
@@ -234,9 +241,20 @@ pub struct RewardState {
 impl RewardState {
     /// Feeds one valid frame's raw reward and the reward the sound follows (`level`, from
     /// the terms' smoothed scores), `dt` seconds after the last. `loop_s` is the response
-    /// time; `bar` shifts the in-target levels ([`ON_LEVEL`], [`OFF_LEVEL`]) up (harder) or
-    /// down.
-    pub fn update(&mut self, raw: f32, level: f32, dt: f32, loop_s: f32, dwell_s: f32, bar: f32) {
+    /// time; the sustained reward enters "in target" above `levels.on` (after `dwell_s`) and
+    /// leaves below `levels.off`; `tau` is the adaptation time the success rate averages
+    /// over, s.
+    #[allow(clippy::too_many_arguments)]
+    pub fn update(
+        &mut self,
+        raw: f32,
+        level: f32,
+        dt: f32,
+        loop_s: f32,
+        dwell_s: f32,
+        levels: Levels,
+        tau: f32,
+    ) {
         let dt = dt.clamp(0.0, 1.0);
         let first = self.valid_s == 0.0 && dt == 0.0;
         self.raw = raw;
@@ -249,11 +267,11 @@ impl RewardState {
         self.valid_s += dt;
         if self.in_target {
             self.in_target_s += dt;
-            if self.sustained < OFF_LEVEL + bar {
+            if self.sustained < levels.off {
                 self.in_target = false;
                 self.dwell = 0.0;
             }
-        } else if self.sustained > ON_LEVEL + bar {
+        } else if self.sustained > levels.on {
             self.dwell += dt;
             if self.dwell >= dwell_s {
                 self.in_target = true;
@@ -265,7 +283,7 @@ impl RewardState {
         if first {
             self.success_rate = 0.0;
         }
-        self.success_rate += (s - self.success_rate) * smoothing(dt, SUCCESS_TAU_S);
+        self.success_rate += (s - self.success_rate) * learn_then_adapt(dt, self.valid_s, tau, tau);
         self.held = false;
     }
 }
@@ -290,16 +308,41 @@ mod tests {
     }
 
     #[test]
-    fn normaliser_converges_within_its_time_constant() {
+    fn the_range_is_the_first_minute_then_adapts_over_the_adaptation_time() {
         let mut n = Normaliser::default();
         let mut rng = crate::synth::rng::Rng::new(9);
-        // 30 s of a uniform value on [4, 8) at 64 frames/s: mean 6, sd 2/sqrt(3).
-        for _ in 0..(30 * 64) {
-            n.push(6.0 + 2.0 * rng.bipolar(), 1.0 / 64.0);
+        let tau = 600.0;
+        // The first minute of a uniform value on [4, 8) at 64 frames/s: mean 6, sd 2/sqrt(3),
+        // every value weighted alike.
+        let (mut sum, mut sum2, mut k) = (0.0f64, 0.0f64, 0.0f64);
+        for _ in 0..(60 * 64) {
+            let x = 6.0 + 2.0 * rng.bipolar();
+            n.push(x, 1.0 / 64.0, tau);
+            sum += x as f64;
+            sum2 += (x as f64).powi(2);
+            k += 1.0;
         }
-        assert!((n.mean - 6.0).abs() < 0.1, "{}", n.mean);
-        assert!((n.var.sqrt() - 1.1547).abs() < 0.06, "{}", n.var.sqrt());
+        let (mean, sd) = (sum / k, (sum2 / k - (sum / k).powi(2)).sqrt());
+        assert!((n.mean as f64 - mean).abs() < 1e-3, "{} vs {mean}", n.mean);
+        assert!((n.std() as f64 - sd).abs() < 1e-3, "{} vs {sd}", n.std());
+        assert!((n.std() - 1.1547).abs() < 0.06, "{}", n.std());
+        assert_eq!(n.learned(tau), 1.0);
         assert_eq!(n.spread(5.0), 5.0);
+        // Then a held value 3 deviations up: after one adaptation time the mean has moved
+        // 1 - 1/e of the way, as an exponential average with that time constant does.
+        let held = 6.0 + 3.0 * 1.1547;
+        let before = n.mean;
+        for _ in 0..(600 * 64) {
+            n.push(held, 1.0 / 64.0, tau);
+        }
+        let moved = (n.mean - before) / (held - before);
+        assert!((moved - (1.0 - (-1.0f32).exp())).abs() < 0.01, "{moved}");
+        // Off: learned, then held.
+        let mut fixed = Normaliser::prior(1.0, 0.5);
+        for _ in 0..1000 {
+            fixed.push(9.0, 1.0 / 64.0, f32::INFINITY);
+        }
+        assert_eq!((fixed.mean, fixed.std()), (1.0, 0.5));
     }
 
     #[test]
@@ -317,7 +360,15 @@ mod tests {
         let mut entered_at = None;
         for i in 0..200 {
             let x = if i == 0 { 0.0 } else { 1.0 };
-            r.update(x, x, if i == 0 { 0.0 } else { 0.05 }, 0.1, 2.0, 0.0);
+            r.update(
+                x,
+                x,
+                if i == 0 { 0.0 } else { 0.05 },
+                0.1,
+                2.0,
+                Levels::FIXED,
+                60.0,
+            );
             if r.in_target && entered_at.is_none() {
                 entered_at = Some(i as f32 * 0.05);
             }
@@ -327,32 +378,21 @@ mod tests {
         assert!((t - 3.83).abs() < 0.1, "entered at {t}");
         // A dip to 0.5 (between the levels) does not leave.
         for _ in 0..100 {
-            r.update(0.5, 0.5, 0.05, 0.1, 2.0, 0.0);
+            r.update(0.5, 0.5, 0.05, 0.1, 2.0, Levels::FIXED, 60.0);
         }
         assert!(r.in_target);
         for _ in 0..100 {
-            r.update(0.0, 0.0, 0.05, 0.1, 2.0, 0.0);
+            r.update(0.0, 0.0, 0.05, 0.1, 2.0, Levels::FIXED, 60.0);
         }
         assert!(!r.in_target);
         assert!(r.in_target_s > 5.0 && r.in_target_s < r.valid_s);
-        // The reported success rate is the share of time in target (60 s average).
+        // The reported success rate is the share of all the time so far in target (less
+        // than the adaptation time has passed).
+        let share = r.in_target_s / r.valid_s;
         assert!(
-            r.success_rate > 0.05 && r.success_rate < 0.2,
-            "{}",
+            (r.success_rate - share).abs() < 0.01,
+            "{} vs {share}",
             r.success_rate
         );
-    }
-
-    #[test]
-    fn running_stats_follow_a_stationary_signal() {
-        let mut s = RunningStats::default();
-        let mut rng = crate::synth::rng::Rng::new(5);
-        for _ in 0..20_000 {
-            s.push(3.0 + 2.0 * rng.bipolar(), 1.0 / 32.0);
-        }
-        // Uniform on [1, 5): mean 3, std 2/sqrt(3).
-        assert!((s.mean - 3.0).abs() < 0.15, "{}", s.mean);
-        let sd = s.var.sqrt();
-        assert!((sd - 1.1547).abs() < 0.1, "{sd}");
     }
 }

@@ -27,10 +27,19 @@ pub struct FeedbackSnapshot {
     pub engagement: f32,
     /// Each term's value in its scale.
     pub values: [f32; MAX_TERMS],
-    /// Each term's target in use (the graded score's midpoint; inhibits: their limit).
+    /// Each term's target in use (the graded score's midpoint; inhibits: their limit). With
+    /// adaptive targets it drifts with the listener's range.
     pub thresholds: [f32; MAX_TERMS],
-    /// The reward level the sustained reward must pass to enter "in target" (the fixed level
-    /// moved by adaptive targets' bar).
+    /// Each term's listener range in its scale (mean ± one deviation, low first): where the
+    /// listener has been, learned in the first minute, then adapting.
+    pub ranges: [(f32, f32); MAX_TERMS],
+    /// How much of the learning minute the reward terms have had, 0..1 (1: learned, or
+    /// taken from a calibration).
+    pub learned: f32,
+    /// The adaptation time in force, s (infinite: the range stays where it was learned).
+    pub adaptation_s: f32,
+    /// The level the sustained reward must pass to enter "in target" (fixed, or with adaptive
+    /// targets the listener's own bar).
     pub in_target_level: f32,
     /// Terms in use (rewards then inhibits).
     pub terms: usize,
@@ -60,7 +69,11 @@ pub struct AdaptiveSnapshot {
     /// The listener normaliser per term.
     #[serde(default)]
     pub norms: [Normaliser; MAX_TERMS],
-    /// The in-target bar.
+    /// The in-target bar's trim, deviations of the sustained reward (projects saved before the
+    /// adaptive bar hold a shift in reward units here; it is read as a trim).
     #[serde(default)]
     pub bar: f32,
+    /// The sustained reward's range the in-target bar stands on.
+    #[serde(default)]
+    pub success: Normaliser,
 }

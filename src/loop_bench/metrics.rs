@@ -1,5 +1,5 @@
-//! The loop's measures: step times, correlation at the best lag, flicker and shares of time,
-//! from traces on the audio clock. Pure functions of their inputs.
+//! The loop's measures: step times, correlation at the best lag, flicker, shares of time and
+//! what a held state leaves, from traces on the audio clock. Pure functions of their inputs.
 
 /// Seconds after `step_s` at which `values` (sampled at `times`) passes `fraction` of its
 /// change from the 5 s before the step to 5–8 s after it and stays past it for
@@ -134,4 +134,54 @@ fn mean_in(times: &[f64], values: &[f32], from: f64, to: f64) -> Option<f64> {
         .map(|(_, v)| *v as f64)
         .collect();
     (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64)
+}
+
+/// What a held state leaves in a signal: its rise when the state is reached, how much of it is
+/// still there late in the hold, and how far from its old level it strays after the return.
+#[derive(Clone, Copy, Debug, Default, PartialEq, serde::Serialize)]
+pub struct HoldFigures {
+    /// The rise: the mean over 1–4 s after `up` less the mean over the 10 s before it.
+    pub rise: f64,
+    /// The mean over 90–120 s after `up`, less the old level, as a share of the rise.
+    pub held: f64,
+    /// After the return at `down`: the largest distance of a 5 s mean from the old level,
+    /// over 20–60 s after `down`, as a share of the rise (a punishment dip or a reward for
+    /// coming back both count).
+    pub settle: f64,
+}
+
+/// The [`HoldFigures`] of `values` for a state reached at `up` and left at `down` seconds.
+pub fn hold_figures(times: &[f64], values: &[f32], up: f64, down: f64) -> HoldFigures {
+    let mean = |a: f64, b: f64| mean_between(times, values, a, b);
+    let before = mean(up - 10.0, up);
+    let rise = mean(up + 1.0, up + 4.0) - before;
+    let share = |x: f64| if rise.abs() > 1e-9 { x / rise } else { 0.0 };
+    let settle = (0..8)
+        .map(|k| {
+            let from = down + 20.0 + 5.0 * k as f64;
+            share(mean(from, from + 5.0) - before).abs()
+        })
+        .fold(0.0, f64::max);
+    HoldFigures {
+        rise,
+        held: share(mean(up + 90.0, up + 120.0) - before),
+        settle,
+    }
+}
+
+/// Share of blocks in `[from, to)` seconds where `values` is above `level` (`above`) or
+/// below it.
+pub fn share_beyond(
+    times: &[f64],
+    values: &[f32],
+    level: f32,
+    above: bool,
+    from: f64,
+    to: f64,
+) -> f64 {
+    let flags: Vec<bool> = values
+        .iter()
+        .map(|v| if above { *v > level } else { *v < level })
+        .collect();
+    share(times, &flags, from, to)
 }

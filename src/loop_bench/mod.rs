@@ -16,10 +16,15 @@
 //!   2 are a quarter and four times the power);
 //! - **steady**: constant amplitude for 300 s; the applied modulation's standard deviation
 //!   and the in-target on/off flips per minute after the first minute;
-//! - **threshold**: long runs (2 h by default) of the wander at the three listener scales and
-//!   of the simulator's Calm script: the share of time in target after the first minute, the
-//!   lowest and highest share in any 10-minute window, and the success rate the engine
-//!   reports.
+//! - **hold**: issue 27's held state ([`Stimulus::hold`]: the rhythm at 3 µV, 15 µV from 60 s
+//!   to 180 s, 3 µV again) at each listener scale, seed-averaged: the applied modulation's
+//!   rise, the share of it left 90–120 s into the hold, the share of the hold in target, and
+//!   the largest distance from the old level 20–60 s after the return;
+//! - **threshold**: long runs (2 h by default) of the wander at each listener scale, of the
+//!   simulator's Drift script (slow drowsiness and drying electrodes) and, for Calm, its Calm
+//!   script: the share of time in target after the first minute, the lowest and highest share
+//!   in any 10-minute window, the success rate the engine reports, and the shares of time
+//!   after the second minute with the reward saturated (> 0.95) or starved (< 0.05).
 
 mod metrics;
 mod report;
@@ -27,7 +32,7 @@ mod report;
 use std::sync::Arc;
 
 use crate::eeg::sim::{Script, SimConfig};
-use crate::eeg::stimulus::{Envelope, Stimulus};
+use crate::eeg::stimulus::{Envelope, Stimulus, HOLD_DOWN_S, HOLD_UP_S};
 use crate::eeg::worker::AnalysisConfig;
 use crate::engine::Controls;
 use crate::features::bands::{ALPHA, HIGH_BETA, SMR, THETA};
@@ -139,6 +144,16 @@ impl LoopCase {
             rhythm_on: self.rhythm_on.clone(),
             others_amplitude: self.others_amplitude * scale,
             ..Stimulus::new(self.rhythm_hz, envelope, seconds, seed)
+        }
+    }
+
+    /// The held state of [`Stimulus::hold`] in this case's rhythm, at listener strength
+    /// `scale`.
+    pub fn hold_stimulus(&self, scale: f32, seed: u64) -> Stimulus {
+        Stimulus {
+            rhythm_on: self.rhythm_on.clone(),
+            others_amplitude: self.others_amplitude * scale,
+            ..Stimulus::hold(self.rhythm_hz, scale, seed)
         }
     }
 }
@@ -351,6 +366,20 @@ pub fn measure(
             flips_per_min: flips_per_min(&tr.times, &tr.in_target, 60.0),
             in_target: share(&tr.times, &tr.in_target, 60.0, f64::INFINITY),
         });
+        let holds = (1..=opts.seeds)
+            .map(|seed| go(&case.hold_stimulus(scale, seed)))
+            .collect::<Result<Vec<_>, _>>()?;
+        let avg = average(&holds);
+        let in_target = holds
+            .iter()
+            .map(|t| share(&t.times, &t.in_target, HOLD_UP_S, HOLD_DOWN_S))
+            .sum::<f64>()
+            / holds.len() as f64;
+        report.hold.push(HoldReport {
+            scale,
+            modulation: hold_figures(&avg.times, &avg.modulation, HOLD_UP_S, HOLD_DOWN_S),
+            in_target,
+        });
     }
     if opts.threshold_s > 0.0 {
         let goal = controls
@@ -363,13 +392,22 @@ pub fn measure(
             let stim = case.stimulus(wander.clone(), scale, secs, 7);
             runs.push((format!("x{scale}"), go(&stim)?));
         }
+        let mut scripts = vec![Script::Drift];
         if case.program == ProgramKind::Calm {
+            scripts.push(Script::Calm);
+        }
+        for script in scripts {
             let sim = EegInput::Simulator(SimConfig {
-                script: Script::Calm,
+                script,
                 ..SimConfig::default()
             });
+            let name = if script == Script::Calm {
+                "sim:calm"
+            } else {
+                "sim:drift"
+            };
             runs.push((
-                "sim:calm".into(),
+                name.into(),
                 run(sim, secs, controls, analysis.clone(), case)?,
             ));
         }
@@ -393,6 +431,8 @@ pub fn measure(
                 window_max: shares.iter().cloned().fold(f64::NEG_INFINITY, f64::max),
                 reported: mean_between(&tr.times, &tr.success_rate, 60.0, f64::INFINITY),
                 window_s: window,
+                saturated: share_beyond(&tr.times, &tr.reward, 0.95, true, 120.0, f64::INFINITY),
+                starved: share_beyond(&tr.times, &tr.reward, 0.05, false, 120.0, f64::INFINITY),
             });
         }
     }

@@ -59,6 +59,18 @@ pub struct SteadyReport {
     pub in_target: f64,
 }
 
+/// A held state (issue 27's stimulus, [`crate::eeg::stimulus::Stimulus::hold`]) for one
+/// listener: what the applied modulation keeps of it and how it settles after.
+#[derive(Clone, Copy, Debug, Default, PartialEq, serde::Serialize)]
+pub struct HoldReport {
+    /// The listener's rhythm relative to the reference.
+    pub scale: f32,
+    /// The applied modulation's figures (seed-averaged trace).
+    pub modulation: super::HoldFigures,
+    /// Share of the held state spent in target (mean over seeds).
+    pub in_target: f64,
+}
+
 /// Threshold control over a long run for one listener.
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct ThresholdReport {
@@ -77,6 +89,10 @@ pub struct ThresholdReport {
     pub reported: f64,
     /// The window length the lowest and highest shares are taken over, s.
     pub window_s: f64,
+    /// Share of time after the second minute with the reward above 0.95 (saturated).
+    pub saturated: f64,
+    /// Share of time after the second minute with the reward below 0.05 (starved).
+    pub starved: f64,
 }
 
 /// Everything measured for one program with one analysis.
@@ -94,6 +110,8 @@ pub struct ProgramReport {
     pub wander: Vec<WanderReport>,
     /// Flicker per listener.
     pub steady: Vec<SteadyReport>,
+    /// A held state per listener.
+    pub hold: Vec<HoldReport>,
     /// Threshold control per listener (empty when not asked for).
     pub threshold: Vec<ThresholdReport>,
 }
@@ -154,16 +172,29 @@ pub fn format_report(r: &ProgramReport) -> String {
             100.0 * s.in_target
         );
     }
+    for h in &r.hold {
+        out += &format!(
+            "  hold x{:<4} ({:<5} power) rise {:+.3}, held {:.0} % after 90-120 s, in target {:.0} % of the hold, settled within {:.0} % after the return\n",
+            h.scale,
+            power(h.scale),
+            h.modulation.rise,
+            100.0 * h.modulation.held,
+            100.0 * h.in_target,
+            100.0 * h.modulation.settle
+        );
+    }
     for t in &r.threshold {
         out += &format!(
-            "  threshold {:<8} in target {:.0} % ({:.0}-min windows {:.0}-{:.0} %), reported success {:.0} %, goal {:.0} %\n",
+            "  threshold {:<8} in target {:.0} % ({:.0}-min windows {:.0}-{:.0} %), reported success {:.0} %, goal {:.0} %; reward > 0.95 {:.0} %, < 0.05 {:.0} %\n",
             t.listener,
             100.0 * t.share,
             t.window_s / 60.0,
             100.0 * t.window_min,
             100.0 * t.window_max,
             100.0 * t.reported,
-            100.0 * t.goal
+            100.0 * t.goal,
+            100.0 * t.saturated,
+            100.0 * t.starved
         );
     }
     out

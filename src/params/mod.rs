@@ -7,7 +7,7 @@ use crate::bridge::{AdaptiveCell, ProgramTable, QueueSender, SetupCell};
 use crate::eeg::SourceSpec;
 use crate::engine::Controls;
 use crate::feedback::program::{ProgramKind, MAX_INHIBITS, MAX_REWARDS};
-use crate::feedback::{AdaptiveSnapshot, FeedbackKnobs};
+use crate::feedback::{Adaptation, AdaptiveSnapshot, FeedbackKnobs};
 use crate::synth::{Chord, SynthSettings};
 pub use lookup::{describe, param_by_id, set_from_text};
 pub use migrate::{migrate_state, STATE_VERSION};
@@ -131,6 +131,10 @@ pub struct MelodiaSyncParams {
     /// Success rate adaptive targets aim for.
     #[id = "srate"]
     pub success_rate: FloatParam,
+    /// How fast the listener's range follows the listener once learned (minutes; the
+    /// program's own time by default): faster follows drift and shapes, slower holds states.
+    #[id = "adapttime"]
+    pub adaptation: EnumParam<Adaptation>,
     /// Response time: how long each term takes to reach the sound (its band filter's delay
     /// topped up by smoothing). The id keeps its first name, "reward smoothing".
     #[id = "rsmooth"]
@@ -397,6 +401,7 @@ impl MelodiaSyncParams {
             .with_unit(" %")
             .with_value_to_string(formatters::v2s_f32_percentage(0))
             .with_string_to_value(formatters::s2v_f32_percentage()),
+            adaptation: EnumParam::new("Adaptation", Adaptation::Program),
             reward_smoothing: seconds(
                 "Response time",
                 crate::feedback::DEFAULT_SMOOTHING_S,
@@ -495,6 +500,7 @@ impl MelodiaSyncParams {
             adaptive: self.adaptive.value(),
             freeze: self.freeze.value(),
             success_rate: Some(self.success_rate.value()),
+            adaptation: self.adaptation.value(),
             smoothing_s: self.reward_smoothing.value(),
             hold_s: self.stale_hold.value(),
             glide: self.glide.value(),

@@ -19,6 +19,14 @@ pub fn pages(p: &MelodiaSyncParams, context: &mut impl RemoteControlsContext) {
             page.add_param(&p.success_rate);
             page.add_param(&p.reward_smoothing);
         });
+        section.add_page("Adaptation", |page| {
+            page.add_param(&p.adaptation);
+            page.add_param(&p.targets[1].position);
+            page.add_param(&p.targets[2].position);
+            page.add_param(&p.ceilings[1].position);
+            page.add_param(&p.stale_hold);
+            page.add_param(&p.glide);
+        });
     });
     context.add_section("Sound", |section| {
         section.add_page("Layers", |page| {

@@ -107,9 +107,13 @@ pub struct SessionSummary {
     pub time_in_target: f64,
     /// Mean smoothed reward over frames that were not held.
     pub mean_reward: f64,
-    /// In target at the end, averaged exponentially with a 60 s time constant, 0..1 (the
-    /// adaptive target's measure; `time_in_target` counts the whole session).
+    /// The success rate at the end, 0..1: the share of time in target over the whole session
+    /// while it is shorter than the adaptation time, then an exponential average over that
+    /// time (the adaptive target's measure; `time_in_target` counts the whole session).
     pub final_success_rate: f32,
+    /// The adaptation time the session ended with, s (`None`: off, the range stayed where it
+    /// was learned).
+    pub adaptation_s: Option<f32>,
     /// Per-band trends (over frames with valid EEG).
     pub bands: Vec<BandTrend>,
     /// The heart, when a heart input was there.
@@ -183,6 +187,8 @@ pub struct SummaryBuilder {
     in_target_s: f64,
     /// Last success rate.
     success_rate: f32,
+    /// The adaptation time of the last record, s.
+    adaptation_s: f32,
     /// A guided session's stage names (empty without one).
     stage_names: Vec<String>,
     /// Per stage visit: (stage, visit, first frame's time, how it ended, its summary).
@@ -270,6 +276,7 @@ impl SummaryBuilder {
         self.scored += 1;
         self.reward_sum += r.feedback.reward as f64;
         self.success_rate = r.feedback.success_rate;
+        self.adaptation_s = r.feedback.adaptation_s;
     }
 
     /// The summary so far.
@@ -313,6 +320,7 @@ impl SummaryBuilder {
                 0.0
             },
             final_success_rate: self.success_rate,
+            adaptation_s: Some(self.adaptation_s).filter(|t| t.is_finite()),
             bands,
             heart,
             dropped,

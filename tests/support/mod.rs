@@ -1,6 +1,7 @@
 //! Shared test helpers.
 pub mod analysis;
 pub mod clap_harness;
+pub mod loop_trace;
 
 /// A host's block sizes: `f(i)` is the size of block `i`.
 pub type BlockPattern = Box<dyn FnMut(usize) -> usize>;

@@ -29,7 +29,7 @@ pub(crate) struct SimulateArgs {
     /// Stream type.
     #[arg(long = "type", default_value = "EEG")]
     pub(crate) stream_type: String,
-    /// Amplitude script: steady, calm, eyes-closed, focus, relax, drowse.
+    /// Amplitude script: steady, calm, eyes-closed, focus, relax, drowse, drift.
     #[arg(long, default_value = "calm", value_parser = Script::parse)]
     pub(crate) script: Script,
     /// Random seed.
@@ -156,6 +156,7 @@ pub(crate) fn run_simulate(args: SimulateArgs) -> Result<(), String> {
         script,
         seed,
         blinks: true,
+        rhythm_gain: 1.0,
     })?;
     let labels = sim.labels().to_vec();
     println!(

@@ -43,7 +43,7 @@ pub(crate) struct RenderArgs {
     #[arg(long, default_value_t = 512)]
     pub(crate) block: usize,
     /// Drive the neurofeedback engine with EEG: a recording (CSV, EDF/BDF, XDF), `sim`, or
-    /// `sim:SCRIPT` (steady, calm, eyes-closed, focus, relax, drowse); `none` for the heart
+    /// `sim:SCRIPT` (steady, calm, eyes-closed, focus, relax, drowse, drift); `none` for the heart
     /// alone (the default with --heart).
     #[arg(long)]
     pub(crate) eeg: Option<String>,
@@ -242,7 +242,7 @@ fn check_ranges(args: &RenderArgs) -> Result<(), String> {
     let simulated = args
         .heart
         .as_deref()
-        .is_some_and(|h| h.trim() == "sim" || h.trim().starts_with("sim:"));
+        .is_some_and(|h| melodiasync::eeg::cardiac_sim::HeartScript::from_source(h).is_some());
     if simulated && file_options {
         return Err(
             "--heart-channel, --heart-rate and --heart-stream read a heart recording; the \
