@@ -286,11 +286,13 @@ impl App {
                 .map(|(time, theta)| Pos2::new(x_of(*time), y_of(theta)))
                 .collect();
             let dash = Stroke::new(1.0, palette::BANDS[b as usize]);
-            // Every other short stretch of the line: dashed, however it bends.
-            for (k, pair) in pts.windows(2).enumerate() {
-                if (k / 8) % 2 == 0 {
+            // Every other 6 px of the line's length: dashed, however it bends.
+            let mut along = 0.0f32;
+            for pair in pts.windows(2) {
+                if ((along / 6.0) as u32).is_multiple_of(2) {
                     painter.line_segment([pair[0], pair[1]], dash);
                 }
+                along += pair[0].distance(pair[1]);
             }
         }
         painter.rect_stroke(r, 3.0, Stroke::new(1.0, palette::DIM), StrokeKind::Inside);

@@ -37,7 +37,7 @@ pub const TRIM_LIMIT: f32 = 1.5;
 /// of the adaptation time per unit of (in target − goal).
 pub const TRIM_PACE: f32 = 2.0;
 /// How fast the pacer moves the bar: reward units per second per unit of (in target − goal).
-pub const PACE_GAIN: f32 = 0.01;
+pub const PACE_GAIN: f32 = 0.007;
 /// How far the pacer may move the bar, reward units.
 pub const PACE_LIMIT: f32 = 0.1;
 

@@ -148,13 +148,23 @@ impl LoopCase {
     }
 
     /// The held state of [`Stimulus::hold`] in this case's rhythm, at listener strength
-    /// `scale`.
+    /// `scale`. An asymmetry case (Balance: the rhythm on some channels, a constant one on the
+    /// others) holds its range's top instead, where the asymmetry meets its target.
     pub fn hold_stimulus(&self, scale: f32, seed: u64) -> Stimulus {
-        Stimulus {
+        let mut s = Stimulus {
             rhythm_on: self.rhythm_on.clone(),
             others_amplitude: self.others_amplitude * scale,
             ..Stimulus::hold(self.rhythm_hz, scale, seed)
+        };
+        if self.others_amplitude > 0.0 {
+            s.envelope = Envelope::Step {
+                low: self.range.0 * scale,
+                high: self.range.1 * scale,
+                up_s: HOLD_UP_S,
+                down_s: HOLD_DOWN_S,
+            };
         }
+        s
     }
 }
 
