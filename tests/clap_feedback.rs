@@ -319,8 +319,8 @@ fn remote_control_pages_name_the_main_controls() {
     let params = params(&mut inst);
     let handle = inst.plugin_handle();
     let rc: PluginRemoteControls = handle.get_extension().expect("remote controls");
-    assert_eq!(rc.count(&handle), 3);
-    let expected: [(&str, &str, [&str; 8]); 3] = [
+    assert_eq!(rc.count(&handle), 4);
+    let expected: [(&str, &str, [&str; 8]); 4] = [
         (
             "Feedback",
             "Feedback",
@@ -333,6 +333,20 @@ fn remote_control_pages_name_the_main_controls() {
                 "Freeze targets",
                 "Target success rate",
                 "Response time",
+            ],
+        ),
+        (
+            "Feedback",
+            "Adaptation and breath",
+            [
+                "Adaptation",
+                "Reward target 2",
+                "Reward target 3",
+                "Inhibit ceiling 2",
+                "Stale hold",
+                "Breath pacer",
+                "Pacer rate",
+                "Pacer glide",
             ],
         ),
         (

@@ -19,13 +19,15 @@ pub fn pages(p: &MelodiaSyncParams, context: &mut impl RemoteControlsContext) {
             page.add_param(&p.success_rate);
             page.add_param(&p.reward_smoothing);
         });
-        section.add_page("Adaptation", |page| {
+        section.add_page("Adaptation and breath", |page| {
             page.add_param(&p.adaptation);
             page.add_param(&p.targets[1].position);
             page.add_param(&p.targets[2].position);
             page.add_param(&p.ceilings[1].position);
             page.add_param(&p.stale_hold);
-            page.add_param(&p.glide);
+            page.add_param(&p.pacer);
+            page.add_param(&p.pacer_rate);
+            page.add_param(&p.pacer_glide);
         });
     });
     context.add_section("Sound", |section| {
