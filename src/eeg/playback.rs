@@ -66,8 +66,9 @@ impl Playback {
 }
 
 impl Playback {
-    /// Playback time one loop lasts (the last frame's time plus a sample period), s.
-    fn loop_length(&self) -> f64 {
+    /// Playback time one pass lasts (the last frame's time plus a sample period; gaps and
+    /// breaks included), s.
+    pub fn length_s(&self) -> f64 {
         let frames = self.rec.frames();
         if frames == 0 {
             return 0.0;
@@ -79,7 +80,7 @@ impl Playback {
 impl Generator for Playback {
     fn seek(&mut self, t: f64) {
         let t = t.max(0.0);
-        let length = self.loop_length();
+        let length = self.length_s();
         let (loops, within) = if self.looping && length > 0.0 {
             let k = (t / length).floor();
             (k, t - k * length)

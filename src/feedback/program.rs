@@ -325,6 +325,16 @@ impl Program {
                     i + 1
                 ));
             }
+            if !(t.min <= t.target && t.target <= t.max) {
+                return Err(format!(
+                    "Program '{name}': {field} term {} has min {}, target {} and max {}; the \
+                     target must lie between min and max.",
+                    i + 1,
+                    t.min,
+                    t.target,
+                    t.max
+                ));
+            }
             if t.width <= 0.0 {
                 return Err(format!(
                     "Program '{name}': {field} term {} needs a 'width' above 0.",
@@ -489,5 +499,8 @@ mod tests {
         let mut p = Program::factory(ProgramKind::Calm);
         p.rewards.clear();
         assert!(p.validate().unwrap_err().contains("rewards"));
+        let mut p = Program::factory(ProgramKind::Calm);
+        (p.rewards[0].min, p.rewards[0].max) = (3.0, 0.3);
+        assert!(p.validate().unwrap_err().contains("between min and max"));
     }
 }

@@ -32,6 +32,9 @@ pub enum EegInput {
     /// A recording already in memory (generated stimuli for benchmarks and tests), played
     /// once.
     Memory(Arc<Recording>),
+    /// A recording file already read ([`EegInput::open`]): played once, its reader's notes
+    /// said as for [`EegInput::File`].
+    Opened(Arc<Recording>),
     /// No EEG (`none`): a heart-only render. Frames come on the live hop (64 a second),
     /// their EEG part invalid, so heart programs score and EEG terms sit out.
     None,
@@ -51,6 +54,28 @@ impl EegInput {
                 text.trim()
             )
         })
+    }
+
+    /// This input with a recording file read into memory (any other input as it is), so
+    /// that its length is known before the render starts. Errors are the reader's sentences.
+    pub fn open(self) -> Result<Self, String> {
+        match self {
+            EegInput::File { path, options } => Ok(EegInput::Opened(Arc::new(recording::open(
+                &path, &options,
+            )?))),
+            other => Ok(other),
+        }
+    }
+
+    /// How long this input plays, s: a recording's length as it is played (its gaps
+    /// included); `None` for the endless simulator, no EEG, and a file not yet read.
+    pub fn length_s(&self) -> Option<f64> {
+        match self {
+            EegInput::Memory(rec) | EegInput::Opened(rec) => {
+                Some(Playback::new(rec.clone(), false).length_s())
+            }
+            _ => None,
+        }
     }
 
     /// The offline input for a source: the simulator or a recording (`None` for a live
@@ -132,6 +157,10 @@ impl EegDrive {
                 Some(Box::new(Playback::new(Arc::new(rec), false)))
             }
             EegInput::Memory(rec) => Some(Box::new(Playback::new(rec.clone(), false))),
+            EegInput::Opened(rec) => {
+                notes = rec.notes();
+                Some(Box::new(Playback::new(rec.clone(), false)))
+            }
             EegInput::None => None,
         };
         let eeg = match samples {

@@ -11,6 +11,7 @@ use std::time::Instant;
 use crate::bridge::{record_channel, FeedbackRecord};
 use crate::engine::{Controls, Engine, NoteAction, TimedNote};
 use crate::loudness::LoudnessMeter;
+use crate::math::Portable;
 use crate::session::{SessionOptions, SessionSummary, SessionThread};
 use crate::synth::CONTROL_BLOCK;
 pub use eeg::{EegDrive, EegInput, EegJob, CLOCK_HOP_S};
@@ -121,6 +122,28 @@ pub fn render<E>(
     sink: impl FnMut(&[f32], &[f32]) -> Result<(), E>,
 ) -> Result<RenderReport, RenderError<E>> {
     render_traced(job, sink, |_| {})
+}
+
+/// How long every render fades out at its end, s: a raised-cosine fade, so a file never ends
+/// on a cut (the sound itself goes on; a host's render ends where its region ends).
+pub const END_FADE_S: f64 = 0.05;
+
+/// Applies the end fade to the block of samples `done..done + left.len()` of a render of
+/// `total` samples at `sr` Hz. The gain depends on the sample's index alone, so the fade is
+/// the same for any block size.
+fn fade_out_end(left: &mut [f32], right: &mut [f32], done: usize, total: usize, sr: f32) {
+    let fade = ((END_FADE_S * sr as f64).round() as usize).min(total);
+    let start = total - fade;
+    for (k, (l, r)) in left.iter_mut().zip(right.iter_mut()).enumerate() {
+        let i = done + k;
+        if i >= start && fade > 0 {
+            // 1 at the fade's start, 0 at the render's last sample.
+            let x = (i - start + 1) as f64 / fade as f64;
+            let gain = (0.5 + 0.5 * (std::f64::consts::PI * x).libm_cos()) as f32;
+            *l *= gain;
+            *r *= gain;
+        }
+    }
 }
 
 /// [`render`], calling `trace` for every scored frame and every block, in audio-time order.
@@ -250,6 +273,7 @@ pub fn render_traced<E>(
             at = piece_end;
         }
         if job.audio {
+            fade_out_end(&mut left[..n], &mut right[..n], done, total, sr);
             all_finite &= left[..n].iter().chain(&right[..n]).all(|x| x.is_finite());
             meter.push(&left[..n], &right[..n]);
             sink(&left[..n], &right[..n]).map_err(RenderError::Sink)?;

@@ -21,35 +21,35 @@ pub(crate) enum BenchWhat {
     /// Render with all layers on and print the real-time factor.
     Synth {
         /// Seconds of audio.
-        #[arg(long, default_value_t = 60.0)]
+        #[arg(long, default_value_t = 60.0, value_parser = crate::numbers::within(0.1, 3600.0, " s"))]
         seconds: f64,
         /// Block size in samples.
-        #[arg(long, default_value_t = 64)]
+        #[arg(long, default_value_t = 64, value_parser = crate::numbers::within(1usize, 65_536, " samples"))]
         block: usize,
         /// Sample rate in Hz.
-        #[arg(long, default_value_t = 48_000)]
+        #[arg(long, default_value_t = 48_000, value_parser = crate::numbers::within(8_000u32, 384_000, " Hz"))]
         sample_rate: u32,
         /// Timed runs; the best and the median are reported (VMs are noisy).
-        #[arg(long, default_value_t = 5)]
+        #[arg(long, default_value_t = 5, value_parser = crate::numbers::within(1usize, 100, ""))]
         runs: usize,
     },
     /// Cost of scoring one EEG frame in the audio thread (feedback engine: every program, with
     /// adaptive targets), in nanoseconds and as a share of a core at 64 frames/s.
     Feedback {
         /// Frames to score per program.
-        #[arg(long, default_value_t = 200_000)]
+        #[arg(long, default_value_t = 200_000, value_parser = crate::numbers::within(1usize, 100_000_000, ""))]
         frames: usize,
     },
     /// LSL push -> frame available latency through the real worker (in-process outlet).
     Latency {
         /// Seconds to measure.
-        #[arg(long, default_value_t = 20.0)]
+        #[arg(long, default_value_t = 20.0, value_parser = crate::numbers::within(1.0, 3600.0, " s"))]
         seconds: f64,
         /// Channels.
-        #[arg(long, default_value_t = 8)]
+        #[arg(long, default_value_t = 8, value_parser = crate::numbers::within(1usize, 1024, ""))]
         channels: usize,
         /// Sample rate in Hz.
-        #[arg(long, default_value_t = 256.0)]
+        #[arg(long, default_value_t = 256.0, value_parser = crate::numbers::within(32.0f32, 20_000.0, " Hz"))]
         rate: f32,
     },
     /// Feature extraction speed on a recording (or generated data): windows per second.
@@ -57,10 +57,10 @@ pub(crate) enum BenchWhat {
         /// Recording to analyse; without one, 8 channels x 256 Hz x 600 s of generated EEG.
         input: Option<PathBuf>,
         /// Sample rate for CSV input without timestamps.
-        #[arg(long)]
+        #[arg(long, value_parser = crate::numbers::within(1.0f32, 100_000.0, " Hz"))]
         rate: Option<f32>,
         /// Samples between frames.
-        #[arg(long, default_value_t = 16)]
+        #[arg(long, default_value_t = 16, value_parser = crate::numbers::within(1usize, 65_536, " samples"))]
         hop_samples: usize,
         /// Print one JSON object instead of text.
         #[arg(long)]
@@ -79,13 +79,14 @@ pub(crate) struct LoopArgs {
     #[arg(long)]
     program: Option<String>,
     /// Noise seeds averaged for the step and wander figures.
-    #[arg(long, default_value_t = 4)]
+    #[arg(long, default_value_t = 4, value_parser = crate::numbers::within(1u64, 64, ""))]
     seeds: u64,
     /// Length of the threshold-control runs in hours (0 skips them).
-    #[arg(long, default_value_t = 2.0)]
+    #[arg(long, default_value_t = 2.0, value_parser = crate::numbers::within(0.0, 24.0, " h"))]
     hours: f64,
     /// Listener strengths to measure: the rhythm's amplitude relative to the reference.
-    #[arg(long, value_delimiter = ',', default_values_t = [0.25, 0.5, 1.0, 2.0, 4.0])]
+    #[arg(long, value_delimiter = ',', default_values_t = [0.25, 0.5, 1.0, 2.0, 4.0],
+          value_parser = crate::numbers::within(0.01f32, 100.0, ""))]
     scales: Vec<f32>,
     /// Print one JSON array instead of text.
     #[arg(long)]

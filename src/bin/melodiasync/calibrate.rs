@@ -24,7 +24,7 @@ pub(crate) struct CalibrateArgs {
     #[arg(long)]
     pub(crate) name: Option<String>,
     /// Baseline length in seconds.
-    #[arg(long, default_value_t = 60.0)]
+    #[arg(long, default_value_t = 60.0, value_parser = crate::numbers::within(5.0f32, 600.0, " s"))]
     pub(crate) seconds: f32,
     /// eyes-open or eyes-closed.
     #[arg(long, default_value = "eyes-closed")]

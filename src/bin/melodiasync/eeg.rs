@@ -18,10 +18,10 @@ use melodiasync::features::heart::{HeartFeatures, HeartKind};
 #[derive(clap::Args)]
 pub(crate) struct SimulateArgs {
     /// Channels (standard 10-20 labels first).
-    #[arg(long, default_value_t = 8)]
+    #[arg(long, default_value_t = 8, value_parser = crate::numbers::within(1usize, 1024, ""))]
     pub(crate) channels: usize,
     /// Sample rate in Hz.
-    #[arg(long, default_value_t = 256.0)]
+    #[arg(long, default_value_t = 256.0, value_parser = crate::numbers::within(32.0f32, 20_000.0, " Hz"))]
     pub(crate) rate: f32,
     /// Stream name.
     #[arg(long, default_value = "MelodiaSync-Sim")]
@@ -33,10 +33,10 @@ pub(crate) struct SimulateArgs {
     #[arg(long, default_value = "calm", value_parser = Script::parse)]
     pub(crate) script: Script,
     /// Random seed.
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = 1, value_parser = crate::numbers::within(0u64, u64::MAX, ""))]
     pub(crate) seed: u64,
     /// Stop after this many seconds (default: run until interrupted).
-    #[arg(long)]
+    #[arg(long, value_parser = crate::numbers::within(0.1, 604_800.0, " s"))]
     pub(crate) seconds: Option<f64>,
     /// Also publish the heart simulator as an LSL stream named NAME-Heart (type ECG at
     /// 250 Hz by default; see --heart-type and --heart-script).
@@ -60,7 +60,7 @@ pub(crate) struct ReplayArgs {
     #[arg(long = "loop")]
     pub(crate) looping: bool,
     /// Sample rate for CSV files without timestamps.
-    #[arg(long)]
+    #[arg(long, value_parser = crate::numbers::within(1.0f32, 100_000.0, " Hz"))]
     pub(crate) rate: Option<f32>,
     /// Stream name (default: the file name).
     #[arg(long)]
@@ -74,7 +74,7 @@ pub(crate) struct ReplayArgs {
 #[derive(clap::Args)]
 pub(crate) struct StreamsArgs {
     /// Seconds to listen.
-    #[arg(long, default_value_t = 1.0)]
+    #[arg(long, default_value_t = 1.0, value_parser = crate::numbers::within(0.1, 60.0, " s"))]
     pub(crate) wait: f64,
 }
 
@@ -98,7 +98,7 @@ pub(crate) struct MonitorArgs {
     #[arg(long, conflicts_with_all = ["sim", "name", "source_id", "stream_type"])]
     pub(crate) eeg: Option<String>,
     /// Seconds to run (default: until interrupted).
-    #[arg(long)]
+    #[arg(long, value_parser = crate::numbers::within(0.1, 604_800.0, " s"))]
     pub(crate) seconds: Option<f64>,
     /// One JSON object per line (frames and status changes).
     #[arg(long)]
@@ -509,6 +509,13 @@ pub(crate) fn run_monitor(args: MonitorArgs) -> Result<(), String> {
     if show_eeg && status.state == SourceState::Error {
         // The sentence itself was printed as the status line.
         return Err("the EEG source stopped on the error above.".into());
+    }
+    if show_eeg && status.samples == 0 {
+        return Err(format!(
+            "No EEG arrived in {:.0} s: no stream matched (see `melodiasync streams` for what \
+             is on the network), or the one found sent nothing.",
+            start.elapsed().as_secs_f64()
+        ));
     }
     if heart_spec.is_some() && worker.heart_status().source.state == SourceState::Error {
         return Err("the heart source stopped on the error above.".into());

@@ -18,19 +18,19 @@ pub(crate) struct FeaturesArgs {
     #[arg(long)]
     pub(crate) out: Option<PathBuf>,
     /// Sample rate in Hz, for files without timestamps.
-    #[arg(long)]
+    #[arg(long, value_parser = crate::numbers::within(1.0f32, 100_000.0, " Hz"))]
     pub(crate) rate: Option<f32>,
     /// Analysis window in seconds.
-    #[arg(long, default_value_t = 1.0)]
+    #[arg(long, default_value_t = 1.0, value_parser = crate::numbers::within(0.05f32, 60.0, " s"))]
     pub(crate) window: f32,
     /// Seconds between frames.
-    #[arg(long, default_value_t = 1.0 / 32.0)]
+    #[arg(long, default_value_t = 1.0 / 32.0, value_parser = crate::numbers::within(0.001f32, 60.0, " s"))]
     pub(crate) hop: f32,
     /// Welch segment length in seconds (default: the whole window).
-    #[arg(long)]
+    #[arg(long, value_parser = crate::numbers::within(0.05f32, 60.0, " s"))]
     pub(crate) segment: Option<f32>,
     /// Welch segment overlap, 0..0.95.
-    #[arg(long, default_value_t = 0.5)]
+    #[arg(long, default_value_t = 0.5, value_parser = crate::numbers::within(0.0f32, 0.95, ""))]
     pub(crate) overlap: f32,
     /// Segment detrending: mean, linear or none.
     #[arg(long, default_value = "mean", value_parser = parse_detrend)]
@@ -77,10 +77,41 @@ fn parse_band(s: &str) -> Result<Band, String> {
     let (lo, hi) = range.split_once('-').ok_or_else(err)?;
     let lo: f32 = lo.trim().parse().map_err(|_| err())?;
     let hi: f32 = hi.trim().parse().map_err(|_| err())?;
-    if name.trim().is_empty() || lo.partial_cmp(&hi) != Some(std::cmp::Ordering::Less) {
+    if name.trim().is_empty()
+        || !(lo.is_finite() && hi.is_finite() && lo >= 0.0)
+        || lo.partial_cmp(&hi) != Some(std::cmp::Ordering::Less)
+    {
         return Err(err());
     }
     Ok(Band::new(name.trim(), lo, hi))
+}
+
+/// Refuses extra bands whose columns would repeat a standard band's or each other's
+/// (`--band alpha:8-12` would write a second set of `alpha_*` columns).
+fn check_band_names(bands: &[Band]) -> Result<(), String> {
+    for (i, b) in bands.iter().enumerate() {
+        let name = b.name.to_ascii_lowercase();
+        let standard = melodiasync::features::bands::STANDARD_BANDS
+            .iter()
+            .find(|s| [s.feature, s.column, s.label].contains(&name.as_str()));
+        if let Some(s) = standard {
+            return Err(format!(
+                "--band {}: '{}' is the standard {} band ({}-{} Hz), already in every file; \
+                 give the extra band another name.",
+                b.name, b.name, s.feature, s.low, s.high
+            ));
+        }
+        if bands[..i]
+            .iter()
+            .any(|o| o.name.eq_ignore_ascii_case(&b.name))
+        {
+            return Err(format!(
+                "--band {}: two extra bands are named '{}'; give each its own name.",
+                b.name, b.name
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// The extractor configuration `args` ask for, checked against the recording.
@@ -163,6 +194,7 @@ fn frame_row(ex: &Extractor, f: &FeatureFrame, labels: &[String], per_channel: b
 
 /// Runs `features`.
 pub(crate) fn run(args: &FeaturesArgs) -> Result<(), String> {
+    check_band_names(&args.bands)?;
     let options = ReadOptions {
         rate: args.rate,
         channels: args.channels.clone(),

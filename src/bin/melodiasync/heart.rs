@@ -20,10 +20,10 @@ pub(crate) struct HeartArgs {
     #[arg(long)]
     pub(crate) channel: Option<String>,
     /// Sample rate in Hz, for CSV files without a time column.
-    #[arg(long)]
+    #[arg(long, value_parser = crate::numbers::within(1.0f32, 100_000.0, " Hz"))]
     pub(crate) rate: Option<f32>,
     /// Seconds of the simulator to analyse.
-    #[arg(long, default_value_t = 300.0)]
+    #[arg(long, default_value_t = 300.0, value_parser = crate::numbers::within(1.0, 604_800.0, " s"))]
     pub(crate) seconds: f64,
     /// Write every beat as CSV: time_s, nn_ms, corrected.
     #[arg(long)]

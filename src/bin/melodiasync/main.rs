@@ -7,6 +7,7 @@ mod calibrate;
 mod eeg;
 mod features;
 mod heart;
+mod numbers;
 mod preset;
 mod render;
 mod report;
@@ -162,10 +163,25 @@ fn take_option(args: &mut Vec<String>, name: &str) -> Option<String> {
     Some(value)
 }
 
+/// The standalone's own options, printed before the standalone host's `--help`.
+const STANDALONE_OPTIONS: &str = "\
+MelodiaSync's own options (give them before the standalone host's):
+  --eeg SOURCE        where the EEG comes from: lsl (the first EEG stream, the default),
+                      lsl:PROP=VALUE (e.g. lsl:name=Muse), sim, sim:SCRIPT (steady, calm,
+                      eyes-closed, focus, relax, drowse, drift) or a recording (CSV, EDF/BDF, XDF)
+  --heart SOURCE      where the heart comes from: lsl, lsl:PROP=VALUE, sim, sim:SCRIPT (rest,
+                      resonance, stress or breaths per minute) or a recording
+  --heart-type KIND   what --heart carries: ECG (the default), PPG or RR (intervals in ms)
+
+The standalone host's options:";
+
 /// Runs the standalone app. `--eeg sim|sim:SCRIPT|FILE` before the standalone host's own
 /// options picks the EEG source explicitly, `--heart sim|lsl|lsl:PROP=VALUE|FILE` with
 /// `--heart-type ECG|PPG|RR` the heart's (the plugin reads them once, at creation).
 fn run_standalone(mut args: Vec<String>) -> Result<(), String> {
+    if args.iter().any(|a| a == "--help" || a == "-h") {
+        println!("{STANDALONE_OPTIONS}");
+    }
     let kind = take_option(&mut args, "--heart-type")
         .map(|k| melodiasync::features::heart::HeartKind::parse(&k))
         .transpose()?
@@ -214,4 +230,74 @@ pub(crate) fn apply_sets(p: &Arc<MelodiaSyncParams>, sets: &[String]) -> Result<
         params::set_from_text(p, id.trim(), value.trim())?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Cli;
+    use clap::CommandFactory;
+    use std::any::TypeId;
+
+    /// Every option of every command whose value is a number, with the path of subcommands
+    /// that reaches it: found by walking the command tree, so a new option cannot slip past.
+    fn number_options(
+        cmd: &clap::Command,
+        path: &mut Vec<String>,
+        out: &mut Vec<(Vec<String>, String)>,
+    ) {
+        let numeric = [
+            TypeId::of::<f32>(),
+            TypeId::of::<f64>(),
+            TypeId::of::<usize>(),
+            TypeId::of::<u32>(),
+            TypeId::of::<u64>(),
+            TypeId::of::<i32>(),
+            TypeId::of::<i64>(),
+        ];
+        for arg in cmd.get_arguments() {
+            let id = arg.get_value_parser().type_id();
+            if let Some(long) = arg.get_long().filter(|_| numeric.iter().any(|t| id == *t)) {
+                out.push((path.clone(), format!("--{long}")));
+            }
+        }
+        for sub in cmd.get_subcommands() {
+            path.push(sub.get_name().to_string());
+            number_options(sub, path, out);
+            path.pop();
+        }
+    }
+
+    #[test]
+    fn every_number_option_refuses_absurd_values_with_its_range() {
+        let cmd = Cli::command();
+        let mut options = Vec::new();
+        number_options(&cmd, &mut Vec::new(), &mut options);
+        // Options for which 0 means something: no seconds of threshold runs, no overlap, a seed.
+        let zero_ok = ["--hours", "--overlap", "--seed"];
+        assert!(options.len() >= 30, "found only {options:?}");
+        for (path, option) in &options {
+            for value in ["0", "-1", "1e9", "NaN", "inf", "-inf", "ten"] {
+                if value == "0" && zero_ok.contains(&option.as_str()) {
+                    continue;
+                }
+                let mut argv = vec!["melodiasync".to_string()];
+                argv.extend(path.iter().cloned());
+                argv.push(format!("{option}={value}"));
+                let err = match Cli::command().try_get_matches_from(&argv) {
+                    Err(e) => e,
+                    Ok(_) => panic!("{argv:?} was accepted"),
+                };
+                assert_eq!(
+                    err.kind(),
+                    clap::error::ErrorKind::ValueValidation,
+                    "{argv:?}: {err}"
+                );
+                let text = err.to_string();
+                assert!(
+                    text.contains(option.as_str()) && text.contains(" to "),
+                    "{argv:?} says: {text}"
+                );
+            }
+        }
+    }
 }

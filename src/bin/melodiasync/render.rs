@@ -18,9 +18,10 @@ use crate::apply_sets;
 /// The render command's options.
 #[derive(clap::Args)]
 pub(crate) struct RenderArgs {
-    /// Length in seconds (default: 60, or with --session the session's longest path; a
-    /// guided render ends 2 s after its session completes).
-    #[arg(long)]
+    /// Length in seconds (default: a recording given to --eeg, whole; with --session the
+    /// session's longest path, a guided render ending 2 s after its session completes; else
+    /// 60).
+    #[arg(long, value_parser = crate::numbers::within(0.01, 86_400.0, " s"))]
     pub(crate) seconds: Option<f64>,
     /// Run a guided session: a factory or user session by name (`melodiasync session list`)
     /// or a session file by its path. Its stages set the sound, program and feedback.
@@ -30,7 +31,7 @@ pub(crate) struct RenderArgs {
     #[arg(long)]
     pub(crate) out: PathBuf,
     /// Sample rate in Hz.
-    #[arg(long, default_value_t = 48_000)]
+    #[arg(long, default_value_t = 48_000, value_parser = crate::numbers::within(8_000u32, 384_000, " Hz"))]
     pub(crate) sample_rate: u32,
     /// Relaxation macro ramp FROM:TO over the render, e.g. 0:1.
     #[arg(long, value_parser = render::parse_ramp)]
@@ -40,7 +41,7 @@ pub(crate) struct RenderArgs {
     #[arg(long = "set", value_name = "ID=VALUE")]
     pub(crate) sets: Vec<String>,
     /// Block size in samples, as a host would use.
-    #[arg(long, default_value_t = 512)]
+    #[arg(long, default_value_t = 512, value_parser = crate::numbers::within(1usize, 65_536, " samples"))]
     pub(crate) block: usize,
     /// Drive the neurofeedback engine with EEG: a recording (CSV, EDF/BDF, XDF), `sim`, or
     /// `sim:SCRIPT` (steady, calm, eyes-closed, focus, relax, drowse, drift); `none` for the heart
@@ -59,7 +60,7 @@ pub(crate) struct RenderArgs {
     #[arg(long)]
     pub(crate) heart_channel: Option<String>,
     /// Sample rate of a --heart CSV without a time column, Hz.
-    #[arg(long)]
+    #[arg(long, value_parser = crate::numbers::within(1.0f32, 100_000.0, " Hz"))]
     pub(crate) heart_rate: Option<f32>,
     /// The XDF stream of --heart, by name or source id.
     #[arg(long)]
@@ -99,7 +100,7 @@ pub(crate) struct RenderArgs {
 #[derive(clap::Args, Clone, Default)]
 pub(crate) struct RecordingArgs {
     /// Sample rate of a CSV recording without a time column.
-    #[arg(long)]
+    #[arg(long, value_parser = crate::numbers::within(1.0f32, 100_000.0, " Hz"))]
     pub(crate) eeg_rate: Option<f32>,
     /// Signals of the recording to use, by label or number, comma separated (default: its
     /// EEG signals).
@@ -175,16 +176,23 @@ pub(crate) fn run(args: RenderArgs) -> Result<(), String> {
         .as_ref()
         .and_then(|(s, _)| s.stages.iter().find_map(|st| st.program));
     let program = program.or(first_trained).unwrap_or(params.program.value());
-    let seconds = args.seconds.unwrap_or_else(|| match &guided {
-        // Long enough for any path through the session: the render ends at its completion.
-        Some((s, _)) => s.bound_s() as f64 + render::GUIDE_TAIL_S,
-        None => 60.0,
-    });
     // The heart alone drives the feedback when no EEG is given.
     let eeg_text = args.eeg.as_deref().or(args.heart.as_ref().map(|_| "none"));
     let eeg = eeg_text
         .map(|text| eeg_job(text, &args, &setup, program))
         .transpose()?;
+    let recording_s = eeg.as_ref().and_then(|e| e.input.length_s());
+    let seconds = match (args.seconds, &guided, recording_s) {
+        (Some(s), _, _) => s,
+        // Long enough for any path through the session: the render ends at its completion.
+        (None, Some((s, _)), _) => s.bound_s() as f64 + render::GUIDE_TAIL_S,
+        (None, None, Some(length)) => {
+            println!("playing the whole recording: {length:.1} s (--seconds sets another length)");
+            length
+        }
+        (None, None, None) => 60.0,
+    };
+    check_wav_length(seconds, args.sample_rate)?;
     let mut controls = params.controls();
     controls.program = program;
     let job = RenderJob {
@@ -265,6 +273,27 @@ fn check_ranges(args: &RenderArgs) -> Result<(), String> {
             "--block {block} is out of range; use 1 to 65536 samples."
         ));
     }
+    check_wav_length(seconds, sample_rate)
+}
+
+/// Bytes of one second of the render's WAV (stereo, 32-bit float) per hertz of sample rate.
+const WAV_BYTES_PER_SAMPLE_FRAME: f64 = 2.0 * 4.0;
+
+/// Refuses a render longer than a WAV file can hold (its sizes are 32-bit: 4 GiB in all),
+/// before any audio is made.
+fn check_wav_length(seconds: f64, sample_rate: u32) -> Result<(), String> {
+    // The RIFF size field counts everything after its first 8 bytes; leave room for headers.
+    let room = u32::MAX as f64 - 1024.0;
+    let longest = (room / (sample_rate as f64 * WAV_BYTES_PER_SAMPLE_FRAME)).floor();
+    if seconds > longest {
+        return Err(format!(
+            "A WAV file holds at most 4 GiB: {longest:.0} s ({:.1} h) of {sample_rate} Hz stereo \
+             32-bit audio, and --seconds {seconds} would need {:.1} GiB. Render in parts of up \
+             to {longest:.0} s, or at a lower --sample-rate.",
+            longest / 3600.0,
+            seconds * sample_rate as f64 * WAV_BYTES_PER_SAMPLE_FRAME / (1u64 << 30) as f64
+        ));
+    }
     Ok(())
 }
 
@@ -309,6 +338,8 @@ fn eeg_job(
     let chosen = setup.program(program);
     let mut input = EegInput::parse(text)?;
     args.recording.apply(&mut input);
+    // Read now, so the render's length can default to the recording's.
+    let input = input.open()?;
     Ok(EegJob {
         input,
         analysis: AnalysisConfig {
@@ -420,17 +451,36 @@ fn print_report(
     Ok(())
 }
 
+/// The fields a setup file may have (those of [`FeedbackSetup`]).
+const SETUP_FIELDS: [&str; 4] = ["version", "baseline", "condition", "programs"];
+
 /// Reads a setup file (a calibration from `melodiasync calibrate`).
 fn read_setup(path: &std::path::Path) -> Result<FeedbackSetup, String> {
     let text = std::fs::read_to_string(path)
         .map_err(|e| format!("Cannot read the setup '{}': {e}.", path.display()))?;
     let text = melodiasync::eeg::recording::strip_bom(&text);
-    let setup: FeedbackSetup = serde_json::from_str(text).map_err(|e| {
+    let not_setup = |why: String| {
         format!(
-            "'{}' is not a MelodiaSync setup ({e}); make one with `melodiasync calibrate`.",
+            "'{}' is not a MelodiaSync setup ({why}); make one with `melodiasync calibrate` \
+             (a preset goes to --preset).",
             path.display()
         )
-    })?;
+    };
+    // Every field of a setup may be absent, so a preset, a summary or any JSON object would
+    // read as an empty one: a setup is an object of a setup's fields with something in it.
+    let value: serde_json::Value =
+        serde_json::from_str(text).map_err(|e| not_setup(e.to_string()))?;
+    let object = value
+        .as_object()
+        .ok_or_else(|| not_setup("it is not a JSON object".into()))?;
+    if let Some(field) = object.keys().find(|k| !SETUP_FIELDS.contains(&k.as_str())) {
+        return Err(not_setup(format!("it has a field '{field}'")));
+    }
+    if !object.contains_key("baseline") && !object.contains_key("programs") {
+        return Err(not_setup("it has neither a baseline nor programs".into()));
+    }
+    let setup: FeedbackSetup =
+        serde_json::from_value(value).map_err(|e| not_setup(e.to_string()))?;
     if let Some(b) = &setup.baseline {
         b.validate()
             .map_err(|e| format!("'{}': {e}", path.display()))?;

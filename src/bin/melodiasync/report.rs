@@ -24,7 +24,7 @@ pub(crate) struct ReportArgs {
     #[arg(long)]
     history_dir: Option<PathBuf>,
     /// How many of the latest sessions the history shows.
-    #[arg(long, default_value_t = 30)]
+    #[arg(long, default_value_t = 30, value_parser = crate::numbers::within(1usize, 10_000, ""))]
     last: usize,
 }
 
