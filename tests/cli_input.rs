@@ -121,7 +121,8 @@ fn a_setup_must_be_a_setup() {
             &["is not a MelodiaSync setup", "melodiasync calibrate"],
         );
     }
-    // A real one, from calibrate, is taken.
+    // A real one, from calibrate, is taken, and the render says the targets it starts at:
+    // the ones calibrate printed.
     let made = cli(
         &dir,
         &[
@@ -136,6 +137,15 @@ fn a_setup_must_be_a_setup() {
         &[],
     );
     assert!(made.status.success(), "{}", stderr(&made));
+    let printed = String::from_utf8_lossy(&made.stdout);
+    let calm: Vec<&str> = printed
+        .lines()
+        .map(|l| l.split_whitespace().collect::<Vec<_>>())
+        .find(|w| w.first() == Some(&"calm"))
+        .expect("calibrate prints Calm's targets");
+    // "calm reward alpha_rel Up 0.266; inhibit ..."
+    assert_eq!(calm[1..4], ["reward", "alpha_rel", "Up"]);
+    let target = calm[4].trim_end_matches(';');
     let ok = cli(
         &dir,
         &[
@@ -148,10 +158,108 @@ fn a_setup_must_be_a_setup() {
             "x.wav",
             "--setup",
             "setup.json",
+            "--log",
+            "x.csv",
         ],
         &[],
     );
     assert!(ok.status.success(), "{}", stderr(&ok));
+    let said = String::from_utf8_lossy(&ok.stdout);
+    let line =
+        format!("setup: a calibration (eyes closed); Calm starts at reward alpha_rel Up {target}");
+    assert!(said.contains(&line), "{said}");
+    // The log's first target is the calibrated one.
+    let log = std::fs::read_to_string(dir.join("x.csv")).unwrap();
+    let mut lines = log.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let col = header.iter().position(|h| *h == "target_1").unwrap();
+    let first: f64 = lines
+        .next()
+        .unwrap()
+        .split(',')
+        .nth(col)
+        .unwrap()
+        .parse()
+        .unwrap();
+    let want: f64 = target.parse().unwrap();
+    assert!(
+        (first - want).abs() < 1e-3,
+        "log starts at {first}, calibrate said {want}"
+    );
+}
+
+#[test]
+fn program_and_set_program_together_are_refused() {
+    let dir = folder("program");
+    let out = cli(
+        &dir,
+        &[
+            "render",
+            "--seconds",
+            "1",
+            "--out",
+            "x.wav",
+            "--program",
+            "calm",
+            "--set",
+            "program=SMR focus",
+        ],
+        &[],
+    );
+    refused(&out, &["--program", "give one"]);
+}
+
+#[test]
+fn params_lists_what_each_takes_and_choices_read_in_any_spelling() {
+    let dir = folder("params");
+    let out = cli(&dir, &["params", "--json"], &[]);
+    assert!(out.status.success());
+    let rows: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let adapt = rows.iter().find(|r| r["id"] == "adapttime").unwrap();
+    assert_eq!(adapt["default"], "Program");
+    assert!(
+        adapt["values"]
+            .as_str()
+            .unwrap()
+            .ends_with("| 60 min | Off"),
+        "{adapt}"
+    );
+    let beat = rows.iter().find(|r| r["id"] == "beat").unwrap();
+    assert_eq!(beat["values"], "0.50 Hz to 40.00 Hz");
+    for spelling in ["Off", "off", "10min", "10 MIN", "program"] {
+        let set = format!("adapttime={spelling}");
+        let out = cli(
+            &dir,
+            &[
+                "render",
+                "--seconds",
+                "0.2",
+                "--out",
+                "x.wav",
+                "--set",
+                &set,
+            ],
+            &[],
+        );
+        assert!(out.status.success(), "{spelling}: {}", stderr(&out));
+    }
+    let out = cli(
+        &dir,
+        &[
+            "render",
+            "--seconds",
+            "0.2",
+            "--out",
+            "x.wav",
+            "--set",
+            "adapttime=5",
+        ],
+        &[],
+    );
+    refused(&out, &["choose one of Program, 30 s"]);
 }
 
 #[test]

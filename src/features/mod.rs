@@ -99,3 +99,15 @@ pub struct FeatureFrame {
     /// own `valid` flags gate heart features; `valid` above gates only the EEG ones.
     pub heart: heart::HeartFeatures,
 }
+
+impl FeatureFrame {
+    /// The individual alpha peak for outputs (files, logs, the outlet): NaN when none was
+    /// found (confidence 0), where the frame itself holds 0 Hz to stay finite.
+    pub fn peak_alpha_or_nan(&self) -> f32 {
+        if self.peak_alpha_confidence > 0.0 {
+            self.peak_alpha_hz
+        } else {
+            f32::NAN
+        }
+    }
+}

@@ -95,7 +95,7 @@ pub enum Adaptation {
     /// None: the range is learned in the first minute (or taken from the calibration) and
     /// then stays where it is, as thresholds set once do.
     #[id = "off"]
-    #[name = "Off (range fixed)"]
+    #[name = "Off"]
     Off,
 }
 

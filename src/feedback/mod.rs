@@ -172,6 +172,11 @@ impl Feedback {
                 let w = |raw: f32| st.domain.to(reward::to_scale(term.kind, raw, b));
                 let sd = ((w(b.high) - w(b.low)) / 2.073).abs();
                 st.norm = Normaliser::prior(w(b.median), sd);
+                // Adaptive targets start where the calibration put them (its percentile),
+                // then follow the listener's range from there.
+                if term.direction != program::Direction::Toward {
+                    st.offset = st.offset_for(term.threshold_at(knobs.positions[i]));
+                }
             }
             st
         })

@@ -136,7 +136,7 @@ impl TermState {
     }
 
     /// The offset that puts the threshold at `theta` (term scale).
-    fn offset_for(&self, theta: f32) -> f32 {
+    pub(super) fn offset_for(&self, theta: f32) -> f32 {
         let sd = self.norm.spread(self.floor);
         let sign = if self.above { 1.0 } else { -1.0 };
         sign * (self.domain.to(theta) - self.norm.mean) / sd

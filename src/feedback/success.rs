@@ -36,6 +36,13 @@ pub const TRIM_LIMIT: f32 = 1.5;
 /// How fast the trim corrects the share of time in target: deviations per [`RANGE_SPEEDUP`]th
 /// of the adaptation time per unit of (in target − goal).
 pub const TRIM_PACE: f32 = 2.0;
+/// Where the bar's centre may sit, reward units: a sustained reward above
+/// `CENTRE_LIMITS.1 + HYSTERESIS` (the listener more than two deviations beyond the middle of
+/// their range) is always in target, one below `CENTRE_LIMITS.0 − HYSTERESIS` never is. The
+/// bar finds the goal share inside these limits for any listener whose reward spreads about
+/// its middle; a state held far above the range for longer than the bar takes to follow it
+/// stays in target until the range itself has taken the state in.
+pub const CENTRE_LIMITS: (f32, f32) = (0.3, 0.7);
 /// How fast the pacer moves the bar: reward units per second per unit of (in target − goal).
 pub const PACE_GAIN: f32 = 0.007;
 /// How far the pacer may move the bar, reward units.
@@ -77,12 +84,19 @@ impl SuccessBar {
         if self.range.elapsed <= 0.0 {
             return Levels::FIXED;
         }
-        let sd = self.range.std().max(MIN_SD);
-        let centre = self.range.mean + sd * (normal_quantile(1.0 - goal) + self.trim) + self.pace;
+        let centre = self
+            .free_centre(goal)
+            .clamp(CENTRE_LIMITS.0, CENTRE_LIMITS.1);
         Levels {
             on: centre + HYSTERESIS,
             off: centre - HYSTERESIS,
         }
+    }
+
+    /// The bar's centre before the limits, reward units.
+    fn free_centre(&self, goal: f32) -> f32 {
+        let sd = self.range.std().max(MIN_SD);
+        self.range.mean + sd * (normal_quantile(1.0 - goal) + self.trim) + self.pace
     }
 
     /// Takes one frame's sustained reward `sustained` and in-target state, `dt` seconds after
@@ -93,6 +107,13 @@ impl SuccessBar {
         let dt = dt.clamp(0.0, 1.0);
         self.range.push(sustained, dt, follow);
         let error = if in_target { 1.0 } else { 0.0 } - goal;
+        // Anti-windup: a bar held at a limit does not store up corrections past it, which it
+        // would have to unwind (out of target) once the listener's state came back.
+        let centre = self.free_centre(goal);
+        if (centre >= CENTRE_LIMITS.1 && error > 0.0) || (centre <= CENTRE_LIMITS.0 && error < 0.0)
+        {
+            return;
+        }
         self.pace = (self.pace + PACE_GAIN * dt * error).clamp(-PACE_LIMIT, PACE_LIMIT);
         if self.range.learned(follow) >= 1.0 {
             self.trim =
@@ -188,7 +209,18 @@ mod tests {
             bar.update(0.95, true, 0.6, dt, 1200.0);
         }
         let end = bar.levels(0.6);
-        assert_eq!(bar.pace, PACE_LIMIT);
         assert!(end.off < 0.75, "{start:?} -> {end:?}");
+        // Fifteen more minutes while the reward eases from 0.95 to 0.65 as the listener's
+        // range takes the state in: the bar, held at its limit, never asks for more than
+        // CENTRE_LIMITS.1 + HYSTERESIS and stores up nothing to unwind.
+        let steps = 900 * 64;
+        for k in 0..steps {
+            let x = 0.95 - 0.3 * k as f32 / steps as f32;
+            let l = bar.levels(0.6);
+            assert!(l.on <= CENTRE_LIMITS.1 + HYSTERESIS + 1e-6, "{l:?}");
+            assert!(x >= l.off, "out of target at {x} with {l:?}");
+            bar.update(x, true, 0.6, dt, 1200.0);
+        }
+        assert!(bar.trim < 1.0 && bar.pace <= PACE_LIMIT, "{bar:?}");
     }
 }

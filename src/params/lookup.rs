@@ -22,13 +22,19 @@ pub fn set_from_text(params: &Arc<MelodiaSyncParams>, id: &str, text: &str) -> R
     // SAFETY: `ptr` points into `params`, which the caller keeps alive for this call, and no
     // other thread reads these parameters while the CLI configures them.
     unsafe {
-        let normalized = ptr.string_to_normalized_value(text).ok_or_else(|| {
-            format!(
-                "'{text}' is not a valid value for '{}' (id '{id}'); try something like '{}'.",
-                ptr.name(),
-                ptr.normalized_value_to_string(ptr.default_normalized_value(), true)
-            )
-        })?;
+        let normalized = ptr
+            .string_to_normalized_value(text)
+            .or_else(|| choice_by_text(&ptr, text))
+            .ok_or_else(|| {
+                format!(
+                    "'{text}' is not a valid value for '{}' (id '{id}'); {}.",
+                    ptr.name(),
+                    match choices(&ptr) {
+                        Some(names) => format!("choose one of {}", names.join(", ")),
+                        None => format!("use {}", values_text(&ptr)),
+                    }
+                )
+            })?;
         // The parameter clamps what is beyond its range; a command line says so instead.
         if beyond_range(&ptr, text, normalized) {
             return Err(format!(
@@ -84,19 +90,95 @@ pub fn param_by_id(params: &MelodiaSyncParams, id: &str) -> Option<ParamPtr> {
         .map(|(_, ptr, _)| ptr)
 }
 
-/// One row per parameter for docs and `melodiasync params`: id, name, default as text.
-pub fn describe(params: &MelodiaSyncParams) -> Vec<(String, String, String)> {
+/// The names of a choice parameter's values in order (`None` for other parameters).
+///
+/// # Safety
+/// `ptr` must point into a parameter object the caller keeps alive.
+unsafe fn choices(ptr: &ParamPtr) -> Option<Vec<String>> {
+    let ParamPtr::EnumParam(_) = ptr else {
+        return None;
+    };
+    // SAFETY: as the caller promises.
+    unsafe {
+        let last = ptr.step_count()?.max(1);
+        Some(
+            (0..=last)
+                .map(|k| ptr.normalized_value_to_string(k as f32 / last as f32, false))
+                .collect(),
+        )
+    }
+}
+
+/// A choice parameter's value named `text` however it is spelt ("off", "Off", "10min",
+/// "10 min", "PROGRAM"): letters compared without case and spaces.
+///
+/// # Safety
+/// `ptr` must point into a parameter object the caller keeps alive.
+unsafe fn choice_by_text(ptr: &ParamPtr, text: &str) -> Option<f32> {
+    let key = |t: &str| -> String {
+        t.chars()
+            .filter(|c| !c.is_whitespace())
+            .flat_map(char::to_lowercase)
+            .collect()
+    };
+    // SAFETY: as the caller promises.
+    let names = unsafe { choices(ptr)? };
+    let last = (names.len() - 1).max(1) as f32;
+    names
+        .iter()
+        .position(|n| key(n) == key(text))
+        .map(|k| k as f32 / last)
+}
+
+/// What values a parameter takes, for people: "0.5 Hz to 40.0 Hz", "on or off", or its
+/// choices.
+///
+/// # Safety
+/// `ptr` must point into a parameter object the caller keeps alive.
+unsafe fn values_text(ptr: &ParamPtr) -> String {
+    // SAFETY: as the caller promises.
+    unsafe {
+        if let Some(names) = choices(ptr) {
+            return names.join(" | ");
+        }
+        if let ParamPtr::BoolParam(_) = ptr {
+            return "on or off".into();
+        }
+        format!(
+            "{} to {}",
+            ptr.normalized_value_to_string(0.0, true),
+            ptr.normalized_value_to_string(1.0, true)
+        )
+    }
+}
+
+/// One parameter as `melodiasync params` lists it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ParamRow {
+    /// Stable id (what hosts save and `--set` takes).
+    pub id: String,
+    /// Name as hosts show it.
+    pub name: String,
+    /// Default, as text.
+    pub default: String,
+    /// What values it takes: its range, its choices, or on/off.
+    pub values: String,
+}
+
+/// One row per parameter for docs and `melodiasync params`.
+pub fn describe(params: &MelodiaSyncParams) -> Vec<ParamRow> {
     params
         .param_map()
         .into_iter()
         .map(|(id, ptr, _)| {
             // SAFETY: `ptr` points into `params`, borrowed for the duration of this call.
             unsafe {
-                (
+                ParamRow {
                     id,
-                    ptr.name().to_string(),
-                    ptr.normalized_value_to_string(ptr.default_normalized_value(), true),
-                )
+                    name: ptr.name().to_string(),
+                    default: ptr.normalized_value_to_string(ptr.default_normalized_value(), true),
+                    values: values_text(&ptr),
+                }
             }
         })
         .collect()
@@ -135,5 +217,19 @@ mod tests {
         assert!((p.relaxation.value() - 0.8).abs() < 1e-4);
         set_from_text(&p, "adapttime", "10 min").unwrap();
         assert_eq!(p.adaptation.value(), crate::feedback::Adaptation::M10);
+        // Choices however they are spelt: names without case or spaces, and the ids.
+        for (text, want) in [
+            ("off", crate::feedback::Adaptation::Off),
+            ("Off", crate::feedback::Adaptation::Off),
+            ("10min", crate::feedback::Adaptation::M10),
+            ("PROGRAM", crate::feedback::Adaptation::Program),
+            ("30s", crate::feedback::Adaptation::S30),
+        ] {
+            set_from_text(&p, "adapttime", text).unwrap();
+            assert_eq!(p.adaptation.value(), want, "{text}");
+        }
+        let err = set_from_text(&p, "adapttime", "5").unwrap_err();
+        assert!(err.contains("choose one of Program, 30 s, 1 min"), "{err}");
+        assert!(err.contains("Off"), "{err}");
     }
 }

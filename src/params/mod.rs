@@ -9,7 +9,7 @@ use crate::engine::Controls;
 use crate::feedback::program::{ProgramKind, MAX_INHIBITS, MAX_REWARDS};
 use crate::feedback::{Adaptation, AdaptiveSnapshot, FeedbackKnobs};
 use crate::synth::{Chord, SynthSettings};
-pub use lookup::{describe, param_by_id, set_from_text};
+pub use lookup::{describe, param_by_id, set_from_text, ParamRow};
 pub use migrate::{migrate_state, STATE_VERSION};
 
 mod lookup;

@@ -100,7 +100,7 @@ pub fn record_values(r: &FeedbackRecord) -> [f32; LABELS.len()] {
         f.alpha_theta,
         f.engagement,
         f.asymmetry,
-        f.peak_alpha_hz,
+        f.peak_alpha_or_nan(),
         m.warmth,
         m.density,
         m.swell,

@@ -181,7 +181,7 @@ fn frame_row(ex: &Extractor, f: &FeatureFrame, labels: &[String], per_channel: b
         f.engagement,
         f.asymmetry,
         u8::from(f.asymmetry_valid),
-        f.peak_alpha_hz,
+        f.peak_alpha_or_nan(),
         f.peak_alpha_confidence
     );
     if per_channel {

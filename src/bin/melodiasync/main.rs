@@ -103,14 +103,22 @@ fn main() -> ExitCode {
         Command::Streams(args) => eeg::run_streams(args),
         Command::Monitor(args) => eeg::run_monitor(args),
         Command::Params { json } => {
-            for (id, name, default) in params::describe(&MelodiaSyncParams::default()) {
+            for row in params::describe(&MelodiaSyncParams::default()) {
                 if json {
                     println!(
                         "{}",
-                        serde_json::json!({ "id": id, "name": name, "default": default })
+                        serde_json::json!({
+                            "id": row.id,
+                            "name": row.name,
+                            "default": row.default,
+                            "values": row.values,
+                        })
                     );
                 } else {
-                    println!("{id:<10} {name:<20} {default}");
+                    println!(
+                        "{:<10} {:<20} {:<14} {}",
+                        row.id, row.name, row.default, row.values
+                    );
                 }
             }
             Ok(())

@@ -176,6 +176,9 @@ pub(crate) fn run(args: RenderArgs) -> Result<(), String> {
         .as_ref()
         .and_then(|(s, _)| s.stages.iter().find_map(|st| st.program));
     let program = program.or(first_trained).unwrap_or(params.program.value());
+    if args.setup.is_some() {
+        println!("{}", describe_setup(&setup, program));
+    }
     // The heart alone drives the feedback when no EEG is given.
     let eeg_text = args.eeg.as_deref().or(args.heart.as_ref().map(|_| "none"));
     let eeg = eeg_text
@@ -233,6 +236,13 @@ pub(crate) fn run(args: RenderArgs) -> Result<(), String> {
 fn check_ranges(args: &RenderArgs) -> Result<(), String> {
     let (seconds, sample_rate, block) =
         (args.seconds.unwrap_or(60.0), args.sample_rate, args.block);
+    let sets_program = args.sets.iter().any(|s| {
+        s.split_once('=')
+            .is_some_and(|(id, _)| id.trim() == "program")
+    });
+    if args.program.is_some() && sets_program {
+        return Err("--program and --set program=... both choose the program; give one.".into());
+    }
     if args.log.is_some() && args.eeg.is_none() && args.heart.is_none() {
         return Err(
             "--log records a neurofeedback session; add --eeg FILE, --eeg sim or --heart.".into(),
@@ -449,6 +459,28 @@ fn print_report(
         }
     }
     Ok(())
+}
+
+/// One line on what a setup brings: its calibration and the targets it gives `program`.
+fn describe_setup(setup: &FeedbackSetup, program: ProgramKind) -> String {
+    let mut p = setup.program(program);
+    let what = match (&setup.baseline, setup.condition) {
+        (Some(b), condition) => {
+            p.calibrate(b);
+            let condition = match condition {
+                Some(melodiasync::feedback::Condition::EyesOpen) => " (eyes open)",
+                Some(melodiasync::feedback::Condition::EyesClosed) => " (eyes closed)",
+                None => "",
+            };
+            format!("a calibration{condition}")
+        }
+        (None, _) => "programs without a calibration".into(),
+    };
+    format!(
+        "setup: {what}; {} starts at {}.",
+        program.name(),
+        p.describe_targets().join(", ")
+    )
 }
 
 /// The fields a setup file may have (those of [`FeedbackSetup`]).
